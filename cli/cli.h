@@ -1,0 +1,53 @@
+/* The spill command: shared helpers and the subcommand entry points.
+ * Each cmd_* takes argc/argv starting at its own name and returns the exit
+ * status: 0 ok, 1 failure (message printed), 2 usage error. */
+#ifndef SPILL_CLI_H
+#define SPILL_CLI_H
+
+#include <stdio.h>
+#include "spill.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* A context with progress (on a terminal only) and notices printed to
+ * stderr. Exits with a message if it cannot be created. */
+spill_ctx *cli_ctx_new(void);
+
+/* Print "spill: <message of ctx>" to stderr; returns CLI_FAIL. */
+int cli_fail(spill_ctx *ctx);
+/* Print "spill <cmd>: <formatted>" and a hint to use --help; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse helpers: return 0 on success, print a usage error and return -1. */
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out);
+/* Split "a,b,c" into a NULL-terminated malloc'ed array of malloc'ed strings;
+ * *count receives the number. Free with cli_free_list. */
+char **cli_split_list(const char *s, size_t *count);
+void cli_free_list(char **list);
+
+/* Print a neighbour-list summary like spdep's print.nb / summary.listw.
+ * label names the source ("china_prefectures.shp, queen"). */
+int cli_print_weights_summary(spill_ctx *ctx, FILE *out, const spill_weights *w, const char *label);
+
+/* Common tail of every `spill weights TYPE`: --style transform, write -o OUT
+ * in the format chosen by extension or fmt_name ("gal", "gwt", "mtx", "csv",
+ * "dense"; NULL: by extension), print the summary. Returns an exit status. */
+int cli_finish_weights(spill_ctx *ctx, spill_weights *w, const char *style, const char *out,
+                       const char *fmt_name, const char *label);
+/* A format name to its enum; -1 if unknown. */
+int cli_wformat(const char *name);
+
+/* Subcommands (cli/<topic>.c). Weak: a build without one says so. */
+int cmd_weights(int argc, char **argv);
+int cmd_weights_contig(int argc, char **argv);   /* queen, rook */
+int cmd_weights_distance(int argc, char **argv); /* knn, band, idw, kernel, econ */
+int cmd_weights_info(int argc, char **argv);
+int cmd_weights_convert(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_join(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_shapes(int argc, char **argv); /* spill info MAP.shp: layer summary */
+
+#endif

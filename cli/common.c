@@ -1,0 +1,184 @@
+/* Helpers shared by the subcommands: context set-up, errors, parsing,
+ * the weights summary and output. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+/* A one-line progress bar on stderr, redrawn at most every 1%. */
+typedef struct progress_state {
+  char what[64];
+  int last_pct;
+} progress_state;
+
+static progress_state g_progress_state; /* only the CLI keeps state for the terminal */
+
+static void on_progress(void *user, const char *what, double fraction)
+{
+  progress_state *st = user;
+  int pct = (int)floor(fraction * 100.0 + 0.5);
+  if (strcmp(st->what, what) != 0) {
+    snprintf(st->what, sizeof st->what, "%s", what);
+    st->last_pct = -1;
+  }
+  if (pct == st->last_pct) return;
+  st->last_pct = pct;
+  fprintf(stderr, "\r\033[K%s %3d%%", what, pct);
+  if (pct >= 100) fputc('\n', stderr);
+  fflush(stderr);
+}
+
+static void on_notice(void *user, const char *msg)
+{
+  (void)user;
+  fprintf(stderr, "spill: note: %s\n", msg);
+}
+
+spill_ctx *cli_ctx_new(void)
+{
+  spill_ctx *ctx = spill_ctx_new();
+  if (!ctx) {
+    fputs("spill: cannot start (out of memory, or GEOS/PROJ failed to initialise)\n", stderr);
+    exit(CLI_FAIL);
+  }
+  if (isatty(STDERR_FILENO)) spill_ctx_set_progress(ctx, on_progress, &g_progress_state);
+  spill_ctx_set_notice(ctx, on_notice, NULL);
+  return ctx;
+}
+
+int cli_fail(spill_ctx *ctx)
+{
+  fprintf(stderr, "spill: %s\n", spill_ctx_error(ctx));
+  return CLI_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(stderr, "spill %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n(see: spill %s --help)\n", cmd);
+  return CLI_USAGE;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out)
+{
+  char *end;
+  errno = 0;
+  *out = strtod(s, &end);
+  if (errno || end == s || *end || !isfinite(*out)) {
+    cli_usage_error(cmd, "%s expects a number, got '%s'", opt, s);
+    return -1;
+  }
+  return 0;
+}
+
+int cli_parse_long(const char *cmd, const char *opt, const char *s, long *out)
+{
+  char *end;
+  errno = 0;
+  *out = strtol(s, &end, 10);
+  if (errno || end == s || *end) {
+    cli_usage_error(cmd, "%s expects a whole number, got '%s'", opt, s);
+    return -1;
+  }
+  return 0;
+}
+
+char **cli_split_list(const char *s, size_t *count)
+{
+  size_t n = 1, k = 0;
+  char **list;
+  for (const char *c = s; *c; c++) n += *c == ',';
+  list = calloc(n + 1, sizeof *list);
+  if (!list) return NULL;
+  while (*s) {
+    const char *e = strchr(s, ',');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    if (len) {
+      list[k] = malloc(len + 1);
+      if (!list[k]) {
+        cli_free_list(list);
+        return NULL;
+      }
+      memcpy(list[k], s, len);
+      list[k++][len] = '\0';
+    }
+    s += len + (e ? 1 : 0);
+  }
+  *count = k;
+  return list;
+}
+
+void cli_free_list(char **list)
+{
+  if (!list) return;
+  for (char **p = list; *p; p++) free(*p);
+  free(list);
+}
+
+int cli_print_weights_summary(spill_ctx *ctx, FILE *out, const spill_weights *w, const char *label)
+{
+  spill_weights_summary s;
+  int rc = spill_weights_summarize(ctx, w, &s);
+  if (rc) return rc;
+  fprintf(out, "Neighbour list object (%s):\n", label);
+  fprintf(out, "Number of regions: %lld\n", (long long)s.n);
+  fprintf(out, "Number of nonzero links: %lld\n", (long long)s.links);
+  fprintf(out, "Percentage nonzero weights: %.7g\n", s.pct_nonzero);
+  fprintf(out, "Average number of links: %.7g\n", s.mean_neighbours);
+  fprintf(out, "Min / max links: %lld / %lld\n", (long long)s.min_neighbours,
+          (long long)s.max_neighbours);
+  if (s.n_islands) {
+    fprintf(out, "%lld region%s with no links:", (long long)s.n_islands, s.n_islands > 1 ? "s" : "");
+    for (int64_t k = 0; k < s.n_islands; k++) fprintf(out, " %s", w->ids[s.islands[k]]);
+    fputc('\n', out);
+  } else {
+    fprintf(out, "No regions without links\n");
+  }
+  fprintf(out, "Connected components: %lld\n", (long long)s.n_components);
+  fprintf(out, "Symmetric: %s\n", s.symmetric ? "yes" : s.symmetric_pattern ? "pattern only" : "no");
+  fprintf(out, "Style: %c", w->style);
+  if (s.links) fprintf(out, " (row sums %.6g to %.6g)", s.min_rowsum, s.max_rowsum);
+  fputc('\n', out);
+  spill_weights_summary_clear(&s);
+  return SPILL_OK;
+}
+
+int cli_wformat(const char *name)
+{
+  static const struct { const char *name; spill_wformat fmt; } table[] = {
+      {"gal", SPILL_WFMT_GAL}, {"gwt", SPILL_WFMT_GWT},     {"mtx", SPILL_WFMT_MTX},
+      {"csv", SPILL_WFMT_CSV}, {"dense", SPILL_WFMT_DENSE}, {"auto", SPILL_WFMT_AUTO}};
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (!strcmp(name, table[i].name)) return (int)table[i].fmt;
+  return -1;
+}
+
+int cli_finish_weights(spill_ctx *ctx, spill_weights *w, const char *style, const char *out,
+                       const char *fmt_name, const char *label)
+{
+  spill_wformat fmt = SPILL_WFMT_AUTO;
+  if (style) {
+    if (strlen(style) != 1) return cli_usage_error("weights", "--style expects one letter: B, W, C, U, S or M");
+    if (spill_weights_transform(ctx, w, style[0])) return cli_fail(ctx);
+  }
+  if (fmt_name) {
+    int f = cli_wformat(fmt_name);
+    if (f < 0) return cli_usage_error("weights", "unknown --format '%s' (gal, gwt, mtx, csv, dense)", fmt_name);
+    fmt = (spill_wformat)f;
+  }
+  if (out) {
+    if (fmt == SPILL_WFMT_AUTO && spill_wformat_from_path(out) == SPILL_WFMT_AUTO)
+      return cli_usage_error("weights", "cannot tell the format of '%s': use .gal, .gwt, .mtx or .csv, or --format", out);
+    if (spill_weights_write(ctx, w, out, fmt)) return cli_fail(ctx);
+  }
+  if (cli_print_weights_summary(ctx, stdout, w, label)) return cli_fail(ctx);
+  if (out) printf("Written: %s\n", out);
+  return CLI_OK;
+}

@@ -1,0 +1,67 @@
+/* Private to libspill: shared by core/, shapes/, spatial/, estimation/.
+ * Never installed; dependency types may appear here. */
+#ifndef SPILL_INTERNAL_H
+#define SPILL_INTERNAL_H
+
+#include <stdio.h>
+#include <geos_c.h>
+#include <proj.h>
+#include "spill.h"
+
+struct cholmod_common_struct;
+
+struct spill_ctx {
+  GEOSContextHandle_t geos;
+  PJ_CONTEXT *proj;
+  struct cholmod_common_struct *cholmod; /* created on first use: spill__cholmod() */
+  int status;
+  char err[1024];
+  spill_progress_fn progress;
+  void *progress_user;
+  spill_notice_fn notice;
+  void *notice_user;
+  int threads;
+};
+
+/* Record a failure: formats the message into ctx->err, returns status so a
+ * caller can `return spill__fail(ctx, SPILL_EIO, "...")`. */
+int spill__fail(spill_ctx *ctx, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefix the current message with context ("reading X: " + old message). */
+void spill__fail_prefix(spill_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report progress / a notice through the callbacks, if set. */
+void spill__progress(spill_ctx *ctx, const char *what, double fraction);
+void spill__notice(spill_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The context's CHOLMOD common (cholmod_l_start'ed on first call), or NULL
+ * with an error set. */
+struct cholmod_common_struct *spill__cholmod(spill_ctx *ctx);
+
+/* Allocation that records SPILL_ENOMEM in ctx on failure. */
+void *spill__malloc(spill_ctx *ctx, size_t size);
+void *spill__calloc(spill_ctx *ctx, size_t n, size_t size);
+char *spill__strdup(spill_ctx *ctx, const char *s);
+
+/* Atomic output: open a temporary file beside `path` for writing. On success
+ * *tmp_path receives a malloc'ed name; finish with spill__atomic_commit (fclose
+ * + rename, error-checked) or spill__atomic_abort (fclose + unlink). */
+FILE *spill__atomic_open(spill_ctx *ctx, const char *path, char **tmp_path);
+int spill__atomic_commit(spill_ctx *ctx, FILE *f, char *tmp_path, const char *path);
+void spill__atomic_abort(FILE *f, char *tmp_path);
+/* A temporary name beside path (malloc'ed), for outputs written by a library
+ * (shapelib, cairo) that opens files itself; rename with spill__rename. */
+char *spill__temp_name(spill_ctx *ctx, const char *path);
+int spill__rename(spill_ctx *ctx, const char *from, const char *to);
+
+/* Canonical text of a numeric id: integers without decimals ("110000"),
+ * others with %.17g. buf must hold 32 bytes. */
+void spill__format_id(double v, char buf[32]);
+/* If s is a number, write its canonical form into buf and return 1; else 0. */
+int spill__canonical_id(const char *s, char buf[32]);
+
+/* Case-insensitive ASCII compare. */
+int spill__strcasecmp(const char *a, const char *b);
+/* The extension of path after the last '.', lower-cased into buf (16 bytes). */
+void spill__extension(const char *path, char buf[16]);
+
+#endif

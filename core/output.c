@@ -1,0 +1,66 @@
+/* Atomic output: write beside the target, then rename, so a failure never
+ * leaves a half-written file over a good one. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "core/internal.h"
+
+char *spill__temp_name(spill_ctx *ctx, const char *path)
+{
+  size_t len = strlen(path) + 32;
+  char *tmp = spill__malloc(ctx, len);
+  if (tmp) snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+  return tmp;
+}
+
+FILE *spill__atomic_open(spill_ctx *ctx, const char *path, char **tmp_path)
+{
+  char *tmp = spill__temp_name(ctx, path);
+  FILE *f;
+  *tmp_path = NULL;
+  if (!tmp) return NULL;
+  f = fopen(tmp, "wb");
+  if (!f) {
+    spill__fail(ctx, SPILL_EIO, "cannot write %s: %s (is the folder there and writable?)", path,
+                strerror(errno));
+    free(tmp);
+    return NULL;
+  }
+  *tmp_path = tmp;
+  return f;
+}
+
+int spill__rename(spill_ctx *ctx, const char *from, const char *to)
+{
+  if (rename(from, to) != 0) {
+    int e = errno;
+    unlink(from);
+    return spill__fail(ctx, SPILL_EIO, "cannot write %s: %s", to, strerror(e));
+  }
+  return SPILL_OK;
+}
+
+int spill__atomic_commit(spill_ctx *ctx, FILE *f, char *tmp_path, const char *path)
+{
+  int bad = ferror(f);
+  int rc;
+  if (fclose(f) != 0) bad = 1;
+  if (bad) {
+    unlink(tmp_path);
+    free(tmp_path);
+    return spill__fail(ctx, SPILL_EIO, "cannot write %s: write failed (disk full?)", path);
+  }
+  rc = spill__rename(ctx, tmp_path, path);
+  free(tmp_path);
+  return rc;
+}
+
+void spill__atomic_abort(FILE *f, char *tmp_path)
+{
+  if (f) fclose(f);
+  if (tmp_path) {
+    unlink(tmp_path);
+    free(tmp_path);
+  }
+}

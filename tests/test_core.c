@@ -1,0 +1,118 @@
+/* core/: context, weights construction and summary, transforms, rng, output. */
+#include "check.h"
+#include "core/internal.h"
+#include "spill.h"
+
+static void test_triplets(spill_ctx *ctx)
+{
+  /* 0-1, 1-0, 1-2, 2-1 with a duplicate (1,2) that must be summed */
+  int64_t ti[] = {1, 0, 2, 1, 1};
+  int64_t tj[] = {2, 1, 1, 0, 2};
+  double tx[] = {0.5, 1, 1, 1, 0.5};
+  spill_weights *w = spill_weights_from_triplets(ctx, 4, NULL, 5, ti, tj, tx);
+  spill_weights_summary s;
+  CHECK(w != NULL);
+  CHECK_EQ_INT(w->p[4], 4);
+  CHECK_EQ_INT(w->j[w->p[1]], 0); /* sorted within the row */
+  CHECK_EQ_INT(w->j[w->p[1] + 1], 2);
+  CHECK_REL(w->x[w->p[1] + 1], 1.0, 0);
+  CHECK_STR(w->ids[3], "4");
+  CHECK_EQ_INT(spill_weights_find(w, "3"), 2);
+  CHECK_EQ_INT(spill_weights_find(w, "x"), -1);
+  CHECK(spill_weights_summarize(ctx, w, &s) == 0);
+  CHECK_EQ_INT(s.links, 4);
+  CHECK_EQ_INT(s.n_islands, 1);
+  CHECK_EQ_INT(s.islands[0], 3);
+  CHECK_EQ_INT(s.n_components, 2);
+  CHECK_EQ_INT(s.min_neighbours, 0);
+  CHECK_EQ_INT(s.max_neighbours, 2);
+  CHECK(s.symmetric);
+  CHECK(s.style_guess == 'B');
+  spill_weights_summary_clear(&s);
+
+  CHECK(spill_weights_transform(ctx, w, 'W') == 0);
+  CHECK_REL(w->x[w->p[1]], 0.5, 4 * DBL_EPSILON);
+  CHECK(spill_weights_summarize(ctx, w, &s) == 0);
+  CHECK(!s.symmetric && s.symmetric_pattern);
+  CHECK(s.style_guess == 'W');
+  spill_weights_summary_clear(&s);
+  /* spectral: a path of 3 nodes binary has lambda_max sqrt(2) */
+  CHECK(spill_weights_transform(ctx, w, 'B') == 0);
+  CHECK(spill_weights_transform(ctx, w, 'M') == 0);
+  CHECK_REL(w->x[0], 1.0 / sqrt(2.0), 1e-10);
+  CHECK(spill_weights_transform(ctx, w, 'Q') == SPILL_EINVAL);
+  CHECK(strstr(spill_ctx_error(ctx), "style") != NULL);
+  spill_weights_free(w);
+
+  /* out-of-range triplet is an error, not a crash */
+  {
+    int64_t bi = 5, bj = 0;
+    CHECK(spill_weights_from_triplets(ctx, 2, NULL, 1, &bi, &bj, NULL) == NULL);
+    CHECK(spill_ctx_status(ctx) == SPILL_EINVAL);
+  }
+}
+
+static void test_rng(void)
+{
+  spill_rng a, b;
+  double sum = 0, sum2 = 0;
+  int n = 200000;
+  spill_rng_seed(&a, 42);
+  spill_rng_seed(&b, 42);
+  CHECK(spill_rng_u64(&a) == spill_rng_u64(&b));
+  for (int i = 0; i < n; i++) {
+    double z = spill_rng_normal(&a);
+    sum += z;
+    sum2 += z * z;
+  }
+  /* mean within 5 standard errors, variance within 5 standard errors */
+  CHECK(fabs(sum / n) < 5.0 / sqrt(n));
+  CHECK(fabs(sum2 / n - 1.0) < 5.0 * sqrt(2.0 / n));
+}
+
+static void test_ids(void)
+{
+  char buf[32];
+  CHECK(spill__canonical_id("110000.0", buf) && !strcmp(buf, "110000"));
+  CHECK(spill__canonical_id(" 7 ", buf) && !strcmp(buf, "7"));
+  CHECK(!spill__canonical_id("Beijing", buf));
+  CHECK(spill__canonical_id("2.5", buf) && !strcmp(buf, "2.5"));
+}
+
+static void test_atomic(spill_ctx *ctx)
+{
+  const char *dir = check_tmpdir();
+  char path[1024], *tmp = NULL;
+  FILE *f;
+  snprintf(path, sizeof path, "%s/out.txt", dir);
+  f = spill__atomic_open(ctx, path, &tmp);
+  CHECK(f != NULL);
+  fputs("good\n", f);
+  CHECK(spill__atomic_commit(ctx, f, tmp, path) == 0);
+  /* an aborted write leaves the good file in place */
+  f = spill__atomic_open(ctx, path, &tmp);
+  fputs("half", f);
+  spill__atomic_abort(f, tmp);
+  f = fopen(path, "r");
+  CHECK(f != NULL);
+  if (f) {
+    char line[16] = {0};
+    CHECK(fgets(line, sizeof line, f) && !strcmp(line, "good\n"));
+    fclose(f);
+  }
+  snprintf(path, sizeof path, "%s/no/such/dir/out.txt", dir);
+  CHECK(spill__atomic_open(ctx, path, &tmp) == NULL);
+  CHECK(strstr(spill_ctx_error(ctx), "no/such/dir") != NULL);
+}
+
+int main(void)
+{
+  spill_ctx *ctx = spill_ctx_new();
+  CHECK(ctx != NULL);
+  test_triplets(ctx);
+  test_rng();
+  test_ids();
+  test_atomic(ctx);
+  spill_ctx_free(ctx);
+  return check_done("test_core");
+}
