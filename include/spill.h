@@ -271,7 +271,66 @@ typedef enum spill_logdet {
   SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU
 } spill_logdet;
 
-/* (The panel and fit API is declared here by estimation/; see issue 4.) */
+/* A balanced panel aligned period by period: value of unit i in period s is
+ * at [s * n + i] (time-major, so each period is a block of n, matching
+ * (I_T x W)). Transparent so simulations can build one directly. */
+struct spill_panel {
+  int64_t n, t;       /* units, periods */
+  char **ids;         /* n unit ids (canonical text) */
+  int64_t *times;     /* t periods, increasing */
+  char *y_name;
+  double *y;          /* n*t outcome */
+  char *d_name;       /* treatment name ("did" when built from --adopt) or NULL */
+  double *d;          /* n*t treatment indicator, or NULL */
+  size_t nx;
+  char **x_names;     /* nx */
+  double *x;          /* nx blocks of n*t: control k at x[k*n*t + s*n + i] */
+};
+
+/* Fit options; initialise with spill_fit_opts_init (SDM, two-way FE, auto
+ * log-det, intercept only when fe is NONE). */
+typedef struct spill_fit_opts {
+  spill_model model;
+  spill_fe fe;
+  spill_logdet logdet;
+  int lee_yu;       /* 1: Lee and Yu (2010) bias correction */
+  int intercept;    /* 1: add a constant (only meaningful with fe NONE) */
+} spill_fit_opts;
+void spill_fit_opts_init(spill_fit_opts *opts);
+
+/* A fitted model. Coefficients are ordered: [constant], treatment, controls,
+ * then (SDM/SLX) W*treatment, W*controls. vcov covers the coefficients, then
+ * rho (SAR/SDM), then sigma2 (ML models): nv = k + (rho ? 1 : 0) + (ML ? 1 : 0). */
+typedef struct spill_fit {
+  spill_model model;
+  spill_fe fe;
+  int lee_yu;
+  int64_t n, t;
+  char **ids;           /* n unit ids in the order used (W's order) */
+  size_t k;             /* coefficients (rho and sigma2 excluded) */
+  char **names;         /* k names: "did", "x1", "W*did", "W*x1", "(constant)" */
+  double *coef, *se;    /* k each; se is the cluster-robust SE for OLS/SLX */
+  double *se_conv;      /* k conventional SEs for OLS/SLX, else NULL */
+  long *wlag;           /* k: index of each coefficient's W term, or -1 */
+  int has_rho;
+  double rho, rho_se;
+  double rho_lo, rho_hi; /* feasible interval (1/lambda_min, 1/lambda_max) */
+  double sigma2;
+  double loglik, aic;
+  double r2, r2_within;  /* squared corr(y, fitted); within R-squared */
+  size_t nv;
+  double *vcov;          /* nv x nv, row-major */
+  char logdet_method[16];
+  size_t n_omitted;
+  char **omitted;        /* regressors dropped as constant or collinear */
+  long treat;            /* index of the treatment coefficient, or -1 */
+  /* SDM specification tests: H0 SAR (theta = 0) and H0 SEM (theta = -rho beta) */
+  double lr_sar, lr_sar_p, wald_sar, wald_sar_p;
+  double lr_sem, lr_sem_p, wald_sem, wald_sem_p;
+} spill_fit;
+
+/* (The panel reading, fitting and reporting functions are declared here by
+ * estimation/; see issue 4.) */
 
 /* ======================================================================
  * Effects (estimation/effects.c; see issue 5)

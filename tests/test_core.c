@@ -1,6 +1,7 @@
 /* core/: context, weights construction and summary, transforms, rng, output. */
 #include "check.h"
 #include "core/internal.h"
+#include "core/table.h"
 #include "spill.h"
 
 static void test_triplets(spill_ctx *ctx)
@@ -105,6 +106,41 @@ static void test_atomic(spill_ctx *ctx)
   CHECK(strstr(spill_ctx_error(ctx), "no/such/dir") != NULL);
 }
 
+static void test_table(spill_ctx *ctx)
+{
+  char path[1024];
+  FILE *f;
+  spill__table *t;
+  double v;
+  snprintf(path, sizeof path, "%s/t.csv", SPILL_TEST_TMP);
+  f = fopen(path, "wb");
+  fputs("\xEF\xBB\xBFid,name,gdp\r\n1,\"Xi'an, Shaanxi\",3.5\r\n\r\n2,\"\xE5\x8C\x97\xE4\xBA\xAC\",NA\r\n", f);
+  fclose(f);
+  t = spill__table_read(ctx, path);
+  CHECK(t != NULL);
+  if (!t) return;
+  CHECK_EQ_INT(t->ncols, 3);
+  CHECK_EQ_INT(t->nrows, 2);
+  CHECK_STR(t->names[0], "id");
+  CHECK_STR(spill__table_cell(t, 0, 1), "Xi'an, Shaanxi");
+  CHECK_STR(spill__table_cell(t, 1, 1), "\xE5\x8C\x97\xE4\xBA\xAC");
+  CHECK_EQ_INT(spill__table_col(t, "GDP"), 2);
+  CHECK(spill__table_number(ctx, t, 0, 2, &v) == 0 && v == 3.5);
+  CHECK(spill__table_number(ctx, t, 1, 2, &v) == SPILL_EDATA);
+  CHECK(strstr(spill_ctx_error(ctx), "line 3, column 'gdp': missing") != NULL);
+  CHECK(spill__table_require_col(ctx, t, "pop") < 0);
+  CHECK(strstr(spill_ctx_error(ctx), "columns: id, name, gdp") != NULL);
+  spill__table_free(t);
+  f = fopen(path, "wb");
+  fputs("a,b\n1,2\n3\n", f);
+  fclose(f);
+  CHECK(spill__table_read(ctx, path) == NULL);
+  CHECK(strstr(spill_ctx_error(ctx), "line 3: 1 fields where the header has 2") != NULL);
+  snprintf(path, sizeof path, "%s/missing.csv", SPILL_TEST_TMP);
+  CHECK(spill__table_read(ctx, path) == NULL);
+  CHECK(spill_ctx_status(ctx) == SPILL_EIO);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -113,6 +149,7 @@ int main(void)
   test_rng();
   test_ids();
   test_atomic(ctx);
+  test_table(ctx);
   spill_ctx_free(ctx);
   return check_done("test_core");
 }

@@ -1,0 +1,32 @@
+/* Private: the layer's contents, shared by shapes/ (reading, drawing,
+ * writing) and spatial/ (contiguity). GEOS types are allowed here. */
+#ifndef SPILL_LAYER_H
+#define SPILL_LAYER_H
+
+#include "core/internal.h"
+
+struct spill_layer {
+  size_t n;                 /* units kept */
+  spill_shape_kind kind;
+  char **ids;               /* n unit ids (canonical text) */
+  int64_t *records;         /* n 1-based shapefile record numbers */
+  GEOSGeometry **geoms;     /* n geometries ((Multi)Polygon or Point), owned,
+                               created with geos (below) */
+  GEOSContextHandle_t geos; /* the GEOS handle the geometries belong to */
+  int geographic;           /* 1: lon/lat degrees */
+  int has_prj;
+  double unit_m;            /* metres per unit (projected with .prj), else 0 */
+  char *prj;                /* .prj WKT or NULL */
+  char crs_name[128];
+  size_t repaired, skipped;
+  double bounds[4];         /* minx miny maxx maxy */
+  size_t nfields;
+  char **field_names;       /* nfields */
+  char *field_types;        /* nfields: 'N' 'C' 'L' 'D' */
+  int *field_widths, *field_decimals;
+  char **cells;             /* n * nfields UTF-8 texts, row-major, owned */
+  char *path;               /* the .shp path as given */
+  char *cpg;                /* the .cpg text (encoding) or NULL */
+};
+
+#endif
