@@ -35,6 +35,13 @@ int cli_print_weights_summary(spill_ctx *ctx, FILE *out, const spill_weights *w,
  * "dense"; NULL: by extension), print the summary. Returns an exit status. */
 int cli_finish_weights(spill_ctx *ctx, spill_weights *w, const char *style, const char *out,
                        const char *fmt_name, const char *label);
+/* Atomic output for writers that take a FILE*: cli_out_open opens a
+ * temporary file beside path (NULL and a printed error on failure);
+ * cli_out_close closes it and renames it over path when ok is nonzero and
+ * the writes succeeded, else removes it. Returns CLI_OK or CLI_FAIL. */
+FILE *cli_out_open(const char *path, char **tmp);
+int cli_out_close(FILE *f, char *tmp, const char *path, int ok);
+
 /* A format name to its enum; -1 if unknown. */
 int cli_wformat(const char *name);
 

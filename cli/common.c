@@ -182,3 +182,33 @@ int cli_finish_weights(spill_ctx *ctx, spill_weights *w, const char *style, cons
   if (out) printf("Written: %s\n", out);
   return CLI_OK;
 }
+
+FILE *cli_out_open(const char *path, char **tmp)
+{
+  size_t len = strlen(path) + 32;
+  FILE *f;
+  *tmp = malloc(len);
+  if (!*tmp) return NULL;
+  snprintf(*tmp, len, "%s.tmp%ld", path, (long)getpid());
+  f = fopen(*tmp, "w");
+  if (!f) {
+    fprintf(stderr, "spill: cannot write %s: %s\n", path, strerror(errno));
+    free(*tmp);
+    *tmp = NULL;
+  }
+  return f;
+}
+
+int cli_out_close(FILE *f, char *tmp, const char *path, int ok)
+{
+  int bad = ferror(f) != 0;
+  if (fclose(f) != 0) bad = 1;
+  if (ok && !bad && rename(tmp, path) == 0) {
+    free(tmp);
+    return CLI_OK;
+  }
+  if (ok) fprintf(stderr, "spill: cannot write %s: %s\n", path, bad ? "write failed" : strerror(errno));
+  remove(tmp);
+  free(tmp);
+  return CLI_FAIL;
+}

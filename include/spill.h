@@ -76,6 +76,33 @@ double spill_rng_uniform(spill_rng *rng); /* in [0,1) */
 double spill_rng_normal(spill_rng *rng);  /* standard normal */
 
 /* ======================================================================
+ * Simulated SDM-DID panels (estimation/simulate.c): staggered pilots with
+ * known direct and spillover effects, for demos, tests and benchmarks.
+ * ==================================================================== */
+#define SPILL_SIM_MAXX 8
+#define SPILL_SIM_MAXBATCH 8
+typedef struct spill_sim_opts {
+  int64_t t, first_time;                 /* periods and the first period (12, 2011) */
+  int n_batches;                         /* pilot batches (3) */
+  int64_t batch_time[SPILL_SIM_MAXBATCH];  /* adoption periods (2013, 2014, 2017) */
+  double batch_share[SPILL_SIM_MAXBATCH];  /* share of units in each batch */
+  double rho, beta, theta;               /* spatial lag, pilot effect, W*pilot */
+  size_t nx;                             /* controls (3) */
+  double gamma[SPILL_SIM_MAXX], delta[SPILL_SIM_MAXX]; /* controls and their W terms */
+  double sigma, fe_sd;                   /* noise and unit-effect SDs */
+  uint64_t seed;
+} spill_sim_opts;
+void spill_sim_opts_init(spill_sim_opts *opts);
+/* Simulate y_t = (I - rho W)^-1 (beta d_t + theta W d_t + X_t gamma +
+ * W X_t delta + mu + alpha_t + e_t) on W's units (ids copied). Controls are
+ * correlated with the unit effects. adopt (n entries, may be NULL) receives
+ * each unit's adoption period (0: never). Returns a panel owned by the caller. */
+struct spill_panel;
+struct spill_weights;
+struct spill_panel *spill_simulate_did(spill_ctx *ctx, const struct spill_weights *w,
+                                       const spill_sim_opts *opts, int64_t *adopt);
+
+/* ======================================================================
  * Layers: shapefiles read with shapelib into GEOS geometries (shapes/)
  * ==================================================================== */
 
@@ -223,7 +250,12 @@ typedef struct spill_contig_opts {
   int cumulative;  /* with order > 1: include lower orders */
 } spill_contig_opts;
 
-/* Binary (style B) contiguity weights of a polygon layer. */
+/* Binary (style B) contiguity weights of a polygon layer, by R spdep's
+ * poly2nb rule: boundary vertices as read (before any repair), each unit's
+ * first vertex left out; two vertices match within snap (Euclidean, layer
+ * units); queen needs >= 1 matching vertex pair, rook >= 2 (a repeated
+ * vertex counts twice, as in spdep). Ids are the layer's. Fails (NULL) on a
+ * point layer. opts may be NULL (queen, default snap, order 1). */
 spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *layer,
                                         const spill_contig_opts *opts);
 /* Higher-order neighbours of a binary W: units exactly `order` steps away
@@ -241,8 +273,95 @@ typedef struct spill_points {
   double unit_km;         /* projected: km per coordinate unit (0: 1, planar) */
 } spill_points;
 
-/* (The distance, k-NN, band, kernel and economic-weight API is declared here
- * by spatial/; see issue 3.) */
+/* Geodesic distance on the WGS84 ellipsoid between two lon/lat points, in km
+ * (Karney 2013, through PROJ's geodesic routines). */
+double spill_geodesic_km(double lon1, double lat1, double lon2, double lat2);
+/* Distance between units i and j of pts: geodesic km when geographic, else
+ * Euclidean times unit_km (raw coordinate units when unit_km is 0). */
+double spill_distance_km(const spill_points *pts, int64_t i, int64_t j);
+
+/* Project n points from src_crs (WKT, PROJ string or EPSG:code; a layer's
+ * .prj text) to dst_crs with PROJ, x/y in lon/lat order for geographic CRSs.
+ * ox/oy (caller-allocated, n each) receive the result; *unit_km (may be
+ * NULL) the km per unit of dst_crs, which must then be projected. */
+int spill_points_project(spill_ctx *ctx, const char *src_crs, const char *dst_crs, int64_t n,
+                         const double *x, const double *y, double *ox, double *oy, double *unit_km);
+
+/* All distance-based builders check pts first: finite coordinates, latitudes
+ * within +-90 when geographic, and no two distinct units at one location
+ * (SPILL_EDATA, the message lists the ids). Searches use a k-d tree (3-D unit
+ * vectors, decided on the exact geodesic, for geographic points): no O(n^2).
+ * Ties at equal distance go to the smaller unit index (the order of pts). */
+
+/* k nearest neighbours, binary (style B), not symmetric in general; needs
+ * 1 <= k < n. Returned W owned by the caller. */
+spill_weights *spill_weights_knn(spill_ctx *ctx, const spill_points *pts, int k);
+/* Units within threshold_km (d <= threshold), binary (style B); threshold_km
+ * > 0. Units with no neighbour within it are islands. */
+spill_weights *spill_weights_band(spill_ctx *ctx, const spill_points *pts, double threshold_km);
+/* The smallest threshold that gives every unit a neighbour: the largest
+ * nearest-neighbour distance (GeoDa, PySAL min_threshold_distance). */
+int spill_min_threshold(spill_ctx *ctx, const spill_points *pts, double *km);
+/* Inverse distance w_ij = 1 / d_ij^power (power > 0), zero diagonal, for
+ * d_ij <= cutoff_km; cutoff_km <= 0: every pair, a dense matrix of
+ * spill_dense_bytes(n) bytes, refused (SPILL_ENOMEM) when that exceeds the
+ * memory available. Style G. */
+spill_weights *spill_weights_idw(spill_ctx *ctx, const spill_points *pts, double power, double cutoff_km);
+/* Bytes of a dense n-unit weights matrix (zero diagonal not stored). */
+double spill_dense_bytes(int64_t n);
+
+/* Kernel weights w_ij = K(d_ij / h_i) for 0 < d_ij <= h_i, zero diagonal
+ * (Silverman 1986, table 3.1; the kernels of PySAL's Kernel):
+ * triangular 1 - z, Epanechnikov 3/4 (1 - z^2), Gaussian exp(-z^2/2)/sqrt(2 pi)
+ * (truncated at z = 1). Bandwidth fixed (h_i = bandwidth_km, k = 0) or
+ * adaptive (k > 0: h_i = the distance to unit i's k-th nearest neighbour,
+ * which then gets weight 0 for triangular and Epanechnikov). Zero weights are
+ * not stored. Style G. */
+typedef enum spill_kernel {
+  SPILL_KERNEL_TRIANGULAR = 1,
+  SPILL_KERNEL_EPANECHNIKOV,
+  SPILL_KERNEL_GAUSSIAN
+} spill_kernel;
+spill_weights *spill_weights_kernel(spill_ctx *ctx, const spill_points *pts, spill_kernel kind,
+                                    double bandwidth_km, int k);
+
+/* Economic weights from a per-unit variable xbar (e.g. GDP per capita
+ * averaged over years), n units with ids (copied). Style G, dense.
+ *  SPILL_ECON_INVDIFF: w_ij = 1 / |xbar_i - xbar_j|, i != j (Case, Rosen and
+ *    Hines 1993, J. Public Econ. 52); pairs with equal values get no link
+ *    (a notice counts them): 1/0 has no finite value to give.
+ *  SPILL_ECON_GEO: the economic-geographic nested matrix
+ *    W = W_d diag(xbar_1/mean, ..., xbar_n/mean), w_ij = xbar_j / (mean(xbar) d_ij)
+ *    with d_ij the distance between the units of geo (same ids, same order);
+ *    xbar must be positive (Lin, Long and Wu 2005, China Econ. Q. 4(S1)).
+ * Missing (NaN) values are an error naming the unit. */
+typedef enum spill_econ_kind { SPILL_ECON_INVDIFF = 1, SPILL_ECON_GEO } spill_econ_kind;
+spill_weights *spill_weights_econ(spill_ctx *ctx, const char *const *ids, const double *xbar, int64_t n,
+                                  spill_econ_kind kind, const spill_points *geo);
+/* Per-unit means of column var of a panel CSV over years from..to
+ * (inclusive; from > to: all years). *ids and *xbar (malloc'ed, n each,
+ * units in order of first appearance; free each id, then the arrays with
+ * spill_free_ids/free) receive the result. A missing or non-numeric value
+ * in the range is an error naming the line. */
+int spill_panel_means(spill_ctx *ctx, const char *path, const char *id_col, const char *time_col,
+                      const char *var_col, long from, long to, char ***ids, double **xbar, int64_t *n);
+/* Free an array of n malloc'ed strings and the array (NULL allowed). */
+void spill_free_ids(char **ids, int64_t n);
+
+/* ---- set operations and more transforms (spatial/setops.c, transform.c) ---- */
+typedef enum spill_sym {
+  SPILL_SYM_AVERAGE = 1, /* (W + W')/2 */
+  SPILL_SYM_MAX,         /* max(w_ij, w_ji): the "or" pattern for binary W */
+  SPILL_SYM_MIN          /* min over links present both ways: the "and" pattern */
+} spill_sym;
+/* A new symmetric W from w (style G, or B when w is binary). */
+spill_weights *spill_weights_symmetrize(spill_ctx *ctx, const spill_weights *w, spill_sym how);
+/* Remove diagonal entries in place. */
+int spill_weights_zero_diagonal(spill_ctx *ctx, spill_weights *w);
+/* Binary union / intersection of the patterns of a and b (the same ids, in
+ * any order; the result has a's order). New W, style B. */
+spill_weights *spill_weights_union(spill_ctx *ctx, const spill_weights *a, const spill_weights *b);
+spill_weights *spill_weights_intersection(spill_ctx *ctx, const spill_weights *a, const spill_weights *b);
 
 /* ======================================================================
  * Panels and estimation (estimation/)
@@ -295,6 +414,10 @@ typedef struct spill_fit_opts {
   spill_logdet logdet;
   int lee_yu;       /* 1: Lee and Yu (2010) bias correction */
   int intercept;    /* 1: add a constant (only meaningful with fe NONE) */
+  int splm_wy;      /* 1: spatial lag of the within-transformed y, W (Q y), as R splm
+                       does; 0 (default): the within transform of the lag, Q (W y),
+                       the exact transform of the model (Lee and Yu 2010; Elhorst).
+                       They differ only with time effects and W not column-stochastic. */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -327,18 +450,383 @@ typedef struct spill_fit {
   /* SDM specification tests: H0 SAR (theta = 0) and H0 SEM (theta = -rho beta) */
   double lr_sar, lr_sar_p, wald_sar, wald_sar_p;
   double lr_sem, lr_sem_p, wald_sem, wald_sem_p;
+  int splm_wy;           /* the spill_fit_opts convention used */
 } spill_fit;
 
-/* (The panel reading, fitting and reporting functions are declared here by
- * estimation/; see issue 4.) */
+/* ---- panels (estimation/panel.c) ---- */
+/* Read a long-format CSV (one row per unit and period) into a balanced panel.
+ * Ids are canonical ("110000.0" reads as "110000"); periods are integers.
+ * adopt_col builds d = 1 from the adoption period on (0 or empty: never
+ * treated; d_name "did"). Missing or non-numeric cells fail naming the line
+ * and column; an unbalanced panel fails saying how many unit-periods are
+ * missing and for which units, unless spec->drop_incomplete (those units are
+ * dropped with a notice). Units keep the order of first appearance. */
+spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_panel_spec *spec);
+/* An n x t panel with y, d (when with_d) and nx controls allocated (zero),
+ * ids copied (NULL: "1".."n"), times copied (NULL: 1..t); names "y", "did",
+ * "x1".. (change them freely: all strings are owned by the panel). */
+spill_panel *spill_panel_new(spill_ctx *ctx, int64_t n, int64_t t, const char *const *ids,
+                             const int64_t *times, size_t nx, int with_d);
+void spill_panel_free(spill_panel *p);
+/* Reorder the units to W's id order (ids compared canonically). Fails with
+ * both lists of unmatched ids (panel ids not in W, W ids not in the panel). */
+int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w);
+
+/* ---- fitting (estimation/fit.c, ols.c, ml.c, variance.c, tests.c) ---- */
+/* Fit a model on a panel aligned to w (spill_panel_align). w is used exactly
+ * as given: row-standardise it first if that is the model wanted (the CLI
+ * does by default). OLS/SLX: within OLS with conventional and cluster-robust
+ * (by unit, as Stata xtreg, fe vce(cluster id)) SEs. SAR/SDM/SEM: ML on the
+ * concentrated likelihood, analytic asymptotic variance. For the SDM the
+ * SAR and SEM restrictions are tested by LR and Wald. Returns a fit owned by
+ * the caller (spill_fit_free), or NULL. */
+spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                           const spill_fit_opts *opts);
+void spill_fit_free(spill_fit *f);
+
+/* ---- log-determinants (estimation/logdet.c) ---- */
+/* ln|I - rho W| by the method asked (AUTO: eigenvalues for n <= 400,
+ * else CHOLMOD when W is similar to a symmetric matrix, else UMFPACK).
+ * Exposed for checks and benchmarks. */
+int spill_logdet_eval(spill_ctx *ctx, const spill_weights *w, spill_logdet method, double rho,
+                      double *out);
+
+/* ---- regression tables (estimation/report.c) ---- */
+#include <stdio.h> /* FILE for spill_fit_write */
+/* fmt is a spill_table_fmt (declared with the effects below):
+ * SPILL_TABLE_TEXT aligned, with stars, N, T, log-likelihood, AIC, tests;
+ * SPILL_TABLE_CSV term,estimate,se,z,p,stars then statistics;
+ * SPILL_TABLE_LATEX booktabs tabular;
+ * SPILL_TABLE_JSON {"model":..,"n":..,"t":..,"rho":{"estimate":..,"se":..},
+ *   "sigma2":..,"loglik":..,"coefficients":[{"name","estimate","se","z","p"}],..} */
+/* Write a fitted model to out (the caller's stream). */
+int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, int fmt);
+/* The same, written atomically to path (temporary file, then renamed). */
+int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path, int fmt);
 
 /* ======================================================================
  * Effects (estimation/effects.c; see issue 5)
  * ==================================================================== */
 
+/* Direct, indirect and total effects of LeSage and Pace (2009, ch. 2): for a
+ * regressor with coefficient beta and W term theta (theta = 0 in a SAR),
+ * S = (I - rho W)^-1 (beta I + theta W), direct = tr(S)/n, total = 1'S1/n,
+ * indirect = total - direct. In a panel with one W for every period the
+ * effects are per period. */
+#include <stdio.h> /* FILE for the table writers */
+
+typedef enum spill_trace_method {
+  SPILL_TRACE_AUTO = 0, /* eigen up to n = 1500 (W similar to symmetric) or 800, else MC */
+  SPILL_TRACE_EIGEN,    /* exact: the eigenvalues of W (LAPACK dsyevd or dgeev) */
+  SPILL_TRACE_MC        /* power series in rho with tr(W^j) exact for j <= 2 and by
+                         * Hutchinson's estimator (Rademacher vectors) above */
+} spill_trace_method;
+
+typedef struct spill_effects_opts {
+  spill_trace_method method;
+  int draws;        /* simulation draws (default 1000; 0: delta method only) */
+  uint64_t seed;    /* seeds the draws and the trace vectors (default 1) */
+  int vectors;      /* Hutchinson vectors for MC traces (default 50) */
+  int order;        /* series terms J (0: smallest with truncation factor <= tol) */
+  int max_order;    /* cap on J (default 1000) */
+  double tol;       /* truncation factor target (default 1e-10) */
+  double level;     /* interval level (default 0.95) */
+} spill_effects_opts;
+void spill_effects_opts_init(spill_effects_opts *opts);
+
+/* Precomputed traces of W: computed once, then each rho costs O(J) (series)
+ * or O(n) (eigenvalues). Opaque; free with spill_traces_free. rho_abs_max is
+ * the largest |rho| the series must serve (it sets J when opts->order is 0). */
+typedef struct spill_traces spill_traces;
+spill_traces *spill_traces_new(spill_ctx *ctx, const spill_weights *w, double rho_abs_max,
+                               const spill_effects_opts *opts);
+void spill_traces_free(spill_traces *tr);
+/* SPILL_TRACE_EIGEN or SPILL_TRACE_MC. */
+spill_trace_method spill_traces_method(const spill_traces *tr);
+/* Series order J (0 for eigen) and tr(W^j)/n, j = 0..J+1, with Monte Carlo
+ * standard errors (NULL for eigen); owned by tr. */
+int spill_traces_order(const spill_traces *tr);
+const double *spill_traces_values(const spill_traces *tr);
+const double *spill_traces_se(const spill_traces *tr);
+
+/* One effect: the value at the estimates, its delta-method SE, and the
+ * simulation summary over the accepted draws. */
+typedef struct spill_effect_stat {
+  double estimate;   /* at the point estimates */
+  double se_delta;   /* delta method (analytic gradient in beta, theta, rho) */
+  double mean, sd;   /* over the accepted draws (NaN without draws) */
+  double z, p;       /* mean/sd and its two-sided normal p-value */
+  double lo, hi;     /* percentile interval at opts.level */
+  double mc_se;      /* Monte Carlo SE of estimate from the traces (0 if exact) */
+  double trunc;      /* bound on the series truncation error of estimate (0 if exact) */
+} spill_effect_stat;
+
+typedef struct spill_effect {
+  char *name;        /* the regressor ("did") */
+  long coef, wcoef;  /* its coefficient index and its W term's (-1: none) */
+  spill_effect_stat direct, indirect, total;
+} spill_effect;
+
+typedef struct spill_effects {
+  int64_t n;                /* units (effects are per period) */
+  size_t count;
+  spill_effect *e;          /* count effects, treatment first if any */
+  spill_trace_method method;
+  char method_name[48];     /* "eigenvalues (dsyevd)", "series J=60, MC traces R=50" */
+  char total_method[32];    /* "closed form", "sparse LU", "power series" */
+  int order, vectors;
+  double rho;
+  int draws, accepted, rejected;  /* requested, kept, rejected (rho out of bounds) */
+  double max_trunc;         /* largest truncation bound over the accepted draws */
+  uint64_t seed;
+  double level;
+} spill_effects;
+
+/* Effects of every regressor of fit that is not the constant or a W term,
+ * with W the weights the model was fitted with (ids in fit->ids' order).
+ * opts may be NULL (defaults). Free with spill_effects_free. tr may be NULL
+ * (traces computed here) or traces of w to reuse. */
+spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w,
+                                     const spill_traces *tr, const spill_effects_opts *opts);
+void spill_effects_free(spill_effects *e);
+/* The effect of a regressor by name, or NULL. */
+const spill_effect *spill_effects_find(const spill_effects *e, const char *name);
+
+typedef enum spill_table_fmt {
+  SPILL_TABLE_TEXT = 0, SPILL_TABLE_CSV, SPILL_TABLE_LATEX, SPILL_TABLE_JSON
+} spill_table_fmt;
+/* Effects table of one fit. JSON is the "effects" list:
+ * [{"name":"did","direct":{"estimate":..,"se":..,...},"indirect":..,"total":..}].
+ * spill_effects_save writes path atomically. */
+int spill_effects_print(spill_ctx *ctx, const spill_effects *e, FILE *out, spill_table_fmt fmt);
+int spill_effects_save(spill_ctx *ctx, const spill_effects *e, const char *path, spill_table_fmt fmt);
+/* The fit's JSON object (as spill_fit_write) with "effects": [...] as its
+ * last member (e may be NULL: the fit alone). */
+int spill_fit_write_json_effects(spill_ctx *ctx, const spill_fit *fit, const spill_effects *e,
+                                 FILE *out);
+
+/* Per-city effects of the treatment (LeSage and Pace 2009, sec. 2.7): with d
+ * the pilot vector of one period, the predicted change S d =
+ * (I - rho W)^-1 (beta d + theta W d) split for city i into own = S_ii d_i and
+ * received = (S d)_i - own; each pilot j sends sent_j = sum_{i != j} S_ij d_j.
+ * sum_i total_i = sum_i (own_i + sent_i) = 1'S d. Point values by sparse LU;
+ * intervals by the same draws as the effects, each via the power series. */
+typedef struct spill_city_effects {
+  int64_t n;
+  char **ids;            /* n ids (owned) */
+  int64_t period;        /* the period of d (0 when given directly) */
+  char *name;            /* the regressor */
+  double *pilot;         /* d */
+  double *own, *received, *sent, *total;          /* n each (0 for non-pilots' own, sent) */
+  double *own_lo, *own_hi, *received_lo, *received_hi;
+  double *sent_lo, *sent_hi, *total_lo, *total_hi; /* NaN without draws */
+  double sum_total;      /* 1'S d */
+  int draws, accepted, rejected;
+  double level;
+} spill_city_effects;
+
+/* From a pilot vector d in W's order (n entries). */
+spill_city_effects *spill_city_effects_compute(spill_ctx *ctx, const spill_fit *fit,
+                                               const spill_weights *w, const double *d,
+                                               const spill_effects_opts *opts);
+/* From the panel's treatment at period `period` (INT64_MIN: the last);
+ * panel units are matched to W's ids. */
+spill_city_effects *spill_city_effects_from_panel(spill_ctx *ctx, const spill_fit *fit,
+                                                  const spill_weights *w, const spill_panel *panel,
+                                                  int64_t period, const spill_effects_opts *opts);
+void spill_city_effects_free(spill_city_effects *c);
+/* CSV: id,pilot,own,own_lo,own_hi,received,...,total,total_lo,total_hi (atomic). */
+int spill_city_effects_write_csv(spill_ctx *ctx, const spill_city_effects *c, const char *path);
+
+/* Several weight matrices side by side (the seeds' Table 8): one column per
+ * W with the effects of one regressor, rho, R-squared and N. The report
+ * copies what it shows; fits and effects stay the caller's. */
+typedef struct spill_multiw_col {
+  char *name;                 /* column title (the W's name) */
+  char *regressor;            /* the regressor shown */
+  spill_effect_stat direct, indirect, total;
+  int has_rho;
+  double rho, rho_se, r2;
+  int64_t nobs, n, t;
+} spill_multiw_col;
+typedef struct spill_multiw {
+  size_t count;
+  spill_multiw_col *col;
+} spill_multiw;
+spill_multiw *spill_multiw_new(spill_ctx *ctx);
+void spill_multiw_free(spill_multiw *r);
+/* Add a column: regressor NULL means the fit's treatment (else the first effect). */
+int spill_multiw_add(spill_ctx *ctx, spill_multiw *r, const char *name, const spill_fit *fit,
+                     const spill_effects *e, const char *regressor);
+/* Text (aligned, SE in parentheses below, stars), CSV, LaTeX (booktabs) or JSON. */
+int spill_multiw_print(spill_ctx *ctx, const spill_multiw *r, FILE *out, spill_table_fmt fmt);
+int spill_multiw_save(spill_ctx *ctx, const spill_multiw *r, const char *path, spill_table_fmt fmt);
+
 /* ======================================================================
  * Maps and shapefile output (shapes/; see issue 6)
  * ==================================================================== */
+
+/* ---- values from a CSV matched to a layer's ids (shapes/values.c) ---- */
+
+/* How a CSV's rows matched a layer's units. */
+typedef struct spill_match_report {
+  size_t rows;             /* CSV data rows */
+  size_t matched;          /* units that received a row */
+  size_t units_without;    /* units with no row (their values are missing) */
+  size_t unmatched;        /* CSV rows whose id is not in the layer */
+  char unmatched_ids[256]; /* the first few of them, comma-separated */
+  char id_col[64];         /* the CSV id column used */
+} spill_match_report;
+
+/* Read column `field` of CSV `csv_path` into values[0..count-1] (caller-
+ * allocated, layer order): NaN where a unit has no row or the cell is empty,
+ * NA, "." or NaN. Rows are matched on id_col (NULL: "id" if present, else
+ * the first column), compared
+ * as canonical numbers when both sides are numeric ("110000.0" == "110000").
+ * Fails (SPILL_EDATA) on a duplicate id, a non-numeric cell, or ids absent
+ * from the layer unless allow_unmatched (then they are only counted in rep).
+ * A missing column fails listing the columns. rep may be NULL. */
+int spill_layer_values_csv(spill_ctx *ctx, const spill_layer *layer, const char *csv_path,
+                           const char *id_col, const char *field, int allow_unmatched,
+                           double *values, spill_match_report *rep);
+
+/* ---- classification (shapes/classify.c) ---- */
+
+#define SPILL_MAP_MAX_CLASSES 12
+
+typedef enum spill_class_method {
+  SPILL_CLASS_QUANTILE = 0, /* equal counts (type-7 quantiles as break points) */
+  SPILL_CLASS_EQUAL,        /* equal-width intervals from min to max */
+  SPILL_CLASS_JENKS,        /* Fisher-Jenks natural breaks, exact */
+  SPILL_CLASS_BREAKS        /* user break points */
+} spill_class_method;
+
+/* Class bounds of the finite values among x[0..n-1] (NaN are ignored):
+ * bounds[0] = min, bounds[k] = max, class c holds bounds[c] < v <= bounds[c+1]
+ * (the first class also holds bounds[0]). k requested classes (1..
+ * SPILL_MAP_MAX_CLASSES); *k_out receives the classes made (fewer when values
+ * tie or there are fewer distinct values). With SPILL_CLASS_BREAKS, `breaks`
+ * holds nbreaks increasing interior break points (k is then nbreaks+1; breaks
+ * outside the data range are kept so the legend shows them). bounds must hold
+ * SPILL_MAP_MAX_CLASSES + 1 entries. */
+int spill_classify(spill_ctx *ctx, const double *x, size_t n, spill_class_method method, int k,
+                   const double *breaks, size_t nbreaks, double *bounds, int *k_out);
+/* The class (0..k-1) of v under bounds, or -1 when v is NaN. */
+int spill_class_of(double v, const double *bounds, int k);
+
+/* ---- palettes (shapes/palette.c) ---- */
+
+/* Colours of k classes from palette `name`: sequential "viridis",
+ * "cividis", "blues", "ylorrd", "greens"; diverging "rdbu", "puor", "brbg"
+ * (append "-r" to reverse). rgb receives 3*k components in [0,1]. For a
+ * diverging palette, classes below zero take the first half, classes above
+ * zero the second and a class spanning zero the neutral centre, shaded by
+ * their rank away from zero, so equal shades mean equal distance from zero
+ * on both sides. bounds as from spill_classify. */
+int spill_palette_colors(spill_ctx *ctx, const char *name, const double *bounds, int k, double *rgb);
+/* 1 if name is a known diverging palette, 0 sequential, -1 unknown. */
+int spill_palette_diverging(const char *name);
+
+/* ---- choropleth maps (shapes/map.c, project.c) ---- */
+
+typedef struct spill_map_opts {
+  int width;                  /* image width in pixels (PNG) or points (SVG, PDF);
+                                 0: 1600 */
+  spill_class_method method;  /* default SPILL_CLASS_QUANTILE */
+  int classes;                /* default 5 */
+  const double *breaks;       /* with SPILL_CLASS_BREAKS */
+  size_t nbreaks;
+  const char *palette;        /* NULL: "rdbu" when values take both signs,
+                                 else "viridis" */
+  const char *title;          /* NULL: no title */
+  const char *legend_title;   /* units or the variable's name; NULL: none */
+  const char *highlight_label; /* legend text for outlined units; NULL: "highlighted" */
+  const char *crs;            /* target CRS (PROJ string, EPSG:code, WKT) for
+                                 drawing; NULL: geographic layers in an
+                                 equal-area projection chosen from the extent,
+                                 projected layers as they are */
+  int no_scale_bar;           /* 1: leave it out */
+} spill_map_opts;
+void spill_map_opts_init(spill_map_opts *opts);
+
+typedef struct spill_map_stats {
+  size_t units;          /* units in the layer */
+  size_t units_drawn;    /* units with at least one polygon drawn */
+  size_t polygons;       /* polygon parts drawn (a MultiPolygon counts each) */
+  size_t rings;          /* rings drawn, holes included (matches the
+                            shapefile's part count for valid input) */
+  size_t missing;        /* units drawn as missing (NaN) */
+  size_t highlighted;    /* units outlined */
+  int classes;
+  double bounds[SPILL_MAP_MAX_CLASSES + 1];
+  size_t class_counts[SPILL_MAP_MAX_CLASSES];
+  double rgb[3 * SPILL_MAP_MAX_CLASSES]; /* the class colours used */
+  char palette[32];
+  int scale_bar;         /* 1 drawn, 0 not (see scale_note) */
+  double scale_km;       /* the scale bar's length in km */
+  char scale_note[96];   /* why there is no scale bar, or "" */
+  char crs[160];         /* the CRS drawn in, as PROJ describes it */
+  int width, height;     /* the image size */
+  double map_box[4];     /* map frame in image coordinates: x0 y0 x1 y1 */
+} spill_map_stats;
+
+/* Missing values are drawn in this grey with darker diagonal hatching. */
+#define SPILL_MAP_MISSING_RGB 0.86, 0.86, 0.86
+
+/* Draw a choropleth of values (layer->n entries, NaN = missing) over the
+ * polygons of layer into out_path, format from its extension (.png, .svg,
+ * .pdf). highlight (may be NULL): nonzero entries get a thick dark outline.
+ * The file is written under a temporary name and renamed; nothing is left
+ * on failure. stats (may be NULL) receives what was drawn. */
+int spill_map_draw(spill_ctx *ctx, const spill_layer *layer, const double *values,
+                   const unsigned char *highlight, const spill_map_opts *opts,
+                   const char *out_path, spill_map_stats *stats);
+
+/* ---- shapefile output (shapes/write.c) ---- */
+
+/* A column to add to a layer's attributes: numeric (values, NaN written as
+ * an empty cell) or text (text, NULL entries empty); count entries each in
+ * layer order. name is shortened to DBF's 10 characters. */
+typedef struct spill_field_column {
+  const char *name;
+  const double *values;
+  const char *const *text;
+} spill_field_column;
+
+typedef struct spill_write_report {
+  size_t fields_added;
+  size_t renamed;             /* names changed to fit DBF's rules */
+  char renames[512];          /* "long_name->long_nam_1, ..." */
+  char fields[1024];          /* the fields added: "own N(14,12), name C(24), ..." */
+  size_t truncated;           /* text cells cut to 254 bytes */
+} spill_write_report;
+
+/* Write the layer's shapes (copied record by record from its source .shp),
+ * its attributes and the columns cols[0..ncols-1] as a new shapefile
+ * out_shp (+ .shx, .dbf; the source .prj and .cpg copied). Numeric columns
+ * become 'N' fields with widths and decimals that keep 12 significant
+ * digits, text columns 'C' fields as wide as the longest cell. Every file is
+ * written under a temporary name and renamed. rep may be NULL. */
+int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *layer, size_t ncols,
+                             const spill_field_column *cols, const char *out_shp,
+                             spill_write_report *rep);
+
+/* spill_layer_write_fields with every column of CSV csv_path except its id
+ * column (matched as in spill_layer_values_csv; columns whose non-missing
+ * cells are all numbers become numeric). match may be NULL. */
+int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const char *csv_path,
+                             const char *csv_id_col, int allow_unmatched, const char *out_shp,
+                             spill_match_report *match, spill_write_report *rep);
+
+/* ---- a generated city network (shapes/voronoi.c) ---- */
+
+/* Write a polygon shapefile out_shp of n >= 3 "cities": Voronoi cells
+ * (GEOS) of n random points (seeded, reproducible) inside a stylised
+ * country (a mainland and an offshore island, lon/lat WGS84 around 105E
+ * 33N), clipped to it. Fields: id (1..n), name ("City 1", ...), lon, lat
+ * (the generating point). A .prj (WGS 84) and .cpg (UTF-8) are written.
+ * Used by the demo when the shared data is absent. */
+int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,12 @@ struct spill_layer {
   char **cells;             /* n * nfields UTF-8 texts, row-major, owned */
   char *path;               /* the .shp path as given */
   char *cpg;                /* the .cpg text (encoding) or NULL */
+  /* Boundary vertices exactly as read (before any repair), for contiguity:
+   * unit i's rings in file order, each closed, interleaved x,y at
+   * vxy[2*vstart[i]] .. vxy[2*vstart[i+1]-1]. NULL when the layer was not
+   * read from a shapefile (contiguity then takes the GEOS coordinates). */
+  int64_t *vstart;          /* n+1 */
+  double *vxy;
 };
 
 #endif

@@ -108,3 +108,21 @@ int spill_weights_transform(spill_ctx *ctx, spill_weights *w, char style)
   w->style = style;
   return SPILL_OK;
 }
+
+/* Drop diagonal entries in place, compacting the rows. */
+int spill_weights_zero_diagonal(spill_ctx *ctx, spill_weights *w)
+{
+  int64_t at = 0, start = 0;
+  (void)ctx;
+  for (int64_t i = 0; i < w->n; i++) {
+    int64_t end = w->p[i + 1];
+    for (int64_t k = start; k < end; k++) {
+      if (w->j[k] == i) continue;
+      w->j[at] = w->j[k];
+      w->x[at++] = w->x[k];
+    }
+    start = end;
+    w->p[i + 1] = at;
+  }
+  return SPILL_OK;
+}

@@ -1,0 +1,420 @@
+/* Per-city effects of the actual set of pilots (LeSage and Pace 2009, sec.
+ * 2.7: the columns and rows of S): S d = (I - rho W)^-1 (beta d + theta W d)
+ * split into each city's own effect and the spillover it receives, and the
+ * spillover each pilot sends. Point values by sparse LU; simulation
+ * intervals from the power series sum_j rho^j W^j (exact powers of W). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "estimation/effects.h"
+
+/* Work beyond this many multiply-adds for the pilots' diagonals of W^j is
+ * refused (about a minute on one core). */
+#define MAX_DIAG_WORK 4e10
+
+void spill_city_effects_free(spill_city_effects *c)
+{
+  if (!c) return;
+  if (c->ids)
+    for (int64_t i = 0; i < c->n; i++) free(c->ids[i]);
+  free(c->ids);
+  free(c->name);
+  free(c->pilot);
+  free(c->own);
+  free(c->received);
+  free(c->sent);
+  free(c->total);
+  free(c->own_lo);
+  free(c->own_hi);
+  free(c->received_lo);
+  free(c->received_hi);
+  free(c->sent_lo);
+  free(c->sent_hi);
+  free(c->total_lo);
+  free(c->total_hi);
+  free(c);
+}
+
+static spill_city_effects *alloc_city(spill_ctx *ctx, const spill_weights *w)
+{
+  spill_city_effects *c = spill__calloc(ctx, 1, sizeof *c);
+  size_t n = (size_t)w->n;
+  double **arr[13];
+  int na = 0;
+  if (!c) return NULL;
+  c->n = w->n;
+  arr[na++] = &c->pilot, arr[na++] = &c->own, arr[na++] = &c->received, arr[na++] = &c->sent;
+  arr[na++] = &c->total, arr[na++] = &c->own_lo, arr[na++] = &c->own_hi;
+  arr[na++] = &c->received_lo, arr[na++] = &c->received_hi, arr[na++] = &c->sent_lo;
+  arr[na++] = &c->sent_hi, arr[na++] = &c->total_lo, arr[na++] = &c->total_hi;
+  c->ids = spill__calloc(ctx, n, sizeof *c->ids);
+  if (!c->ids) goto fail;
+  for (int a = 0; a < na; a++)
+    if (!(*arr[a] = spill__calloc(ctx, n, sizeof **arr[a]))) goto fail;
+  for (size_t i = 0; i < n; i++)
+    if (!(c->ids[i] = spill__strdup(ctx, w->ids[i]))) goto fail;
+  return c;
+fail:
+  spill_city_effects_free(c);
+  return NULL;
+}
+
+/* W' as a weights matrix (columns of W as rows). */
+static spill_weights *transpose(spill_ctx *ctx, const spill_weights *w)
+{
+  int64_t n = w->n, nz = w->p[n];
+  int64_t *ti = spill__malloc(ctx, (size_t)(nz ? nz : 1) * sizeof *ti);
+  int64_t *tj = spill__malloc(ctx, (size_t)(nz ? nz : 1) * sizeof *tj);
+  spill_weights *t = NULL;
+  if (ti && tj) {
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t k = w->p[i]; k < w->p[i + 1]; k++) {
+        ti[k] = w->j[k];
+        tj[k] = i;
+      }
+    t = spill_weights_from_triplets(ctx, n, NULL, nz, ti, tj, w->x);
+  }
+  free(ti);
+  free(tj);
+  return t;
+}
+
+/* Exact point values at (beta, theta, rho) by sparse LU of I - rho W. */
+static int city_point(spill_ctx *ctx, const spill_weights *w, double beta, double theta, double rho,
+                      const int64_t *pil, int64_t np, spill_city_effects *c)
+{
+  int64_t n = w->n;
+  double *g = NULL, *sd = NULL, *h = NULL, *wth = NULL, *rhs = NULL, *x = NULL;
+  spill__lu *lu = NULL;
+  spill_weights *wt = NULL;
+  int rc = SPILL_ENOMEM;
+  g = spill__malloc(ctx, (size_t)n * sizeof *g);
+  sd = spill__malloc(ctx, (size_t)n * sizeof *sd);
+  h = spill__malloc(ctx, (size_t)n * sizeof *h);
+  wth = spill__malloc(ctx, (size_t)n * sizeof *wth);
+  rhs = spill__calloc(ctx, (size_t)n, sizeof *rhs);
+  x = spill__malloc(ctx, (size_t)n * sizeof *x);
+  if (!g || !sd || !h || !wth || !rhs || !x) goto done;
+  if (!(wt = transpose(ctx, w))) goto done;
+  if (!(lu = spill__lu_new(ctx, w, rho))) {
+    rc = spill_ctx_status(ctx);
+    goto done;
+  }
+  spill__wmul(w, c->pilot, g);
+  for (int64_t i = 0; i < n; i++) g[i] = beta * c->pilot[i] + theta * g[i];
+  if ((rc = spill__lu_solve(ctx, lu, 0, g, sd))) goto done;
+  for (int64_t i = 0; i < n; i++) x[i] = 1.0;
+  if ((rc = spill__lu_solve(ctx, lu, 1, x, h))) goto done;
+  spill__wtmul(w, h, wth); /* column sums of S: (beta I + theta W)' h */
+  for (int64_t q = 0; q < np; q++) {
+    int64_t p = pil[q];
+    double spp;
+    /* column p of beta I + theta W (row p of W') */
+    for (int64_t k = wt->p[p]; k < wt->p[p + 1]; k++) rhs[wt->j[k]] = theta * wt->x[k];
+    rhs[p] += beta;
+    if ((rc = spill__lu_solve(ctx, lu, 0, rhs, x))) goto done;
+    for (int64_t k = wt->p[p]; k < wt->p[p + 1]; k++) rhs[wt->j[k]] = 0.0;
+    rhs[p] = 0.0;
+    spp = x[p];
+    c->own[p] = spp * c->pilot[p];
+    c->sent[p] = (beta * h[p] + theta * wth[p] - spp) * c->pilot[p];
+    spill__progress(ctx, "city effects", (double)(q + 1) / (double)np);
+  }
+  c->sum_total = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    c->total[i] = sd[i];
+    c->received[i] = sd[i] - c->own[i];
+    c->sum_total += sd[i];
+  }
+  rc = SPILL_OK;
+done:
+  spill__lu_free(lu);
+  spill_weights_free(wt);
+  free(g);
+  free(sd);
+  free(h);
+  free(wth);
+  free(rhs);
+  free(x);
+  return rc;
+}
+
+/* x = sum_{j=0..J} rho^j M^j b by Horner (M = W, or W' when transpose). */
+static void series_apply(const spill_weights *w, int transpose, double rho, int J, const double *b,
+                         double *x, double *tmp)
+{
+  int64_t n = w->n;
+  memcpy(x, b, (size_t)n * sizeof *x);
+  for (int j = 0; j < J; j++) {
+    if (transpose) spill__wtmul(w, x, tmp);
+    else spill__wmul(w, x, tmp);
+    for (int64_t i = 0; i < n; i++) x[i] = b[i] + rho * tmp[i];
+  }
+}
+
+static void summarize_col(const float *v, size_t nd, size_t stride, size_t col, double level,
+                          double *buf, double *lo, double *hi)
+{
+  for (size_t r = 0; r < nd; r++) buf[r] = v[r * stride + col];
+  spill__sort(buf, nd);
+  *lo = spill__quantile_sorted(buf, nd, (1.0 - level) / 2.0);
+  *hi = spill__quantile_sorted(buf, nd, (1.0 + level) / 2.0);
+}
+
+/* Simulation intervals: each draw (beta, theta, rho) through the series. */
+static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w, const int64_t *pil,
+                    int64_t np, const spill_effects_opts *opts, spill_city_effects *c)
+{
+  int64_t n = w->n;
+  double wnorm = 0.0, *wd = NULL, *g = NULL, *sd = NULL, *h = NULL, *one = NULL, *tmp = NULL;
+  double *wth = NULL, *mdiag = NULL, *buf = NULL;
+  float *v = NULL;
+  size_t stride = (size_t)(2 * n + 2 * np);
+  spill__draws d;
+  long cb, ct;
+  int J, rc;
+  memset(&d, 0, sizeof d);
+  for (int64_t i = 0; i < n; i++) {
+    double s = 0.0;
+    for (int64_t k = w->p[i]; k < w->p[i + 1]; k++) s += fabs(w->x[k]);
+    wnorm = fmax(wnorm, s);
+  }
+  J = opts->order > 0 ? opts->order
+                      : spill__series_order(spill__rho_abs_max(fit, wnorm), wnorm, opts->tol, opts->max_order);
+  if (!fit->has_rho) J = 0;
+  if ((double)np * (J + 2) * (double)(w->p[n] + n) > MAX_DIAG_WORK)
+    return spill__fail(ctx, SPILL_EINVAL, "city effects: %lld pilots with %d series terms on %lld "
+                       "units is too much work for simulation intervals; use draws = 0 "
+                       "(--draws 0) for the point values", (long long)np, J, (long long)n);
+  if ((double)opts->draws * (double)stride * sizeof(float) > 2e9)
+    return spill__fail(ctx, SPILL_ENOMEM, "city effects: %d draws for %lld units need more than "
+                       "2 GB; use fewer draws (--draws)", opts->draws, (long long)n);
+  if ((rc = spill__draws_make(ctx, fit, fit->has_rho ? wnorm : 0.0, opts, &d))) return rc;
+  rc = SPILL_ENOMEM;
+  wd = spill__malloc(ctx, (size_t)n * sizeof *wd);
+  g = spill__malloc(ctx, (size_t)n * sizeof *g);
+  sd = spill__malloc(ctx, (size_t)n * sizeof *sd);
+  h = spill__malloc(ctx, (size_t)n * sizeof *h);
+  one = spill__malloc(ctx, (size_t)n * sizeof *one);
+  tmp = spill__malloc(ctx, (size_t)n * sizeof *tmp);
+  wth = spill__malloc(ctx, (size_t)n * sizeof *wth);
+  mdiag = spill__calloc(ctx, (size_t)(np ? np : 1) * (size_t)(J + 2), sizeof *mdiag);
+  buf = spill__malloc(ctx, (d.n ? d.n : 1) * sizeof *buf);
+  v = spill__malloc(ctx, (d.n ? d.n : 1) * stride * sizeof *v);
+  if (!wd || !g || !sd || !h || !one || !tmp || !wth || !mdiag || !buf || !v) goto done;
+  spill__wmul(w, c->pilot, wd);
+  for (int64_t i = 0; i < n; i++) one[i] = 1.0;
+  /* (W^j)_pp for each pilot p, j = 0..J+1: column p of W^j by products */
+  for (int64_t q = 0; q < np; q++) {
+    double *m = mdiag + (size_t)q * (J + 2);
+    memset(h, 0, (size_t)n * sizeof *h);
+    h[pil[q]] = 1.0;
+    m[0] = 1.0;
+    for (int j = 1; j < J + 2; j++) {
+      spill__wmul(w, h, tmp);
+      memcpy(h, tmp, (size_t)n * sizeof *h);
+      m[j] = h[pil[q]];
+    }
+  }
+  cb = spill__draws_col(&d, fit->treat);
+  ct = fit->wlag && fit->wlag[fit->treat] >= 0 ? spill__draws_col(&d, fit->wlag[fit->treat]) : -1;
+  for (size_t r = 0; r < d.n; r++) {
+    const double *par = d.v + r * d.m;
+    double beta = par[cb], theta = ct >= 0 ? par[ct] : 0.0, rho = d.rho_col >= 0 ? par[d.rho_col] : 0.0;
+    float *out = v + r * stride;
+    for (int64_t i = 0; i < n; i++) g[i] = beta * c->pilot[i] + theta * wd[i];
+    series_apply(w, 0, rho, J, g, sd, tmp);
+    series_apply(w, 1, rho, J, one, h, tmp);
+    spill__wtmul(w, h, wth);
+    for (int64_t i = 0; i < n; i++) {
+      out[i] = (float)sd[i];          /* total */
+      out[n + i] = (float)sd[i];      /* received, own subtracted below */
+    }
+    for (int64_t q = 0; q < np; q++) {
+      const double *m = mdiag + (size_t)q * (J + 2);
+      int64_t p = pil[q];
+      double spp = 0.0, rj = 1.0;
+      for (int j = 0; j <= J; j++, rj *= rho) spp += rj * (beta * m[j] + theta * m[j + 1]);
+      out[2 * n + q] = (float)(spp * c->pilot[p]);
+      out[2 * n + np + q] = (float)((beta * h[p] + theta * wth[p] - spp) * c->pilot[p]);
+      out[n + p] = (float)(sd[p] - spp * c->pilot[p]);
+    }
+    spill__progress(ctx, "city effects: draws", (double)(r + 1) / (double)d.n);
+  }
+  for (int64_t i = 0; i < n; i++) {
+    summarize_col(v, d.n, stride, (size_t)i, opts->level, buf, &c->total_lo[i], &c->total_hi[i]);
+    summarize_col(v, d.n, stride, (size_t)(n + i), opts->level, buf, &c->received_lo[i], &c->received_hi[i]);
+  }
+  for (int64_t q = 0; q < np; q++) {
+    int64_t p = pil[q];
+    summarize_col(v, d.n, stride, (size_t)(2 * n + q), opts->level, buf, &c->own_lo[p], &c->own_hi[p]);
+    summarize_col(v, d.n, stride, (size_t)(2 * n + np + q), opts->level, buf, &c->sent_lo[p], &c->sent_hi[p]);
+  }
+  c->accepted = (int)d.n;
+  c->rejected = (int)d.rejected;
+  rc = SPILL_OK;
+done:
+  spill__draws_free(&d);
+  free(wd);
+  free(g);
+  free(sd);
+  free(h);
+  free(one);
+  free(tmp);
+  free(wth);
+  free(mdiag);
+  free(buf);
+  free(v);
+  return rc;
+}
+
+spill_city_effects *spill_city_effects_compute(spill_ctx *ctx, const spill_fit *fit,
+                                               const spill_weights *w, const double *d,
+                                               const spill_effects_opts *opts)
+{
+  spill_effects_opts def;
+  spill_city_effects *c = NULL;
+  int64_t *pil = NULL, np = 0;
+  double beta, theta, rho;
+  if (!opts) {
+    spill_effects_opts_init(&def);
+    opts = &def;
+  }
+  if (!fit || !w || fit->n != w->n) {
+    spill__fail(ctx, SPILL_EINVAL, "city effects: the fit has %lld units but W has %lld; pass the "
+                "W the model was fitted with", fit ? (long long)fit->n : 0LL, w ? (long long)w->n : 0LL);
+    return NULL;
+  }
+  if (fit->treat < 0 || (size_t)fit->treat >= fit->k) {
+    spill__fail(ctx, SPILL_EINVAL, "city effects: the model has no treatment coefficient "
+                "(give the panel a treatment or adoption column)");
+    return NULL;
+  }
+  for (int64_t i = 0; i < w->n; i++)
+    if (!isfinite(d[i])) {
+      spill__fail(ctx, SPILL_EDATA, "city effects: the treatment of unit %s is not a number", w->ids[i]);
+      return NULL;
+    }
+  beta = fit->coef[fit->treat];
+  theta = fit->wlag && fit->wlag[fit->treat] >= 0 ? fit->coef[fit->wlag[fit->treat]] : 0.0;
+  rho = fit->has_rho ? fit->rho : 0.0;
+  c = alloc_city(ctx, w);
+  pil = spill__malloc(ctx, (size_t)w->n * sizeof *pil);
+  if (!c || !pil) goto fail;
+  if (!(c->name = spill__strdup(ctx, fit->names ? fit->names[fit->treat] : "treatment"))) goto fail;
+  for (int64_t i = 0; i < w->n; i++) {
+    c->pilot[i] = d[i];
+    if (d[i] != 0.0) pil[np++] = i;
+  }
+  c->draws = opts->draws;
+  c->level = opts->level;
+  if (city_point(ctx, w, beta, theta, rho, pil, np, c) != SPILL_OK) goto fail;
+  if (opts->draws > 0) {
+    if (city_sim(ctx, fit, w, pil, np, opts, c) != SPILL_OK) goto fail;
+  } else {
+    for (int64_t i = 0; i < w->n; i++)
+      c->own_lo[i] = c->own_hi[i] = c->received_lo[i] = c->received_hi[i] = c->sent_lo[i] =
+          c->sent_hi[i] = c->total_lo[i] = c->total_hi[i] = NAN;
+  }
+  free(pil);
+  return c;
+fail:
+  free(pil);
+  spill_city_effects_free(c);
+  return NULL;
+}
+
+typedef struct id_ref {
+  const char *id;
+  int64_t idx;
+} id_ref;
+
+static int cmp_id(const void *a, const void *b)
+{
+  return strcmp(((const id_ref *)a)->id, ((const id_ref *)b)->id);
+}
+
+spill_city_effects *spill_city_effects_from_panel(spill_ctx *ctx, const spill_fit *fit,
+                                                  const spill_weights *w, const spill_panel *panel,
+                                                  int64_t period, const spill_effects_opts *opts)
+{
+  spill_city_effects *c = NULL;
+  id_ref *ref = NULL;
+  double *d = NULL;
+  int64_t s = -1;
+  if (!panel->d) {
+    spill__fail(ctx, SPILL_EINVAL, "city effects: the panel has no treatment column");
+    return NULL;
+  }
+  if (panel->t < 1) {
+    spill__fail(ctx, SPILL_EINVAL, "city effects: the panel has no periods");
+    return NULL;
+  }
+  if (period == INT64_MIN) s = panel->t - 1;
+  for (int64_t q = 0; q < panel->t && s < 0; q++)
+    if (panel->times[q] == period) s = q;
+  if (s < 0) {
+    spill__fail(ctx, SPILL_EINVAL, "city effects: period %lld is not in the panel (%lld..%lld)",
+                (long long)period, (long long)panel->times[0], (long long)panel->times[panel->t - 1]);
+    return NULL;
+  }
+  ref = spill__malloc(ctx, (size_t)(panel->n ? panel->n : 1) * sizeof *ref);
+  d = spill__malloc(ctx, (size_t)w->n * sizeof *d);
+  if (!ref || !d) goto done;
+  for (int64_t i = 0; i < panel->n; i++) {
+    ref[i].id = panel->ids[i];
+    ref[i].idx = i;
+  }
+  qsort(ref, (size_t)panel->n, sizeof *ref, cmp_id);
+  for (int64_t i = 0; i < w->n; i++) {
+    char canon[32];
+    id_ref key = {w->ids[i], 0}, *hit;
+    if (spill__canonical_id(w->ids[i], canon)) key.id = canon;
+    hit = bsearch(&key, ref, (size_t)panel->n, sizeof *ref, cmp_id);
+    if (!hit) {
+      spill__fail(ctx, SPILL_EDATA, "city effects: unit %s of W is not in the panel "
+                  "(align the panel to W first)", w->ids[i]);
+      goto done;
+    }
+    d[i] = panel->d[s * panel->n + hit->idx];
+  }
+  c = spill_city_effects_compute(ctx, fit, w, d, opts);
+  if (c) c->period = panel->times[s];
+done:
+  free(ref);
+  free(d);
+  return c;
+}
+
+static void csv_num(FILE *f, double v)
+{
+  if (isfinite(v)) fprintf(f, ",%.10g", v);
+  else fputs(",", f);
+}
+
+int spill_city_effects_write_csv(spill_ctx *ctx, const spill_city_effects *c, const char *path)
+{
+  char *tmp = NULL;
+  FILE *f = spill__atomic_open(ctx, path, &tmp);
+  if (!f) return spill_ctx_status(ctx);
+  fputs("id,pilot,own,own_lo,own_hi,received,received_lo,received_hi,sent,sent_lo,sent_hi,"
+        "total,total_lo,total_hi\n", f);
+  for (int64_t i = 0; i < c->n; i++) {
+    spill__csv_str(f, c->ids[i]);
+    fprintf(f, ",%.10g", c->pilot[i]);
+    csv_num(f, c->own[i]);
+    csv_num(f, c->own_lo[i]);
+    csv_num(f, c->own_hi[i]);
+    csv_num(f, c->received[i]);
+    csv_num(f, c->received_lo[i]);
+    csv_num(f, c->received_hi[i]);
+    csv_num(f, c->sent[i]);
+    csv_num(f, c->sent_lo[i]);
+    csv_num(f, c->sent_hi[i]);
+    csv_num(f, c->total[i]);
+    csv_num(f, c->total_lo[i]);
+    csv_num(f, c->total_hi[i]);
+    fputc('\n', f);
+  }
+  return spill__atomic_commit(ctx, f, tmp, path);
+}

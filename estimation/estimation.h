@@ -1,0 +1,117 @@
+/* Private to estimation/: within transform, design matrices, log-determinants,
+ * ML fits, variance and specification tests. Dependency types stay out. */
+#ifndef SPILL_ESTIMATION_H
+#define SPILL_ESTIMATION_H
+
+#include "core/internal.h"
+
+/* ---- within.c ---- */
+/* out = the fixed-effects within transform of the time-major n*t vector v
+ * (balanced panel): unit: v_it - vbar_i; time: v_it - vbar_t; two-way:
+ * v_it - vbar_i - vbar_t + vbar (Baltagi 2021, sec. 3.2). out may equal v;
+ * work holds n + t doubles. */
+void spill__within(const double *v, int64_t n, int64_t t, spill_fe fe, double *work, double *out);
+/* out = (I_t x W) v for a time-major n*t vector (out must not alias v). */
+void spill__wlag(const spill_weights *w, const double *v, int64_t t, double *out);
+const char *spill__fe_name(spill_fe fe);
+const char *spill__model_name(spill_model m);
+
+/* ---- ols.c: design matrix and least squares ---- */
+typedef struct spill__design {
+  int64_t n, t, nt;
+  size_t k;        /* kept columns */
+  double *z;       /* nt x k, column-major, within-transformed */
+  double *y, *wy;  /* within-transformed y and (I_T x W) y */
+  char **names;    /* k */
+  long *wlag;      /* k: index of the column's W term, or -1 */
+  long *base;      /* k: for a W term, index of its base column, else -1 */
+  long treat;      /* index of the treatment column or -1 */
+  int has_const;
+  size_t n_omitted;
+  char **omitted;
+} spill__design;
+
+/* Build the (within-transformed) design of a model: [constant], d, x, and
+ * with lags=1 W*d, W*x. Constant or collinear columns are dropped in order
+ * with a notice (as Stata's "omitted because of collinearity"). splm_wy: see
+ * spill_fit_opts. */
+spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                                 spill_fe fe, int intercept, int lags, int splm_wy);
+/* A copy keeping only the columns with keep[j] != 0 (names, maps rebuilt). */
+spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *d, const int *keep);
+void spill__design_free(spill__design *d);
+
+/* Cholesky factor of Z'Z (k x k, upper, column-major) for repeated solves. */
+int spill__xtx_chol(spill_ctx *ctx, const double *z, int64_t nt, size_t k, double *r);
+/* b = (Z'Z)^-1 Z'v given the factor r from spill__xtx_chol. */
+void spill__ls_solve(const double *z, int64_t nt, size_t k, const double *r, const double *v,
+                     double *b);
+/* Inverse of a symmetric positive definite k x k matrix in place (LAPACK
+ * dpotrf/dpotri, full matrix filled). Returns 0 or -1 if not PD. */
+int spill__spd_inverse(double *a, size_t k);
+/* General inverse (dgetrf/dgetri) in place; 0 or -1 if singular. */
+int spill__inverse(double *a, size_t k);
+
+/* OLS/SLX fit into f (coefficients, conventional and cluster-robust SEs). */
+int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fit *f);
+
+/* ---- logdet.c: ln|I - rho W| and traces of W (I - rho W)^-1 ---- */
+typedef struct spill__ldet spill__ldet;
+spill__ldet *spill__ldet_new(spill_ctx *ctx, const spill_weights *w, spill_logdet method);
+void spill__ldet_free(spill__ldet *ld);
+/* ln|I - rho W|; -INFINITY outside the feasible region. */
+int spill__ldet_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out);
+/* Feasible interval (1/lambda_min, 1/lambda_max) used for the search. */
+void spill__ldet_interval(const spill__ldet *ld, double *lo, double *hi);
+const char *spill__ldet_name(const spill__ldet *ld);
+spill_logdet spill__ldet_method(const spill__ldet *ld);
+/* With G = W (I - rho W)^-1: tr[0] = tr(G), tr[1] = tr(G G), tr[2] = tr(G'G);
+ * and, when m > 0, gv = G v for m column vectors v (n x m, column-major).
+ * Exact: dense eigen/LU for the eigen method, sparse solves otherwise. */
+int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double *v, int64_t m,
+                       double *gv, double tr[3]);
+/* tr(W (I - rho W)^-1) = -d ln|I - rho W| / d rho. */
+int spill__ldet_trace_g(spill_ctx *ctx, spill__ldet *ld, double rho, double *out);
+/* x = (I - rho W)^-1 b for m right-hand sides (n x m column-major). */
+int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double *b, int64_t m,
+                      double *x);
+
+/* ---- ml.c ---- */
+/* Maximise f over (lo, hi): a scan of npts points, then Brent's method
+ * (Brent 1973, ch. 5) on the bracket around the best point. */
+typedef int (*spill__objective)(spill_ctx *ctx, void *user, double x, double *f);
+int spill__maximise(spill_ctx *ctx, spill__objective fn, void *user, double lo, double hi,
+                    int npts, double tol, double *xmax, double *fmax);
+
+typedef struct spill__mlres {
+  double rho, sigma2, loglik;
+  double *coef; /* k (caller-allocated) */
+} spill__mlres;
+/* Spatial lag (SAR/SDM) ML on the concentrated likelihood. */
+int spill__ml_lag(spill_ctx *ctx, const spill__design *d, spill__ldet *ld, spill__mlres *r);
+/* Spatial error model ML (Anselin 1988, ch. 6; concentrated likelihood). */
+int spill__ml_error(spill_ctx *ctx, const spill__design *d, const spill_weights *w,
+                    spill__ldet *ld, spill__mlres *r);
+
+/* ---- variance.c ---- */
+/* Analytic asymptotic variance of (coef, rho, sigma2) for the lag model
+ * (Elhorst 2014, eq. 3.10-3.11; Lee and Yu 2010): vcov is (k+2)^2. */
+int spill__vcov_lag(spill_ctx *ctx, const spill__design *d, spill__ldet *ld, double rho,
+                    double sigma2, const double *coef, double *vcov);
+/* The same for the error model (Anselin 1988; splm's sperrorlm). */
+int spill__vcov_error(spill_ctx *ctx, const spill__design *d, const spill_weights *w,
+                      spill__ldet *ld, double lambda, double sigma2, double *vcov);
+
+/* ---- tests.c ---- */
+/* Upper tail of the chi-square distribution with df degrees of freedom. */
+double spill__chi2_sf(double x, double df);
+/* Two-sided normal p-value of z. */
+double spill__normal_p2(double z);
+/* Wald statistics of H0 theta = 0 and H0 theta = -rho beta for an SDM fit. */
+int spill__wald_sdm(spill_ctx *ctx, spill_fit *f, const spill__design *d);
+
+/* ---- fit.c ---- */
+spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model model,
+                            spill_fe fe, int has_rho, int ml);
+
+#endif

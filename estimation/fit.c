@@ -1,0 +1,295 @@
+/* spill_fit_model: the design, then OLS/SLX, or ML for SAR/SDM/SEM with the
+ * analytic variance, the Lee-Yu correction and the SDM specification tests. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "estimation/estimation.h"
+
+void spill_fit_opts_init(spill_fit_opts *opts)
+{
+  memset(opts, 0, sizeof *opts);
+  opts->model = SPILL_MODEL_SDM;
+  opts->fe = SPILL_FE_TWOWAYS;
+  opts->logdet = SPILL_LOGDET_AUTO;
+  opts->lee_yu = 0;
+  opts->intercept = 1; /* used only when fe is NONE */
+}
+
+void spill_fit_free(spill_fit *f)
+{
+  if (!f) return;
+  if (f->ids)
+    for (int64_t i = 0; i < f->n; i++) free(f->ids[i]);
+  free(f->ids);
+  if (f->names)
+    for (size_t j = 0; j < f->k; j++) free(f->names[j]);
+  free(f->names);
+  free(f->coef);
+  free(f->se);
+  free(f->se_conv);
+  free(f->wlag);
+  free(f->vcov);
+  if (f->omitted)
+    for (size_t j = 0; j < f->n_omitted; j++) free(f->omitted[j]);
+  free(f->omitted);
+  free(f);
+}
+
+spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model model,
+                            spill_fe fe, int has_rho, int ml)
+{
+  spill_fit *f = spill__calloc(ctx, 1, sizeof *f);
+  size_t k = d->k;
+  if (!f) return NULL;
+  f->model = model;
+  f->fe = fe;
+  f->n = d->n;
+  f->t = d->t;
+  f->k = k;
+  f->has_rho = has_rho;
+  f->nv = k + (has_rho ? 1 : 0) + (ml ? 1 : 0);
+  f->rho = f->rho_se = f->rho_lo = f->rho_hi = NAN;
+  f->lr_sar = f->lr_sar_p = f->wald_sar = f->wald_sar_p = NAN;
+  f->lr_sem = f->lr_sem_p = f->wald_sem = f->wald_sem_p = NAN;
+  f->treat = d->treat;
+  f->names = spill__calloc(ctx, k, sizeof *f->names);
+  f->coef = spill__calloc(ctx, k, sizeof *f->coef);
+  f->se = spill__calloc(ctx, k, sizeof *f->se);
+  f->wlag = spill__calloc(ctx, k, sizeof *f->wlag);
+  f->vcov = spill__calloc(ctx, f->nv * f->nv, sizeof *f->vcov);
+  f->ids = spill__calloc(ctx, (size_t)d->n, sizeof *f->ids);
+  f->omitted = spill__calloc(ctx, d->n_omitted ? d->n_omitted : 1, sizeof *f->omitted);
+  if (!ml) f->se_conv = spill__calloc(ctx, k, sizeof *f->se_conv);
+  if (!f->names || !f->coef || !f->se || !f->wlag || !f->vcov || !f->ids || !f->omitted ||
+      (!ml && !f->se_conv))
+    goto fail;
+  for (size_t j = 0; j < k; j++) {
+    if (!(f->names[j] = spill__strdup(ctx, d->names[j]))) goto fail;
+    f->wlag[j] = d->wlag[j];
+  }
+  for (size_t j = 0; j < d->n_omitted; j++) {
+    if (!(f->omitted[j] = spill__strdup(ctx, d->omitted[j]))) goto fail;
+    f->n_omitted++;
+  }
+  return f;
+fail:
+  spill_fit_free(f);
+  return NULL;
+}
+
+static int same_id(const char *a, const char *b)
+{
+  char ca[32], cb[32];
+  if (spill__canonical_id(a, ca) && spill__canonical_id(b, cb)) return !strcmp(ca, cb);
+  return !strcmp(a, b);
+}
+
+static int check_inputs(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                        const spill_fit_opts *o)
+{
+  if (p->n != w->n)
+    return spill__fail(ctx, SPILL_EDATA, "the panel has %lld units but W has %lld: align the panel to W first",
+                       (long long)p->n, (long long)w->n);
+  for (int64_t i = 0; i < p->n; i++)
+    if (!same_id(p->ids[i], w->ids[i]))
+      return spill__fail(ctx, SPILL_EDATA,
+                         "panel unit %lld is '%s' but W's unit %lld is '%s': align the panel to W "
+                         "first (spill_panel_align)",
+                         (long long)i + 1, p->ids[i], (long long)i + 1, w->ids[i]);
+  if (p->t < 2 && (o->fe == SPILL_FE_UNIT || o->fe == SPILL_FE_TWOWAYS))
+    return spill__fail(ctx, SPILL_EDATA,
+                       "one period (T = 1) with unit fixed effects leaves no variation: use fe none "
+                       "(a cross-section, with an intercept) or a panel with T >= 2");
+  if (o->lee_yu && o->fe != SPILL_FE_UNIT && o->fe != SPILL_FE_TWOWAYS)
+    return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu correction applies to unit or two-way fixed effects only");
+  if (o->lee_yu && o->model != SPILL_MODEL_SAR && o->model != SPILL_MODEL_SDM)
+    return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu correction is implemented for the SAR and SDM only");
+  for (int64_t q = 0; q < p->n * p->t; q++) {
+    int bad = !isfinite(p->y[q]) || (p->d && !isfinite(p->d[q]));
+    for (size_t k = 0; k < p->nx && !bad; k++) bad = !isfinite(p->x[k * (size_t)(p->n * p->t) + (size_t)q]);
+    if (bad)
+      return spill__fail(ctx, SPILL_EDATA, "unit '%s', period %lld: a value is missing or not finite (NaN)",
+                         p->ids[q % p->n], (long long)p->times[q / p->n]);
+  }
+  return SPILL_OK;
+}
+
+/* R-squared: squared correlation of y and the reduced-form fit (I - rho W)^-1 Z b
+ * (Elhorst 2014, sec. 3.x "corr2"), and 1 - e'e / y'y of the within model. */
+static int fit_r2(spill_ctx *ctx, spill_fit *f, const spill__design *d, spill__ldet *ld, int lag)
+{
+  size_t nt = (size_t)d->nt;
+  double *zb = spill__malloc(ctx, nt * sizeof *zb), *yh = spill__malloc(ctx, nt * sizeof *yh);
+  double my = 0, mh = 0, syy = 0, shh = 0, syh = 0, sse = 0, sst = 0;
+  int rc = SPILL_ENOMEM;
+  if (!zb || !yh) goto done;
+  for (size_t i = 0; i < nt; i++) {
+    double s = 0.0;
+    for (size_t j = 0; j < d->k; j++) s += d->z[j * nt + i] * f->coef[j];
+    zb[i] = s;
+  }
+  if (lag) {
+    if ((rc = spill__ldet_solve(ctx, ld, f->rho, zb, d->t, yh))) goto done;
+  } else {
+    memcpy(yh, zb, nt * sizeof *yh);
+  }
+  for (size_t i = 0; i < nt; i++) {
+    double e = d->y[i] - (lag ? f->rho * d->wy[i] : 0.0) - zb[i];
+    sse += e * e;
+    sst += d->y[i] * d->y[i];
+    my += d->y[i];
+    mh += yh[i];
+  }
+  my /= (double)nt;
+  mh /= (double)nt;
+  for (size_t i = 0; i < nt; i++) {
+    syy += (d->y[i] - my) * (d->y[i] - my);
+    shh += (yh[i] - mh) * (yh[i] - mh);
+    syh += (d->y[i] - my) * (yh[i] - mh);
+  }
+  f->r2 = syy > 0 && shh > 0 ? syh * syh / (syy * shh) : NAN;
+  if (!lag) sse = NAN; /* the error model's within R2 is not reported */
+  if (d->has_const) sst = syy;
+  f->r2_within = sst > 0 ? 1.0 - sse / sst : NAN;
+  rc = SPILL_OK;
+done:
+  free(zb);
+  free(yh);
+  return rc;
+}
+
+static void fill_se(spill_fit *f)
+{
+  for (size_t j = 0; j < f->k; j++) f->se[j] = sqrt(f->vcov[j * f->nv + j]);
+  if (f->has_rho) f->rho_se = sqrt(f->vcov[f->k * f->nv + f->k]);
+}
+
+/* Lee and Yu (2010, J. Econometrics 154, sec. 4) bias correction as Elhorst
+ * (2014, sec. 3.4) implements it: unit effects: sigma2 * T/(T-1); two-way:
+ * theta + (I/NT)^-1 (0, 1/(1-rho), 1/(2 sigma2))' / N, then sigma2 * T/(T-1).
+ * The time effects stay in the model (unlike Stata xsmle's leeyu). */
+static int lee_yu(spill_ctx *ctx, spill_fit *f, const spill__design *d, spill__ldet *ld)
+{
+  size_t nv = f->nv, k = f->k;
+  double tt = (double)d->t, nn = (double)d->n;
+  if (f->fe == SPILL_FE_TWOWAYS) {
+    /* vcov = I^-1, so (I/NT)^-1 = NT vcov */
+    double *a = calloc(nv, sizeof *a), *delta = calloc(nv, sizeof *delta);
+    if (!a || !delta) {
+      free(a);
+      free(delta);
+      return spill__fail(ctx, SPILL_ENOMEM, "out of memory");
+    }
+    a[k] = 1.0 / (1.0 - f->rho);
+    a[k + 1] = 1.0 / (2.0 * f->sigma2);
+    for (size_t r = 0; r < nv; r++) {
+      double s = 0.0;
+      for (size_t c = 0; c < nv; c++) s += f->vcov[r * nv + c] * a[c];
+      delta[r] = s * (double)d->nt / nn;
+    }
+    for (size_t j = 0; j < k; j++) f->coef[j] += delta[j];
+    f->rho += delta[k];
+    f->sigma2 += delta[k + 1];
+    free(a);
+    free(delta);
+  }
+  f->sigma2 *= tt / (tt - 1.0);
+  return spill__vcov_lag(ctx, d, ld, f->rho, f->sigma2, f->coef, f->vcov);
+}
+
+static int fit_ml(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                  spill__ldet *ld, const spill_fit_opts *o)
+{
+  spill__mlres r = {0, 0, 0, f->coef};
+  int lag = o->model != SPILL_MODEL_SEM, rc;
+  rc = lag ? spill__ml_lag(ctx, d, ld, &r) : spill__ml_error(ctx, d, w, ld, &r);
+  if (rc) return rc;
+  f->rho = r.rho;
+  f->sigma2 = r.sigma2;
+  f->loglik = r.loglik;
+  spill__ldet_interval(ld, &f->rho_lo, &f->rho_hi);
+  snprintf(f->logdet_method, sizeof f->logdet_method, "%s", spill__ldet_name(ld));
+  rc = lag ? spill__vcov_lag(ctx, d, ld, f->rho, f->sigma2, f->coef, f->vcov)
+           : spill__vcov_error(ctx, d, w, ld, f->rho, f->sigma2, f->vcov);
+  if (rc) return rc;
+  if (o->lee_yu && (rc = lee_yu(ctx, f, d, ld))) return rc;
+  fill_se(f);
+  f->aic = -2.0 * f->loglik + 2.0 * (double)f->nv;
+  if ((rc = fit_r2(ctx, f, d, ld, lag))) return rc;
+  if (o->model == SPILL_MODEL_SDM) {
+    /* restricted fits on the same data: SAR (no W terms) and SEM */
+    int *keep = malloc(d->k * sizeof *keep), any = 0;
+    spill__design *sub = NULL;
+    double *cb = malloc(d->k * sizeof *cb);
+    size_t q = 0;
+    if (!keep || !cb) {
+      free(keep);
+      free(cb);
+      return spill__fail(ctx, SPILL_ENOMEM, "out of memory");
+    }
+    for (size_t j = 0; j < d->k; j++) {
+      keep[j] = strncmp(d->names[j], "W*", 2) != 0;
+      any |= !keep[j];
+      q += !keep[j];
+    }
+    if (any && (sub = spill__design_subset(ctx, d, keep))) {
+      spill__mlres rs = {0, 0, 0, cb};
+      if (!(rc = spill__ml_lag(ctx, sub, ld, &rs))) {
+        f->lr_sar = 2.0 * (f->loglik - rs.loglik);
+        f->lr_sar_p = spill__chi2_sf(f->lr_sar, (double)q);
+      }
+      if (!rc && !(rc = spill__ml_error(ctx, sub, w, ld, &rs))) {
+        f->lr_sem = 2.0 * (f->loglik - rs.loglik);
+        f->lr_sem_p = spill__chi2_sf(f->lr_sem, (double)q);
+      }
+    } else if (any) {
+      rc = ctx->status;
+    }
+    spill__design_free(sub);
+    free(keep);
+    free(cb);
+    if (rc) return rc;
+    if (any && (rc = spill__wald_sdm(ctx, f, d))) return rc;
+  }
+  return SPILL_OK;
+}
+
+spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                           const spill_fit_opts *opts)
+{
+  spill_fit_opts o;
+  spill__design *d = NULL;
+  spill__ldet *ld = NULL;
+  spill_fit *f = NULL;
+  int ml, lags, rc;
+  if (opts) o = *opts;
+  else spill_fit_opts_init(&o);
+  if (check_inputs(ctx, p, w, &o)) return NULL;
+  ml = o.model == SPILL_MODEL_SAR || o.model == SPILL_MODEL_SDM || o.model == SPILL_MODEL_SEM;
+  lags = o.model == SPILL_MODEL_SDM || o.model == SPILL_MODEL_SLX;
+  if (!(d = spill__design_new(ctx, p, w, o.fe, o.intercept && o.fe == SPILL_FE_NONE, lags,
+                                o.splm_wy))) goto fail;
+  if (!(f = spill__fit_alloc(ctx, d, o.model, o.fe, ml, ml))) goto fail;
+  f->lee_yu = o.lee_yu;
+  f->splm_wy = o.splm_wy;
+  for (int64_t i = 0; i < p->n; i++)
+    if (!(f->ids[i] = spill__strdup(ctx, w->ids[i]))) goto fail;
+  if (!ml) {
+    snprintf(f->logdet_method, sizeof f->logdet_method, "none");
+    rc = spill__fit_ols(ctx, d, o.fe, f);
+  } else {
+    spill__progress(ctx, "fitting", 0.0);
+    if (!(ld = spill__ldet_new(ctx, w, o.logdet))) goto fail;
+    rc = fit_ml(ctx, f, d, w, ld, &o);
+    spill__progress(ctx, "fitting", 1.0);
+  }
+  if (rc) goto fail;
+  spill__ldet_free(ld);
+  spill__design_free(d);
+  return f;
+fail:
+  spill__ldet_free(ld);
+  spill__design_free(d);
+  spill_fit_free(f);
+  return NULL;
+}

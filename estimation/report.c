@@ -1,0 +1,278 @@
+/* Regression tables: aligned text, CSV, LaTeX (booktabs) and JSON. */
+#include <math.h>
+#include <string.h>
+#include "estimation/estimation.h"
+#include "estimation/report.h"
+
+const char *spill__stars(double p)
+{
+  return !(p == p) ? "" : p < 0.01 ? "***" : p < 0.05 ? "**" : p < 0.1 ? "*" : "";
+}
+
+void spill__json_number(FILE *out, double v)
+{
+  if (isfinite(v)) fprintf(out, "%.17g", v);
+  else fputs("null", out);
+}
+
+void spill__json_string(FILE *out, const char *s)
+{
+  fputc('"', out);
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+    else if (c == '\n') fputs("\\n", out);
+    else if (c < 0x20) fprintf(out, "\\u%04x", c);
+    else fputc(c, out);
+  }
+  fputc('"', out);
+}
+
+static const char *model_title(spill_model m)
+{
+  switch (m) {
+  case SPILL_MODEL_SDM: return "Spatial Durbin model (SDM), maximum likelihood";
+  case SPILL_MODEL_SAR: return "Spatial lag model (SAR), maximum likelihood";
+  case SPILL_MODEL_SEM: return "Spatial error model (SEM), maximum likelihood";
+  case SPILL_MODEL_SLX: return "SLX (W terms, no spatial lag of y), least squares";
+  default: return "Fixed-effects DID, least squares";
+  }
+}
+
+static const char *fe_title(spill_fe fe)
+{
+  switch (fe) {
+  case SPILL_FE_TWOWAYS: return "unit and time fixed effects";
+  case SPILL_FE_UNIT: return "unit fixed effects";
+  case SPILL_FE_TIME: return "time fixed effects";
+  default: return "no fixed effects";
+  }
+}
+
+static int is_ml(const spill_fit *f)
+{
+  return f->model == SPILL_MODEL_SDM || f->model == SPILL_MODEL_SAR || f->model == SPILL_MODEL_SEM;
+}
+
+static const char *rho_name(const spill_fit *f) { return f->model == SPILL_MODEL_SEM ? "lambda" : "rho"; }
+
+static double zval(double b, double se) { return se > 0 ? b / se : NAN; }
+
+void spill__json_fit_members(FILE *out, const spill_fit *f)
+{
+  fputs("\"model\": ", out);
+  spill__json_string(out, spill__model_name(f->model));
+  fputs(", \"fe\": ", out);
+  spill__json_string(out, spill__fe_name(f->fe));
+  fprintf(out, ", \"n\": %lld, \"t\": %lld, \"lee_yu\": %s,\n", (long long)f->n, (long long)f->t,
+          f->lee_yu ? "true" : "false");
+  if (f->has_rho) {
+    fputs("  \"rho\": {\"estimate\": ", out);
+    spill__json_number(out, f->rho);
+    fputs(", \"se\": ", out);
+    spill__json_number(out, f->rho_se);
+    fputs(", \"z\": ", out);
+    spill__json_number(out, zval(f->rho, f->rho_se));
+    fputs(", \"p\": ", out);
+    spill__json_number(out, spill__normal_p2(zval(f->rho, f->rho_se)));
+    fprintf(out, ", \"name\": \"%s\", \"interval\": [", rho_name(f));
+    spill__json_number(out, f->rho_lo);
+    fputs(", ", out);
+    spill__json_number(out, f->rho_hi);
+    fputs("]},\n", out);
+  } else {
+    fputs("  \"rho\": null,\n", out);
+  }
+  fputs("  \"sigma2\": ", out);
+  spill__json_number(out, f->sigma2);
+  fputs(", \"loglik\": ", out);
+  spill__json_number(out, f->loglik);
+  fputs(", \"aic\": ", out);
+  spill__json_number(out, f->aic);
+  fputs(", \"r2\": ", out);
+  spill__json_number(out, f->r2);
+  fputs(", \"r2_within\": ", out);
+  spill__json_number(out, f->r2_within);
+  fputs(", \"logdet\": ", out);
+  spill__json_string(out, f->logdet_method);
+  fputs(",\n  \"se_type\": ", out);
+  spill__json_string(out, is_ml(f) ? "asymptotic (information matrix)" : "cluster-robust by unit (xtreg, fe vce(cluster))");
+  fputs(",\n  \"coefficients\": [", out);
+  for (size_t j = 0; j < f->k; j++) {
+    double z = zval(f->coef[j], f->se[j]);
+    fputs(j ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+    spill__json_string(out, f->names[j]);
+    fputs(", \"estimate\": ", out);
+    spill__json_number(out, f->coef[j]);
+    fputs(", \"se\": ", out);
+    spill__json_number(out, f->se[j]);
+    fputs(", \"z\": ", out);
+    spill__json_number(out, z);
+    fputs(", \"p\": ", out);
+    spill__json_number(out, spill__normal_p2(z));
+    if (f->se_conv) {
+      fputs(", \"se_conventional\": ", out);
+      spill__json_number(out, f->se_conv[j]);
+    }
+    fputc('}', out);
+  }
+  fputs("\n  ],\n  \"omitted\": [", out);
+  for (size_t j = 0; j < f->n_omitted; j++) {
+    if (j) fputs(", ", out);
+    spill__json_string(out, f->omitted[j]);
+  }
+  fputs("]", out);
+  if (f->model == SPILL_MODEL_SDM) {
+    fputs(",\n  \"tests\": {\"lr_sar\": ", out);
+    spill__json_number(out, f->lr_sar);
+    fputs(", \"lr_sar_p\": ", out);
+    spill__json_number(out, f->lr_sar_p);
+    fputs(", \"wald_sar\": ", out);
+    spill__json_number(out, f->wald_sar);
+    fputs(", \"wald_sar_p\": ", out);
+    spill__json_number(out, f->wald_sar_p);
+    fputs(", \"lr_sem\": ", out);
+    spill__json_number(out, f->lr_sem);
+    fputs(", \"lr_sem_p\": ", out);
+    spill__json_number(out, f->lr_sem_p);
+    fputs(", \"wald_sem\": ", out);
+    spill__json_number(out, f->wald_sem);
+    fputs(", \"wald_sem_p\": ", out);
+    spill__json_number(out, f->wald_sem_p);
+    fputs("}", out);
+  }
+}
+
+static void write_json(FILE *out, const spill_fit *f)
+{
+  fputs("{", out);
+  spill__json_fit_members(out, f);
+  fputs("\n}\n", out);
+}
+
+static void text_row(FILE *out, const char *name, double b, double se)
+{
+  double z = zval(b, se), p = spill__normal_p2(z);
+  fprintf(out, "%-22s %13.6g %12.6g %9.3f %8.4f %s\n", name, b, se, z, p, spill__stars(p));
+}
+
+static void write_text(FILE *out, const spill_fit *f)
+{
+  int ml = is_ml(f);
+  fprintf(out, "%s\n%s%s; N = %lld units, T = %lld periods, %lld observations\n", model_title(f->model),
+          fe_title(f->fe), f->lee_yu ? ", Lee-Yu bias correction" : "", (long long)f->n,
+          (long long)f->t, (long long)(f->n * f->t));
+  fprintf(out, "\n%-22s %13s %12s %9s %8s\n", "", "Coef.", ml ? "Std. Err." : "Cl. S.E.", "z", "P>|z|");
+  fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
+  for (size_t j = 0; j < f->k; j++) text_row(out, f->names[j], f->coef[j], f->se[j]);
+  if (f->has_rho) text_row(out, rho_name(f), f->rho, f->rho_se);
+  fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
+  fprintf(out, "sigma2 %.6g   log-likelihood %.4f   AIC %.4f\n", f->sigma2, f->loglik, f->aic);
+  fprintf(out, "R-squared (corr^2) %.4f   within R-squared %.4f\n", f->r2, f->r2_within);
+  if (ml)
+    fprintf(out, "log-det: %s; %s in (%.4g, %.4g); SEs from the analytic information matrix\n",
+            f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi);
+  else
+    fprintf(out, "SEs cluster-robust by unit (Stata xtreg, fe vce(cluster id) scaling)\n");
+  if (f->model == SPILL_MODEL_SDM && isfinite(f->wald_sar)) {
+    fprintf(out, "SDM vs SAR (theta = 0):         LR %9.3f (p %.4g)   Wald %9.3f (p %.4g)\n",
+            f->lr_sar, f->lr_sar_p, f->wald_sar, f->wald_sar_p);
+    fprintf(out, "SDM vs SEM (theta = -rho beta): LR %9.3f (p %.4g)   Wald %9.3f (p %.4g)\n",
+            f->lr_sem, f->lr_sem_p, f->wald_sem, f->wald_sem_p);
+  }
+  for (size_t j = 0; j < f->n_omitted; j++) fprintf(out, "note: %s omitted (constant or collinear)\n", f->omitted[j]);
+  fprintf(out, "*** p<0.01, ** p<0.05, * p<0.1\n");
+}
+
+static void csv_num(FILE *out, double v)
+{
+  if (isfinite(v)) fprintf(out, "%.17g", v);
+}
+
+static void write_csv(FILE *out, const spill_fit *f)
+{
+  fputs("term,estimate,se,z,p,stars\n", out);
+  for (size_t j = 0; j <= f->k; j++) {
+    const char *name = j < f->k ? f->names[j] : rho_name(f);
+    double b = j < f->k ? f->coef[j] : f->rho, se = j < f->k ? f->se[j] : f->rho_se;
+    double z = zval(b, se), p = spill__normal_p2(z);
+    if (j == f->k && !f->has_rho) break;
+    fprintf(out, "\"%s\",", name);
+    csv_num(out, b);
+    fputc(',', out);
+    csv_num(out, se);
+    fputc(',', out);
+    csv_num(out, z);
+    fputc(',', out);
+    csv_num(out, p);
+    fprintf(out, ",%s\n", spill__stars(p));
+  }
+  fprintf(out, "sigma2,");
+  csv_num(out, f->sigma2);
+  fprintf(out, ",,,,\nloglik,");
+  csv_num(out, f->loglik);
+  fprintf(out, ",,,,\naic,");
+  csv_num(out, f->aic);
+  fprintf(out, ",,,,\nr2,");
+  csv_num(out, f->r2);
+  fprintf(out, ",,,,\nn,%lld,,,,\nt,%lld,,,,\n", (long long)f->n, (long long)f->t);
+}
+
+static void latex_name(FILE *out, const char *s)
+{
+  for (; *s; s++) {
+    if (strchr("_&%$#{}", *s)) fprintf(out, "\\%c", *s);
+    else if (*s == '*') fputs("$\\times$", out);
+    else fputc(*s, out);
+  }
+}
+
+static void write_latex(FILE *out, const spill_fit *f)
+{
+  fprintf(out, "%% %s; %s\n", model_title(f->model), fe_title(f->fe));
+  fputs("\\begin{tabular}{lc}\n\\toprule\n & (1) \\\\\n\\midrule\n", out);
+  for (size_t j = 0; j <= f->k; j++) {
+    double b, se, p;
+    if (j == f->k && !f->has_rho) break;
+    b = j < f->k ? f->coef[j] : f->rho;
+    se = j < f->k ? f->se[j] : f->rho_se;
+    p = spill__normal_p2(zval(b, se));
+    if (j < f->k) latex_name(out, f->names[j]);
+    else fprintf(out, "$\\%s$", rho_name(f));
+    fprintf(out, " & %.4f%s%s%s \\\\\n & (%.4f) \\\\\n", b, *spill__stars(p) ? "$^{" : "",
+            spill__stars(p), *spill__stars(p) ? "}$" : "", se);
+  }
+  fputs("\\midrule\n", out);
+  fprintf(out, "Fixed effects & %s \\\\\n", spill__fe_name(f->fe));
+  fprintf(out, "$N$ & %lld \\\\\n$T$ & %lld \\\\\n", (long long)f->n, (long long)f->t);
+  fprintf(out, "$\\sigma^2$ & %.4g \\\\\nLog-likelihood & %.3f \\\\\n$R^2$ & %.4f \\\\\n", f->sigma2,
+          f->loglik, f->r2);
+  fputs("\\bottomrule\n\\end{tabular}\n", out);
+  fprintf(out, "%% Standard errors in parentheses (%s); *** p<0.01, ** p<0.05, * p<0.1\n",
+          is_ml(f) ? "asymptotic" : "clustered by unit");
+}
+
+int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, int fmt)
+{
+  switch (fmt) {
+  case SPILL_TABLE_TEXT: write_text(out, f); break;
+  case SPILL_TABLE_CSV: write_csv(out, f); break;
+  case SPILL_TABLE_LATEX: write_latex(out, f); break;
+  case SPILL_TABLE_JSON: write_json(out, f); break;
+  default: return spill__fail(ctx, SPILL_EINVAL, "unknown table format %d", fmt);
+  }
+  if (ferror(out)) return spill__fail(ctx, SPILL_EIO, "writing the regression table failed");
+  return SPILL_OK;
+}
+
+int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path, int fmt)
+{
+  char *tmp = NULL;
+  FILE *out = spill__atomic_open(ctx, path, &tmp);
+  if (!out) return ctx->status;
+  if (spill_fit_write(ctx, f, out, fmt)) {
+    spill__atomic_abort(out, tmp);
+    return ctx->status;
+  }
+  return spill__atomic_commit(ctx, out, tmp, path);
+}

@@ -1,0 +1,466 @@
+/* Shapefile output: the layer's shapes and attributes copied from its
+ * source files, with new DBF fields added (for QGIS and ArcGIS users). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <shapefil.h>
+#include "shapes/maps.h"
+
+#define NUM_DIGITS 12 /* significant digits kept in numeric fields */
+#define NUM_WIDTH_MAX 24 /* as GDAL writes doubles: N(24,15) */
+
+typedef struct newfield {
+  char name[12];
+  char type;       /* 'N' or 'C' */
+  int width, dec;
+} newfield;
+
+static const char *side_ext[] = {"shp", "shx", "dbf", "prj", "cpg"};
+
+/* path without its extension (malloc'ed) */
+char *spill__strip_ext(spill_ctx *ctx, const char *path)
+{
+  char *s = spill__strdup(ctx, path);
+  char *dot, *slash;
+  if (!s) return NULL;
+  dot = strrchr(s, '.');
+  slash = strrchr(s, '/');
+  if (dot && (!slash || dot > slash)) *dot = '\0';
+  return s;
+}
+
+char *spill__with_ext(spill_ctx *ctx, const char *base, const char *ext)
+{
+  size_t len = strlen(base) + strlen(ext) + 2;
+  char *s = spill__malloc(ctx, len);
+  if (s) snprintf(s, len, "%s.%s", base, ext);
+  return s;
+}
+
+static void quiet(const char *message) { (void)message; }
+
+void spill__shp_hooks(SAHooks *hooks)
+{
+  SASetupDefaultHooks(hooks);
+  hooks->Error = quiet;
+}
+
+int spill__shp_commit(spill_ctx *ctx, const char *tbase, const char *obase)
+{
+  int rc = SPILL_OK;
+  for (int e = 0; e < 5 && !rc; e++) {
+    char *from = spill__with_ext(ctx, tbase, side_ext[e]), *to = spill__with_ext(ctx, obase, side_ext[e]);
+    if (!from || !to) rc = SPILL_ENOMEM;
+    else if (access(from, F_OK) == 0) rc = spill__rename(ctx, from, to);
+    else if (e >= 3) unlink(to); /* a stale .prj/.cpg of an earlier output must not stay */
+    free(from);
+    free(to);
+  }
+  return rc;
+}
+
+void spill__shp_abort(spill_ctx *ctx, const char *tbase)
+{
+  for (int e = 0; e < 5; e++) {
+    char *p = spill__with_ext(ctx, tbase, side_ext[e]);
+    if (p) unlink(p);
+    free(p);
+  }
+}
+
+static int copy_file(spill_ctx *ctx, const char *from, const char *to, int *copied)
+{
+  char buf[8192];
+  size_t got;
+  FILE *in = fopen(from, "rb"), *out;
+  *copied = 0;
+  if (!in) return SPILL_OK; /* absent: nothing to copy */
+  out = fopen(to, "wb");
+  if (!out) {
+    fclose(in);
+    return spill__fail(ctx, SPILL_EIO, "cannot write %s: %s", to, strerror(errno));
+  }
+  while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, got, out) != got) break;
+  int bad = ferror(in) || ferror(out);
+  if (fclose(out) != 0) bad = 1;
+  if (bad) {
+    fclose(in);
+    return spill__fail(ctx, SPILL_EIO, "cannot copy %s to %s", from, to);
+  }
+  fclose(in);
+  *copied = 1;
+  return SPILL_OK;
+}
+
+/* A DBF field name from name: ASCII letters, digits and _, at most 10,
+ * not starting with a digit, unique (case-insensitively) among taken. */
+static void dbf_name(const char *name, char out[12], char (*taken)[12], size_t ntaken)
+{
+  char base[12];
+  size_t len = 0;
+  if (isdigit((unsigned char)name[0])) base[len++] = 'x';
+  for (const char *p = name; *p && len < 10; p++)
+    base[len++] = isalnum((unsigned char)*p) || *p == '_' ? *p : '_';
+  if (!len) base[len++] = 'x';
+  base[len] = '\0';
+  snprintf(out, 12, "%s", base);
+  for (int k = 1;; k++) {
+    int clash = 0;
+    for (size_t j = 0; j < ntaken && !clash; j++) clash = !spill__strcasecmp(out, taken[j]);
+    if (!clash) return;
+    {
+      char suf[8];
+      int sl = snprintf(suf, sizeof suf, "_%d", k);
+      size_t keep = len + (size_t)sl > 10 ? 10 - (size_t)sl : len;
+      memcpy(out, base, keep);
+      memcpy(out + keep, suf, (size_t)sl + 1);
+    }
+  }
+}
+
+/* Width and decimals that keep NUM_DIGITS significant digits of every
+ * value (fewer decimals when the values need fewer). */
+static int num_spec(spill_ctx *ctx, const spill_field_column *col, size_t n, int *width, int *dec)
+{
+  double mx = 0;
+  int neg = 0, d = 0, intd;
+  for (size_t i = 0; i < n; i++) {
+    double v = col->values[i];
+    if (!isfinite(v)) continue;
+    mx = fmax(mx, fabs(v));
+    if (v < 0) neg = 1;
+    if (v != 0) {
+      int need = NUM_DIGITS - 1 - (int)floor(log10(fabs(v))), e;
+      if (need > 15) need = 15;
+      for (e = 0; e < need; e++) { /* the fewest decimals that give v back */
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.*f", e, v);
+        if (fabs(strtod(buf, NULL) - v) <= 1e-12 * fabs(v)) break;
+      }
+      if (e > d) d = e;
+    }
+  }
+  intd = mx >= 1 ? (int)floor(log10(mx)) + 1 : 1;
+  if (neg + intd + (d ? 1 + d : 0) > NUM_WIDTH_MAX) d = NUM_WIDTH_MAX - neg - intd - 1;
+  if (d < 0) {
+    if (neg + intd > NUM_WIDTH_MAX)
+      return spill__fail(ctx, SPILL_EDATA, "column '%s': %g is too large for a DBF number field",
+                         col->name, mx);
+    d = 0;
+  }
+  *dec = d;
+  *width = 1;
+  for (size_t i = 0; i < n; i++) { /* as printed: rounding can add a digit */
+    char buf[400];
+    if (!isfinite(col->values[i])) continue;
+    int len = snprintf(buf, sizeof buf, "%.*f", d, col->values[i]);
+    if (len > *width) *width = len;
+  }
+  if (*width > NUM_WIDTH_MAX + 1)
+    return spill__fail(ctx, SPILL_EDATA, "column '%s': %g is too large for a DBF number field",
+                       col->name, mx);
+  return SPILL_OK;
+}
+
+static int utf8_cut(const char *s, int max) /* bytes to keep: a whole character */
+{
+  int k = max;
+  while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  return k;
+}
+
+/* The attribute bytes of new field f for unit i, into rec (width bytes). */
+static void format_cell(const spill_field_column *col, const newfield *f, size_t i, char *rec,
+                        size_t *truncated)
+{
+  if (f->type == 'N') {
+    double v = col->values[i];
+    char buf[64];
+    if (!isfinite(v)) {
+      memset(rec, '*', (size_t)f->width); /* shapelib's and dBase's NULL number */
+      return;
+    }
+    snprintf(buf, sizeof buf, "%*.*f", f->width, f->dec, v);
+    memcpy(rec, buf, (size_t)f->width);
+  } else {
+    const char *s = col->text[i] ? col->text[i] : "";
+    int len = (int)strlen(s);
+    memset(rec, ' ', (size_t)f->width);
+    if (len > f->width) {
+      len = utf8_cut(s, f->width);
+      (*truncated)++;
+    }
+    memcpy(rec, s, (size_t)len);
+  }
+}
+
+int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
+                             const spill_field_column *cols, const char *out_shp,
+                             spill_write_report *rep)
+{
+  spill_write_report local;
+  SAHooks hooks;
+  SHPHandle src = NULL, dst = NULL;
+  DBFHandle sdbf = NULL, ddbf = NULL;
+  char *sbase = NULL, *obase = NULL, *tbase = NULL, *path = NULL, *rec = NULL;
+  char (*taken)[12] = NULL;
+  newfield *nf = NULL;
+  int nsrc = 0, stype = 0, nsf = 0, srclen = 0, reclen, created = 0;
+  int rc = SPILL_OK;
+  char ext[16];
+  if (!rep) rep = &local;
+  memset(rep, 0, sizeof *rep);
+  spill__extension(out_shp, ext);
+  if (strcmp(ext, "shp"))
+    return spill__fail(ctx, SPILL_EINVAL, "%s: name the output .shp (its .shx, .dbf, .prj and .cpg go beside it)", out_shp);
+  if (!L->path) return spill__fail(ctx, SPILL_EINVAL, "the layer was not read from a shapefile: nothing to copy shapes from");
+  for (size_t c = 0; c < ncols; c++)
+    if (!cols[c].name || (!cols[c].values && !cols[c].text))
+      return spill__fail(ctx, SPILL_EINVAL, "column %zu has no name or no values", c + 1);
+  if (!(sbase = spill__strip_ext(ctx, L->path)) || !(obase = spill__strip_ext(ctx, out_shp)) ||
+      !(tbase = spill__temp_name(ctx, obase))) {
+    rc = SPILL_ENOMEM;
+    goto done;
+  }
+  if (!strcmp(sbase, obase)) {
+    rc = spill__fail(ctx, SPILL_EINVAL, "%s: the output would replace the map it is copied from; choose another name", out_shp);
+    goto done;
+  }
+  spill__shp_hooks(&hooks);
+  src = SHPOpenLL(L->path, "rb", &hooks);
+  {
+    char *dbfp = spill__with_ext(ctx, sbase, "dbf");
+    sdbf = dbfp ? DBFOpenLL(dbfp, "rb", &hooks) : NULL;
+    free(dbfp);
+  }
+  if (!src || !sdbf) {
+    rc = spill__fail(ctx, SPILL_EIO, "cannot reopen %s (and its .dbf) to copy its shapes", L->path);
+    goto done;
+  }
+  SHPGetInfo(src, &nsrc, &stype, NULL, NULL);
+  nsf = DBFGetFieldCount(sdbf);
+  srclen = 1; /* the deletion flag, then the fields */
+  for (int f = 0; f < nsf; f++) {
+    int w = 0;
+    DBFGetFieldInfo(sdbf, f, NULL, &w, NULL);
+    srclen += w;
+  }
+
+  /* the fields: the source's, then the new ones under unique DBF names */
+  taken = spill__calloc(ctx, (size_t)nsf + ncols + 1, sizeof *taken);
+  nf = spill__calloc(ctx, ncols + 1, sizeof *nf);
+  if (!taken || !nf) {
+    rc = SPILL_ENOMEM;
+    goto done;
+  }
+  for (int f = 0; f < nsf; f++) DBFGetFieldInfo(sdbf, f, taken[f], NULL, NULL);
+  reclen = srclen;
+  for (size_t c = 0; c < ncols; c++) {
+    newfield *f = &nf[c];
+    dbf_name(cols[c].name, f->name, taken, (size_t)nsf + c);
+    memcpy(taken[nsf + c], f->name, 12);
+    if (strcmp(f->name, cols[c].name)) {
+      size_t used = strlen(rep->renames);
+      rep->renamed++;
+      snprintf(rep->renames + used, sizeof rep->renames - used, "%s%s->%s", used ? ", " : "",
+               cols[c].name, f->name);
+    }
+    if (cols[c].values) {
+      f->type = 'N';
+      if ((rc = num_spec(ctx, &cols[c], L->n, &f->width, &f->dec))) goto done;
+    } else {
+      f->type = 'C';
+      f->width = 1;
+      for (size_t i = 0; i < L->n; i++)
+        if (cols[c].text[i] && (int)strlen(cols[c].text[i]) > f->width)
+          f->width = (int)strlen(cols[c].text[i]);
+      if (f->width > 254) f->width = 254;
+    }
+    reclen += f->width;
+    {
+      size_t used = strlen(rep->fields);
+      if (f->type == 'N')
+        snprintf(rep->fields + used, sizeof rep->fields - used, "%s%s N(%d,%d)", used ? ", " : "",
+                 f->name, f->width, f->dec);
+      else
+        snprintf(rep->fields + used, sizeof rep->fields - used, "%s%s C(%d)", used ? ", " : "",
+                 f->name, f->width);
+    }
+  }
+  rec = spill__malloc(ctx, (size_t)reclen + 1);
+  if (!rec) {
+    rc = SPILL_ENOMEM;
+    goto done;
+  }
+
+  /* write under temporary names */
+  free(path);
+  if (!(path = spill__with_ext(ctx, tbase, "shp"))) {
+    rc = SPILL_ENOMEM;
+    goto done;
+  }
+  created = 1;
+  dst = SHPCreateLL(path, stype, &hooks);
+  {
+    const char *cp = DBFGetCodePage(sdbf);
+    free(path);
+    if (!(path = spill__with_ext(ctx, tbase, "dbf"))) {
+      rc = SPILL_ENOMEM;
+      goto done;
+    }
+    ddbf = DBFCreateLL(path, cp && !strncmp(cp, "LDID/", 5) ? cp : "LDID/87", &hooks);
+  }
+  if (!dst || !ddbf) {
+    rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: %s (is the folder there and writable?)",
+                     out_shp, strerror(errno));
+    goto done;
+  }
+  for (int f = 0; f < nsf; f++) {
+    char name[12];
+    int w = 0, d = 0;
+    DBFGetFieldInfo(sdbf, f, name, &w, &d);
+    if (DBFAddNativeFieldType(ddbf, name, DBFGetNativeFieldType(sdbf, f), w, d) < 0) {
+      rc = spill__fail(ctx, SPILL_EIO, "%s: cannot add field %s", out_shp, name);
+      goto done;
+    }
+  }
+  for (size_t c = 0; c < ncols; c++) {
+    if (DBFAddNativeFieldType(ddbf, nf[c].name, nf[c].type, nf[c].width, nf[c].dec) < 0) {
+      rc = spill__fail(ctx, SPILL_EIO, "%s: cannot add field %s (%c %d.%d)", out_shp, nf[c].name,
+                       nf[c].type, nf[c].width, nf[c].dec);
+      goto done;
+    }
+  }
+  for (size_t i = 0; i < L->n; i++) {
+    int r = (int)(L->records ? L->records[i] - 1 : (int64_t)i);
+    SHPObject *obj = r >= 0 && r < nsrc ? SHPReadObject(src, r) : NULL;
+    const char *tuple = obj ? DBFReadTuple(sdbf, r) : NULL;
+    size_t off = (size_t)srclen;
+    if (!obj || !tuple) {
+      if (obj) SHPDestroyObject(obj);
+      rc = spill__fail(ctx, SPILL_EFORMAT, "%s, record %d: cannot read it again to copy it", L->path, r + 1);
+      goto done;
+    }
+    if (SHPWriteObject(dst, -1, obj) < 0) {
+      SHPDestroyObject(obj);
+      rc = spill__fail(ctx, SPILL_EIO, "cannot write %s, record %zu (disk full?)", out_shp, i + 1);
+      goto done;
+    }
+    SHPDestroyObject(obj);
+    memcpy(rec, tuple, (size_t)srclen);
+    for (size_t c = 0; c < ncols; c++) {
+      format_cell(&cols[c], &nf[c], i, rec + off, &rep->truncated);
+      off += (size_t)nf[c].width;
+    }
+    if (!DBFWriteTuple(ddbf, (int)i, rec)) {
+      rc = spill__fail(ctx, SPILL_EIO, "cannot write %s, record %zu (disk full?)", out_shp, i + 1);
+      goto done;
+    }
+  }
+  SHPClose(dst);
+  dst = NULL;
+  DBFClose(ddbf);
+  ddbf = NULL;
+  /* .prj and .cpg copied as they are */
+  for (int e = 3; e < 5; e++) {
+    char *from = spill__with_ext(ctx, sbase, side_ext[e]), *to = spill__with_ext(ctx, tbase, side_ext[e]);
+    int copied = 0;
+    if (!from || !to) rc = SPILL_ENOMEM;
+    else rc = copy_file(ctx, from, to, &copied);
+    free(from);
+    free(to);
+    if (rc) goto done;
+  }
+  if ((rc = spill__shp_commit(ctx, tbase, obase))) goto done;
+  created = 0;
+  rep->fields_added = ncols;
+  if (rep->truncated)
+    spill__notice(ctx, "%s: %zu text cells were longer than 254 bytes and were cut", out_shp, rep->truncated);
+done:
+  if (dst) SHPClose(dst);
+  if (ddbf) DBFClose(ddbf);
+  if (src) SHPClose(src);
+  if (sdbf) DBFClose(sdbf);
+  if (created && tbase) spill__shp_abort(ctx, tbase); /* leave nothing half-written */
+  free(sbase);
+  free(obase);
+  free(tbase);
+  free(path);
+  free(rec);
+  free(taken);
+  free(nf);
+  return rc;
+}
+
+/* 1 when every non-missing cell of column c parses as a number. */
+static int numeric_column(const spill__table *t, size_t c)
+{
+  for (size_t r = 0; r < t->nrows; r++) {
+    const char *s = spill__table_cell(t, r, c);
+    char *end;
+    if (spill__table_is_missing(t, r, c)) continue;
+    strtod(s, &end);
+    while (*end == ' ' || *end == '\t') end++;
+    if (end == s || *end) return 0;
+  }
+  return 1;
+}
+
+int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *L, const char *csv_path,
+                             const char *csv_id_col, int allow_unmatched, const char *out_shp,
+                             spill_match_report *match, spill_write_report *rep)
+{
+  spill_match_report mlocal;
+  spill__table *t = NULL;
+  size_t *unit_row = NULL, nc = 0;
+  spill_field_column *cols = NULL;
+  double *num = NULL;
+  const char **text = NULL;
+  long idc = -1;
+  int rc;
+  if (!match) match = &mlocal;
+  t = spill__table_read(ctx, csv_path);
+  if (!t) return spill_ctx_status(ctx);
+  unit_row = spill__malloc(ctx, (L->n ? L->n : 1) * sizeof *unit_row);
+  cols = spill__calloc(ctx, t->ncols ? t->ncols : 1, sizeof *cols);
+  num = spill__malloc(ctx, (t->ncols * L->n + 1) * sizeof *num);
+  text = spill__calloc(ctx, t->ncols * L->n + 1, sizeof *text);
+  if (!unit_row || !cols || !num || !text) {
+    rc = SPILL_ENOMEM;
+    goto done;
+  }
+  rc = spill__match_rows(ctx, L, t, csv_id_col, allow_unmatched, unit_row, &idc, match);
+  if (rc) goto done;
+  for (size_t c = 0; c < t->ncols; c++) {
+    double *v = num + nc * L->n;
+    const char **s = text + nc * L->n;
+    if ((long)c == idc) continue;
+    cols[nc].name = t->names[c];
+    if (numeric_column(t, c)) {
+      for (size_t i = 0; i < L->n; i++) {
+        size_t r = unit_row[i];
+        v[i] = r == (size_t)-1 || spill__table_is_missing(t, r, c)
+                   ? NAN
+                   : strtod(spill__table_cell(t, r, c), NULL);
+      }
+      cols[nc].values = v;
+    } else {
+      for (size_t i = 0; i < L->n; i++)
+        s[i] = unit_row[i] == (size_t)-1 ? NULL : spill__table_cell(t, unit_row[i], c);
+      cols[nc].text = s;
+    }
+    nc++;
+  }
+  rc = spill_layer_write_fields(ctx, L, nc, cols, out_shp, rep);
+done:
+  spill__table_free(t);
+  free(unit_row);
+  free(cols);
+  free(num);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# spill fit: Produc/usaww two-way SDM against splm, outputs, usage and data errors.
+# usage: sh fit.sh SPILL_EXE SHARED_DIR TMPDIR
+SPILL=$1; SHARED=$2; TMP=$3
+[ -f "$SHARED/data/produc.csv" ] || { echo "SKIP: no shared data"; exit 77; }
+rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
+fail=0
+check() { if eval "$2"; then :; else echo "FAIL: $1"; fail=1; fi; }
+
+"$SPILL" fit --help > "$TMP/help.txt"; check "help exits 0" "[ $? -eq 0 ]"
+check "help has usage and example" "grep -q 'usage: spill fit' $TMP/help.txt && grep -q -- '--adopt' $TMP/help.txt"
+
+awk -F, 'NR==1{print "state,year,lgsp,lpcap,lpc,lemp,unemp"; next}
+  {printf "%s,%s,%.17g,%.17g,%.17g,%.17g,%s\n",$1,$2,log($9),log($4),log($8),log($10),$11}' \
+  "$SHARED/data/produc.csv" > "$TMP/produc.csv"
+
+"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp \
+  --treat lpcap --x lpc,lemp,unemp --wy splm --no-effects \
+  --json "$TMP/f.json" --csv "$TMP/f.csv" --latex "$TMP/f.tex" > "$TMP/out.txt" 2> "$TMP/err.txt"
+check "fit exits 0" "[ $? -eq 0 ]"
+check "table printed" "grep -q 'Spatial Durbin model' $TMP/out.txt && grep -q 'log-likelihood 1680.47' $TMP/out.txt"
+check "json rho matches splm to 1e-6" \
+  "awk -F'\"estimate\": ' '/\"rho\"/{split(\$2,a,\",\"); r=a[1]; d=(r-0.368846209590)/0.368846209590; if (d<0) d=-d; exit !(d<1e-6)}' $TMP/f.json"
+check "json has the coefficient list" "grep -q '\"name\": \"W\\*lpcap\"' $TMP/f.json && grep -q '\"loglik\": 1680.47' $TMP/f.json"
+check "csv header" "head -1 $TMP/f.csv | grep -q '^term,estimate,se,z,p,stars'"
+check "latex booktabs" "grep -q 'toprule' $TMP/f.tex"
+check "no temporary files left" "[ \$(ls $TMP | grep -c tmp) -eq 0 ]"
+
+# usage errors exit 2, data errors exit 1 with a message
+"$SPILL" fit --data "$TMP/produc.csv" --id state > /dev/null 2>&1; check "missing options exit 2" "[ $? -eq 2 ]"
+"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --model xyz > /dev/null 2> "$TMP/e1"
+check "bad model exit 2" "[ $? -eq 2 ] && grep -q \"unknown --model 'xyz'\" $TMP/e1"
+head -100 "$TMP/produc.csv" > "$TMP/unbal.csv"
+"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --no-effects > /dev/null 2> "$TMP/e2"
+check "unbalanced exit 1 with --drop-incomplete hint" "[ $? -eq 1 ] && grep -q 'unbalanced panel' $TMP/e2 && grep -q -- '--drop-incomplete' $TMP/e2"
+"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --drop-incomplete --no-effects > /dev/null 2> "$TMP/e3"
+check "dropped units are not in W: listed" "[ $? -eq 1 ] && grep -q 'W units* not in the panel' $TMP/e3"
+sed 's/^"ALABAMA",1975,[^,]*/"ALABAMA",1975,NA/' "$TMP/produc.csv" > "$TMP/na.csv"
+"$SPILL" fit --data "$TMP/na.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --no-effects > /dev/null 2> "$TMP/e4"
+check "NA cell names line and column" "[ $? -eq 1 ] && grep -q \"line 7, column 'lgsp'\" $TMP/e4"
+"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --model ols --no-effects > "$TMP/ols.txt" 2>&1
+check "ols table" "[ $? -eq 0 ] && grep -q 'Cl. S.E.' $TMP/ols.txt"
+exit $fail
