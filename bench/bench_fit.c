@@ -92,6 +92,7 @@ int main(void)
       spill_fit_opts o;
       spill_fit *f;
       double t0;
+      clock_t c0;
       if (methods[m] == SPILL_LOGDET_LU && getenv("BENCH_NO_LU") != NULL) continue;
       if (methods[m] == SPILL_LOGDET_EIGEN && getenv("BENCH_EIGEN") == NULL) {
         printf("  eigen: skipped (set BENCH_EIGEN=1; dense O(n^3))\n");
@@ -100,13 +101,14 @@ int main(void)
       spill_fit_opts_init(&o);
       o.logdet = methods[m];
       t0 = now();
+      c0 = clock();
       f = spill_fit_model(ctx, p, w, &o);
       if (!f) {
         printf("  %s: failed: %s\n", names[m], spill_ctx_error(ctx));
         continue;
       }
-      printf("  %-5s (%s): %.3f s  rho %.6f (se %.6f)  did %.4f (se %.4f)  loglik %.4f\n", names[m],
-             f->logdet_method, now() - t0, f->rho, f->rho_se, f->coef[0], f->se[0], f->loglik);
+      printf("  %-5s (%s): %.3f s wall, %.3f s CPU  rho %.6f (se %.6f)  did %.4f (se %.4f)  loglik %.4f\n", names[m],
+             f->logdet_method, now() - t0, (double)(clock() - c0) / CLOCKS_PER_SEC, f->rho, f->rho_se, f->coef[0], f->se[0], f->loglik);
       spill_fit_free(f);
     }
   }

@@ -17,7 +17,7 @@ static const char *demo_help =
     "  1. reads china_prefectures.shp from the shared data (or, with --generated or\n"
     "     when it is absent, writes and reads a generated network of N Voronoi cities);\n"
     "  2. builds three weight matrices: queen contiguity, inverse geographic distance,\n"
-    "     and economic-geographic distance (Lin, Long and Wu 2005), row-standardised;\n"
+    "     (1/d^2) and economic-geographic distance (Lin, Long and Wu 2005), row-standardised;\n"
     "  3. simulates a 2011-2022 panel with pilots approved in 2013, 2014 and 2017 whose\n"
     "     effects spill over through the contiguity W;\n"
     "  4. fits the two-way FE DID and the spatial Durbin DID with each W, with direct,\n"
@@ -138,7 +138,7 @@ static int build_weights(spill_ctx *ctx, const spill_layer *layer, const double 
   pts.unit_km = spill_layer_unit_m(layer) / 1000.0;
   w[W_ADJ] = spill_weights_contiguity(ctx, layer, &co);
   if (!w[W_ADJ]) goto done;
-  w[W_DIST] = spill_weights_idw(ctx, &pts, 1.0, 0.0);
+  w[W_DIST] = spill_weights_idw(ctx, &pts, 2.0, 0.0);
   if (!w[W_DIST]) goto done;
   w[W_ECON] = spill_weights_econ(ctx, pts.ids, gdppc, n, SPILL_ECON_GEO, &pts);
   if (!w[W_ECON]) goto done;
@@ -299,8 +299,8 @@ int cmd_demo(int argc, char **argv)
            (long long)s.n_components);
     spill_weights_summary_clear(&s);
   }
-  snprintf(out, sizeof out, "%s/w_adjacency.gal", o.out);
-  if (spill_weights_write(ctx, w[W_ADJ], out, SPILL_WFMT_GAL)) goto fail;
+  snprintf(out, sizeof out, "%s/w_adjacency.gwt", o.out);
+  if (spill_weights_write(ctx, w[W_ADJ], out, SPILL_WFMT_GWT)) goto fail;
 
   spill_sim_opts_init(&so);
   so.seed = o.seed;
@@ -353,7 +353,7 @@ int cmd_demo(int argc, char **argv)
   if (!truth) goto fail;
   print_truth(&eff[W_ADJ]->e[0], &truth->e[0], eff[W_ADJ]->level, &covered);
   if (write_city_outputs(ctx, &o, layer, fit[W_ADJ], w[W_ADJ], panel, adopt, &eo)) goto fail_printed;
-  printf("  tables     %s/table8.csv, %s/table8.tex, %s/fit_adjacency.json, weights %s/w_adjacency.gal\n",
+  printf("  tables     %s/table8.csv, %s/table8.tex, %s/fit_adjacency.json, weights %s/w_adjacency.gwt\n",
          o.out, o.out, o.out, o.out);
   printf("\n%d of 3 true effects inside their %.0f%% intervals; demo took %.2f s%s\n", covered,
          100 * eff[W_ADJ]->level, now_s() - t0, generated ? " (generated map)" : "");

@@ -181,7 +181,7 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   }
   J = opts->order > 0 ? opts->order
                       : spill__series_order(spill__rho_abs_max(fit, wnorm), wnorm, opts->tol, opts->max_order);
-  if (!fit->has_rho) J = 0;
+  if (!spill__fit_lag(fit)) J = 0;
   if ((double)np * (J + 2) * (double)(w->p[n] + n) > MAX_DIAG_WORK)
     return spill__fail(ctx, SPILL_EINVAL, "city effects: %lld pilots with %d series terms on %lld "
                        "units is too much work for simulation intervals; use draws = 0 "
@@ -189,7 +189,7 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   if ((double)opts->draws * (double)stride * sizeof(float) > 2e9)
     return spill__fail(ctx, SPILL_ENOMEM, "city effects: %d draws for %lld units need more than "
                        "2 GB; use fewer draws (--draws)", opts->draws, (long long)n);
-  if ((rc = spill__draws_make(ctx, fit, fit->has_rho ? wnorm : 0.0, opts, &d))) return rc;
+  if ((rc = spill__draws_make(ctx, fit, spill__fit_lag(fit) ? wnorm : 0.0, opts, &d))) return rc;
   rc = SPILL_ENOMEM;
   wd = spill__malloc(ctx, (size_t)n * sizeof *wd);
   g = spill__malloc(ctx, (size_t)n * sizeof *g);
@@ -297,7 +297,7 @@ spill_city_effects *spill_city_effects_compute(spill_ctx *ctx, const spill_fit *
     }
   beta = fit->coef[fit->treat];
   theta = fit->wlag && fit->wlag[fit->treat] >= 0 ? fit->coef[fit->wlag[fit->treat]] : 0.0;
-  rho = fit->has_rho ? fit->rho : 0.0;
+  rho = spill__fit_lag(fit) ? fit->rho : 0.0;
   c = alloc_city(ctx, w);
   pil = spill__malloc(ctx, (size_t)w->n * sizeof *pil);
   if (!c || !pil) goto fail;

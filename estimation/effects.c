@@ -45,7 +45,7 @@ size_t spill__effect_terms(const spill_fit *fit, long *idx, long *widx)
 double spill__rho_abs_max(const spill_fit *fit, double wnorm)
 {
   double r, se, cap;
-  if (!fit->has_rho) return 0.0;
+  if (!spill__fit_lag(fit)) return 0.0;
   se = isfinite(fit->rho_se) && fit->rho_se > 0.0 ? fit->rho_se : 0.0;
   r = fabs(fit->rho) + 6.0 * se;
   if (fit->rho_lo < fit->rho_hi) r = fmin(r, fmax(fabs(fit->rho_lo), fabs(fit->rho_hi)));
@@ -163,7 +163,7 @@ spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const
                 fit->nv, fit->nv);
     return NULL;
   }
-  rho = fit->has_rho ? fit->rho : 0.0;
+  rho = spill__fit_lag(fit) ? fit->rho : 0.0;
   idx = spill__malloc(ctx, (fit->k + 1) * sizeof *idx);
   widx = spill__malloc(ctx, (fit->k + 1) * sizeof *widx);
   out = spill__calloc(ctx, 1, sizeof *out);
@@ -176,7 +176,7 @@ spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const
       for (int64_t k = w->p[i]; k < w->p[i + 1]; k++) s += fabs(w->x[k]);
       wn = fmax(wn, s);
     }
-    if (!fit->has_rho) { /* S = beta I + theta W: traces of order <= 1 are exact */
+    if (!spill__fit_lag(fit)) { /* S = beta I + theta W: traces of order <= 1 are exact */
       o.method = SPILL_TRACE_MC;
       o.order = 2;
     }
@@ -238,7 +238,7 @@ spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const
       gd[m] = f.a1;
       gt[m++] = f.b1;
     }
-    if (fit->has_rho) {
+    if (spill__fit_lag(fit)) {
       sel[m] = (long)fit->k;
       gd[m] = b * f.da0 + t * f.da1;
       gt[m++] = b * f.db0 + t * f.db1;

@@ -54,6 +54,13 @@ spill__lu *spill__lu_new(spill_ctx *ctx, const spill_weights *w, double rho);
 int spill__lu_solve(spill_ctx *ctx, spill__lu *lu, int transpose, const double *b, double *x);
 void spill__lu_free(spill__lu *lu);
 
+/* 1 when the fit has a spatial lag of y (SAR, SDM): rho multiplies the
+ * effects. An SEM's spatial parameter is in the errors: no spillover. */
+static inline int spill__fit_lag(const spill_fit *fit)
+{
+  return fit->has_rho && fit->model != SPILL_MODEL_SEM;
+}
+
 /* Series order J such that q^(J+1)/(1-q) <= tol with q = rho_abs * wnorm,
  * clamped to [2, max_order]. */
 int spill__series_order(double rho_abs, double wnorm, double tol, int max_order);

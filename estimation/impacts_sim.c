@@ -47,7 +47,7 @@ int spill__draws_make(spill_ctx *ctx, const spill_fit *fit, double series_wnorm,
   long *idx = NULL, *widx = NULL;
   double *L = NULL, *z = NULL;
   size_t ne, m = 0, attempts = 0, max_attempts;
-  int bounded = fit->has_rho && fit->rho_lo < fit->rho_hi;
+  int bounded = spill__fit_lag(fit) && fit->rho_lo < fit->rho_hi;
   int rc = SPILL_OK;
   spill_rng rng;
   memset(d, 0, sizeof *d);
@@ -65,7 +65,7 @@ int spill__draws_make(spill_ctx *ctx, const spill_fit *fit, double series_wnorm,
     d->sel[m++] = idx[e];
     if (widx[e] >= 0) d->sel[m++] = widx[e];
   }
-  if (fit->has_rho) {
+  if (spill__fit_lag(fit)) {
     d->rho_col = (long)m;
     d->sel[m++] = (long)fit->k;
   }

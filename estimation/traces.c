@@ -21,7 +21,7 @@ extern void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a
 #define AUTO_EIGEN_SYM 1500
 #define AUTO_EIGEN_GEN 800
 /* Largest n the eigen route accepts at all (dense n x n). */
-#define MAX_EIGEN 20000
+#define MAX_EIGEN 8000
 
 void spill__wmul(const spill_weights *w, const double *x, double *y)
 {

@@ -66,17 +66,24 @@ int spill__map_crs_choose(spill_ctx *ctx, const spill_layer *layer, const char *
     out->unit_m = layer->unit_m;
     snprintf(out->desc, sizeof out->desc, "%s", layer->crs_name[0] ? layer->crs_name : "planar");
     if (!(out->unit_m > 0))
-      snprintf(out->note, sizeof out->note, "the layer is planar with no units (no .prj)");
+      snprintf(out->note, sizeof out->note, "the layer is planar with no units: no .prj");
     return SPILL_OK;
   }
-  if (!layer->has_prj && !layer->geographic)
-    return spill__fail(ctx, SPILL_EINVAL,
-                       "%s: --crs needs the layer's own CRS, but it has no .prj (planar "
-                       "coordinates cannot be reprojected)",
-                       layer->path ? layer->path : "layer");
+  if (!layer->has_prj && !layer->geographic) {
+    const double *b = layer->bounds;
+    if (!(b[0] >= -180 && b[2] <= 180 && b[1] >= -90 && b[3] <= 90))
+      return spill__fail(ctx, SPILL_EINVAL,
+                         "%s: a CRS to draw in needs the layer's own CRS, but it has no .prj "
+                         "and its coordinates are not lon/lat",
+                         layer->path ? layer->path : "layer");
+    spill__notice(ctx, "%s has no .prj; its coordinates look like lon/lat: taken as WGS 84",
+                  layer->path ? layer->path : "the layer");
+  }
   src = layer->has_prj && layer->prj ? layer->prj : "+proj=longlat +datum=WGS84 +no_defs +type=crs";
   if (crs) {
-    snprintf(def, sizeof def, "%s", crs);
+    /* a bare PROJ string names an operation; as a CRS it needs +type=crs */
+    int bare = strstr(crs, "+proj=") && !strstr(crs, "+type=crs");
+    snprintf(def, sizeof def, "%s%s", crs, bare ? " +type=crs" : "");
     snprintf(out->desc, sizeof out->desc, "%s", crs);
   } else {
     auto_projection(layer->bounds, def, sizeof def, out->desc, sizeof out->desc);
@@ -89,7 +96,7 @@ int spill__map_crs_choose(spill_ctx *ctx, const spill_layer *layer, const char *
   }
   if (crs) {
     const char *name = proj_get_name(dst);
-    if (name) snprintf(out->desc, sizeof out->desc, "%s", name);
+    if (name && strcmp(name, "unknown")) snprintf(out->desc, sizeof out->desc, "%s", name);
   }
   {
     PJ *raw;

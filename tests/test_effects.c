@@ -773,6 +773,17 @@ static void test_other_w(spill_ctx *ctx)
     CHECK(fabs(e->e[0].indirect.sd - tse[0]) < 0.1 * tse[0]);
   }
   spill_effects_free(e);
+  /* SEM: lambda is in the errors, so the effects are beta with no spillover */
+  hand_init(&h, n, 0, 1, xn, b, bse, NULL, NULL, 0.5, 0.05, 0.0);
+  h.f.model = SPILL_MODEL_SEM;
+  e = spill_effects_compute(ctx, &h.f, w, NULL, &o);
+  CHECK_MSG(e != NULL, "%s", spill_ctx_error(ctx));
+  if (e) {
+    CHECK_REL(e->e[0].direct.estimate, b[0], 1e-15);
+    CHECK(e->e[0].indirect.estimate == 0.0);
+    CHECK_REL(e->e[0].total.se_delta, bse[0], 1e-15);
+  }
+  spill_effects_free(e);
   spill_weights_free(w);
 }
 

@@ -461,9 +461,15 @@ out:
       CHECK_MSG(system(cmd) != 0, "a temporary file was left in %s", dir);
     }
     o.palette = "viridis";
-    /* --crs on a planar layer without .prj cannot work */
-    o.crs = "EPSG:3857";
+    /* a CRS PROJ does not know; then a real one: the grid has no .prj but
+     * lon/lat-like coordinates, taken as WGS 84, drawn in metres */
+    o.crs = "+proj=nonsense";
     CHECK_EQ_INT(spill_map_draw(ctx, L, v, NULL, &o, png, &st), SPILL_EINVAL);
+    CHECK(strstr(spill_ctx_error(ctx), "PROJ does not understand") != NULL);
+    o.crs = "EPSG:3857";
+    CHECK_EQ_INT(spill_map_draw(ctx, L, v, NULL, &o, png, &st), 0);
+    CHECK_EQ_INT(st.scale_bar, 1);
+    CHECK_EQ_INT(st.units_drawn, 10);
     o.crs = NULL;
   }
   spill_layer_free(L);
