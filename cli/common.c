@@ -31,10 +31,22 @@ static void on_progress(void *user, const char *what, double fraction)
   fflush(stderr);
 }
 
+/* Notices: the first few are printed, then one line says how to see all
+ * (a map with 175 repaired polygons should not flood the terminal). */
+typedef struct notice_state {
+  int printed, verbose;
+} notice_state;
+
+static notice_state g_notice_state;
+
 static void on_notice(void *user, const char *msg)
 {
-  (void)user;
-  fprintf(stderr, "spill: note: %s\n", msg);
+  notice_state *st = user;
+  if (st->verbose || st->printed < 5)
+    fprintf(stderr, "spill: note: %s\n", msg);
+  else if (st->printed == 5)
+    fprintf(stderr, "spill: note: further notes not shown (set SPILL_VERBOSE=1 to see them all)\n");
+  st->printed++;
 }
 
 spill_ctx *cli_ctx_new(void)
@@ -45,7 +57,8 @@ spill_ctx *cli_ctx_new(void)
     exit(CLI_FAIL);
   }
   if (isatty(STDERR_FILENO)) spill_ctx_set_progress(ctx, on_progress, &g_progress_state);
-  spill_ctx_set_notice(ctx, on_notice, NULL);
+  g_notice_state.verbose = getenv("SPILL_VERBOSE") && *getenv("SPILL_VERBOSE") && strcmp(getenv("SPILL_VERBOSE"), "0");
+  spill_ctx_set_notice(ctx, on_notice, &g_notice_state);
   return ctx;
 }
 

@@ -12,7 +12,7 @@ void spill_effects_opts_init(spill_effects_opts *o)
   o->method = SPILL_TRACE_AUTO;
   o->draws = 1000;
   o->seed = 1;
-  o->vectors = 50;
+  o->vectors = 100;
   o->order = 0;
   o->max_order = 1000;
   o->tol = 1e-10;

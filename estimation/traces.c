@@ -202,10 +202,11 @@ static int mc_traces(spill_ctx *ctx, const spill_weights *w, spill_traces *tr, u
 {
   int64_t n = w->n;
   int R = tr->vectors, J2 = tr->order + 2;
-  double *z = NULL, *x = NULL, *y = NULL, t1 = 0.0, t2 = 0.0;
+  signed char *z = NULL; /* the Rademacher signs, kept for z'W^j z */
+  double *x = NULL, *y = NULL, t1 = 0.0, t2 = 0.0;
   spill_rng rng;
   int rc = SPILL_OK;
-  z = spill__malloc(ctx, (size_t)n * (size_t)R * sizeof *z);
+  z = spill__malloc(ctx, (size_t)n * (size_t)R);
   x = spill__malloc(ctx, (size_t)n * (size_t)R * sizeof *x);
   y = spill__malloc(ctx, (size_t)n * (size_t)R * sizeof *y);
   tr->t = spill__calloc(ctx, (size_t)J2, sizeof *tr->t);
@@ -224,9 +225,9 @@ static int mc_traces(spill_ctx *ctx, const spill_weights *w, spill_traces *tr, u
   for (size_t q = 0; q < (size_t)n * (size_t)R; q += 64) {
     uint64_t bits = spill_rng_u64(&rng);
     for (size_t b = 0; b < 64 && q + b < (size_t)n * (size_t)R; b++)
-      z[q + b] = (bits >> b) & 1 ? 1.0 : -1.0;
+      z[q + b] = (bits >> b) & 1 ? 1 : -1;
   }
-  memcpy(x, z, (size_t)n * (size_t)R * sizeof *x);
+  for (size_t q = 0; q < (size_t)n * (size_t)R; q++) x[q] = z[q];
   for (int j = 1; j < J2; j++) {
     double *tj = tr->tr_r;
     for (int64_t i = 0; i < n; i++) {

@@ -526,7 +526,7 @@ typedef struct spill_effects_opts {
   spill_trace_method method;
   int draws;        /* simulation draws (default 1000; 0: delta method only) */
   uint64_t seed;    /* seeds the draws and the trace vectors (default 1) */
-  int vectors;      /* Hutchinson vectors for MC traces (default 50) */
+  int vectors;      /* Hutchinson vectors for MC traces (default 100) */
   int order;        /* series terms J (0: smallest with truncation factor <= tol) */
   int max_order;    /* cap on J (default 1000) */
   double tol;       /* truncation factor target (default 1e-10) */
@@ -572,7 +572,7 @@ typedef struct spill_effects {
   size_t count;
   spill_effect *e;          /* count effects, treatment first if any */
   spill_trace_method method;
-  char method_name[48];     /* "eigenvalues (dsyevd)", "series J=60, MC traces R=50" */
+  char method_name[48];     /* "eigenvalues (dsyevd)", "series J=60, MC traces R=100" */
   char total_method[32];    /* "closed form", "sparse LU", "power series" */
   int order, vectors;
   double rho;
@@ -776,8 +776,14 @@ typedef struct spill_map_stats {
 /* Draw a choropleth of values (layer->n entries, NaN = missing) over the
  * polygons of layer into out_path, format from its extension (.png, .svg,
  * .pdf). highlight (may be NULL): nonzero entries get a thick dark outline.
- * The file is written under a temporary name and renamed; nothing is left
- * on failure. stats (may be NULL) receives what was drawn. */
+ * Holes are drawn with the even-odd rule; a polygon part smaller than a
+ * pixel is drawn as a 1.6-pixel square so small islands stay visible; line
+ * widths follow the image width and the number of units. The legend shows
+ * class bounds with their counts, missing values and outlined units; the
+ * scale bar is left out (stats->scale_note says why) when the drawing CRS
+ * has no linear unit. The file is written under a temporary name and
+ * renamed; nothing is left on failure. stats (may be NULL) receives what
+ * was drawn. */
 int spill_map_draw(spill_ctx *ctx, const spill_layer *layer, const double *values,
                    const unsigned char *highlight, const spill_map_opts *opts,
                    const char *out_path, spill_map_stats *stats);

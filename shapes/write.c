@@ -291,6 +291,20 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
                  f->name, f->width);
     }
   }
+  { /* new text is UTF-8: say so when the map's .cpg names another encoding */
+    const char *cp = DBFGetCodePage(sdbf);
+    int utf8 = !cp || !strncmp(cp, "LDID/", 5) || !spill__strcasecmp(cp, "UTF-8") ||
+               !spill__strcasecmp(cp, "UTF8") || !strcmp(cp, "65001");
+    for (size_t c = 0; c < ncols && !utf8; c++)
+      for (size_t i = 0; cols[c].text && i < L->n && !utf8; i++)
+        for (const char *q = cols[c].text[i]; q && *q; q++)
+          if ((unsigned char)*q >= 0x80) {
+            spill__notice(ctx, "%s: the map's .cpg says %s, but column '%s' holds UTF-8 text; "
+                          "readers may show it garbled", out_shp, cp, cols[c].name);
+            utf8 = 1;
+            break;
+          }
+  }
   rec = spill__malloc(ctx, (size_t)reclen + 1);
   if (!rec) {
     rc = SPILL_ENOMEM;

@@ -353,12 +353,146 @@ static void simulation(spill_ctx *ctx)
   spill_weights_free(w);
 }
 
+/* ---- OLS TWFE against a dummy-variable regression (LSDV) ---- */
+static void ols_lsdv(spill_ctx *ctx)
+{
+  enum { N = 7, T = 5, K = 2, NT = N * T, P = K + N + T - 1 };
+  spill_weights *w = lattice(ctx, 1); /* replaced below */
+  spill_panel *p;
+  spill_fit_opts o;
+  spill_fit *f;
+  spill_rng rng;
+  double X[NT][P], y[NT], xtx[P * P], b[P], e[NT], sse = 0, meat[K][K] = {{0}};
+  spill_weights_free(w);
+  {
+    int64_t ti[2 * N], tj[2 * N];
+    double tx[2 * N];
+    int m = 0;
+    for (int i = 0; i < N; i++) { ti[m] = i; tj[m] = (i + 1) % N; tx[m++] = 1; ti[m] = (i + 1) % N; tj[m] = i; tx[m++] = 1; }
+    w = spill_weights_from_triplets(ctx, N, NULL, m, ti, tj, tx);
+    spill_weights_transform(ctx, w, 'W');
+  }
+  spill_rng_seed(&rng, 99);
+  p = spill_panel_new(ctx, N, T, (const char *const *)w->ids, NULL, 1, 1);
+  for (int s = 0; s < T; s++)
+    for (int i = 0; i < N; i++) {
+      int q = s * N + i;
+      p->d[q] = (i < 3 && s >= 2) ? 1.0 : 0.0;
+      p->x[q] = spill_rng_normal(&rng) + 0.2 * i;
+      p->y[q] = 0.7 * p->d[q] - 0.4 * p->x[q] + 0.3 * i + 0.2 * s + spill_rng_normal(&rng);
+    }
+  /* LSDV: d, x, N unit dummies, T-1 time dummies */
+  for (int q = 0; q < NT; q++) {
+    int s = q / N, i = q % N;
+    for (int c = 0; c < P; c++) X[q][c] = 0.0;
+    X[q][0] = p->d[q];
+    X[q][1] = p->x[q];
+    X[q][K + i] = 1.0;
+    if (s > 0) X[q][K + N + s - 1] = 1.0;
+    y[q] = p->y[q];
+  }
+  for (int a = 0; a < P; a++) {
+    double s = 0;
+    for (int c = 0; c < P; c++) {
+      double t = 0;
+      for (int q = 0; q < NT; q++) t += X[q][a] * X[q][c];
+      xtx[a * P + c] = t;
+    }
+    for (int q = 0; q < NT; q++) s += X[q][a] * y[q];
+    b[a] = s;
+  }
+  CHECK(spill__spd_inverse(xtx, P) == 0);
+  {
+    double bb[P];
+    for (int a = 0; a < P; a++) {
+      bb[a] = 0;
+      for (int c = 0; c < P; c++) bb[a] += xtx[a * P + c] * b[c];
+    }
+    memcpy(b, bb, sizeof bb);
+  }
+  for (int q = 0; q < NT; q++) {
+    double fit = 0;
+    for (int c = 0; c < P; c++) fit += X[q][c] * b[c];
+    e[q] = y[q] - fit;
+    sse += e[q] * e[q];
+  }
+  /* cluster sandwich on the LSDV slopes: (X'X)^-1 rows of d and x */
+  for (int i = 0; i < N; i++) {
+    double sg[P] = {0}, u[K] = {0};
+    for (int s = 0; s < T; s++)
+      for (int c = 0; c < P; c++) sg[c] += X[s * N + i][c] * e[s * N + i];
+    for (int a = 0; a < K; a++)
+      for (int c = 0; c < P; c++) u[a] += xtx[a * P + c] * sg[c];
+    for (int a = 0; a < K; a++)
+      for (int c = 0; c < K; c++) meat[a][c] += u[a] * u[c];
+  }
+  spill_fit_opts_init(&o);
+  o.model = SPILL_MODEL_OLS;
+  f = spill_fit_model(ctx, p, w, &o);
+  CHECK_MSG(f != NULL, "%s", spill_ctx_error(ctx));
+  if (f) {
+    /* xtreg, fe vce(cluster): c = G/(G-1) (NT-1)/(NT-K), K = k + 1 + (T-1) */
+    double c = (double)N / (N - 1) * (NT - 1.0) / (NT - (K + T));
+    for (int a = 0; a < K; a++) {
+      CHECK_RELSTRICT(f->coef[a], b[a], 1e-11);
+      CHECK_RELSTRICT(f->se_conv[a], sqrt(sse / (NT - P) * xtx[a * P + a]), 1e-10);
+      CHECK_RELSTRICT(f->se[a], sqrt(c * meat[a][a]), 1e-10);
+    }
+  }
+  spill_fit_free(f);
+  spill_panel_free(p);
+  spill_weights_free(w);
+}
+
+/* ---- Lee-Yu: with T = 4 and two-way effects the ML sigma2 is biased down
+ * by about (T-1)/T; the corrected one is not ---- */
+static void lee_yu_sim(spill_ctx *ctx)
+{
+  const double truth[5] = {0.4, 1.0, 0.8, 0.5, -0.3};
+  spill_weights *w = lattice(ctx, 15);
+  spill_rng rng;
+  enum { R = 20 };
+  double s_ml = 0, s_ly = 0, r_ml = 0, r_ly = 0;
+  spill_fit_opts o;
+  spill_rng_seed(&rng, 4242);
+  spill_fit_opts_init(&o);
+  for (int r = 0; r < R; r++) {
+    spill_panel *p = simulate(ctx, w, &rng, truth);
+    spill_fit *f0, *f1;
+    p->t = 4; /* the first four periods: 2011-2014 */
+    o.lee_yu = 0;
+    f0 = spill_fit_model(ctx, p, w, &o);
+    o.lee_yu = 1;
+    f1 = spill_fit_model(ctx, p, w, &o);
+    CHECK(f0 && f1);
+    if (f0 && f1) {
+      s_ml += f0->sigma2 / R;
+      s_ly += f1->sigma2 / R;
+      r_ml += f0->rho / R;
+      r_ly += f1->rho / R;
+      CHECK(f1->lee_yu == 1 && f1->se[0] > 0);
+    }
+    spill_fit_free(f0);
+    spill_fit_free(f1);
+    p->t = 8;
+    spill_panel_free(p);
+  }
+  printf("Lee-Yu (T = 4, two-way): sigma2 %.4f -> %.4f (truth 1), rho %.4f -> %.4f (truth 0.4)\n", s_ml, s_ly,
+         r_ml, r_ly);
+  CHECK(fabs(s_ml - 0.75) < 0.05);
+  CHECK(fabs(s_ly - 1.0) < 0.05);
+  CHECK(fabs(r_ly - 0.4) <= fabs(r_ml - 0.4) + 0.01);
+  spill_weights_free(w);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   columbus(ctx);
   produc(ctx);
   simulation(ctx);
+  ols_lsdv(ctx);
+  lee_yu_sim(ctx);
   spill_ctx_free(ctx);
   return check_done("test_estimation");
 }
