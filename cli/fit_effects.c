@@ -28,10 +28,10 @@ const char cli_effects_help[] =
     "  --table-out FILE    also write the table (.txt .csv .tex (booktabs) .json)\n"
     "\n"
     "examples:\n"
-    "  spill fit panel.csv --id city --time year --y lgdp --adopt pilot_year \\\n"
+    "  spill fit --data panel.csv --id city --time year --y lgdp --adopt pilot_year \\\n"
     "      --x lpop,lfdi --w queen.gal --draws 2000 --seed 7 \\\n"
     "      --city-effects city_effects.csv --at 2017\n"
-    "  spill fit panel.csv --id city --time year --y lgdp --adopt pilot_year \\\n"
+    "  spill fit --data panel.csv --id city --time year --y lgdp --adopt pilot_year \\\n"
     "      --w queen.gal --w-name Queen --w knn5.gwt --w-name kNN-5 \\\n"
     "      --w econ.mtx --w-name Economic --table-out table8.tex\n";
 
@@ -196,7 +196,6 @@ int cli_fit_effects(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   e = spill_effects_compute(ctx, fit, w, NULL, &a->opts);
   if (!e) return cli_fail(ctx);
   if (fmt != SPILL_TABLE_JSON) {
-    if (fmt == SPILL_TABLE_TEXT) fputc('\n', out);
     if (spill_effects_print(ctx, e, out, fmt)) status = cli_fail(ctx);
   }
   if (status == CLI_OK && a->effects_out) {

@@ -167,6 +167,11 @@ int cmd_map(int argc, char **argv)
       fputs("); give --values FILE.csv to map a CSV column\n", stderr);
       goto done;
     }
+    if (spill_layer_field_type(layer, (size_t)f) != 'N') {
+      fprintf(stderr, "spill: field '%s' of %s is not numeric (type %c): nothing to classify\n",
+              field, map, spill_layer_field_type(layer, (size_t)f));
+      goto done;
+    }
     layer_field(ctx, layer, f, v);
   }
   if (hl_name) {
@@ -208,10 +213,12 @@ int cmd_map(int argc, char **argv)
          : o.method == SPILL_CLASS_JENKS  ? "Fisher-Jenks natural breaks"
                                           : "your breaks",
          st.palette);
-  for (int c = 0; c < st.classes; c++)
-    printf("  %c%-12.6g %12.6g]  %zu\n", c ? '(' : '[', st.bounds[c], st.bounds[c + 1],
-           st.class_counts[c]);
-  printf("  no data %20s  %zu\n", "", st.missing);
+  for (int c = 0; c < st.classes; c++) {
+    char range[80];
+    snprintf(range, sizeof range, "%c%.6g, %.6g]", c ? '(' : '[', st.bounds[c], st.bounds[c + 1]);
+    printf("  %-28s %6zu\n", range, st.class_counts[c]);
+  }
+  printf("  %-28s %6zu\n", "no data", st.missing);
   if (hl) printf("Outlined (%s): %zu\n", hl_name, st.highlighted);
   if (st.scale_bar) printf("Scale bar: %g km\n", st.scale_km);
   else printf("Scale bar: none (%s)\n", st.scale_note);

@@ -198,7 +198,9 @@ static int load_locations(spill_ctx *ctx, const opts *o, locs *l)
     l->pts.unit_km = ukm;
   }
   printf("Layer: %s: %zu units, %s\n", o->map, n, spill_layer_crs_name(l->layer));
-  if (l->pts.geographic)
+  if (!strcmp(o->type, "econ") && !(o->form && !strcmp(o->form, "geo")))
+    ; /* 1/|xbar_i - xbar_j| uses no distance */
+  else if (l->pts.geographic)
     printf("Distances: geodesic on WGS84 (km), between %s\n", l->desc);
   else if (o->crs)
     printf("Distances: Euclidean in %s (km), between %s\n", o->crs, l->desc);
@@ -207,6 +209,7 @@ static int load_locations(spill_ctx *ctx, const opts *o, locs *l)
   else
     printf("Distances: Euclidean in map units (planar, no .prj: the unit is unknown, so distances and\n"
            "           thresholds are in map units, not km), between %s\n", l->desc);
+  fflush(stdout); /* before any error on stderr */
   return CLI_OK;
 }
 
@@ -472,7 +475,7 @@ int cmd_weights_distance(int argc, char **argv)
     snprintf(label, sizeof label, "%s, distance band %.10g %s", o.map, t, unit_name(&l.pts));
   } else if (!strcmp(o.type, "idw")) {
     if (!o.has_cutoff)
-      printf("Dense matrix: %lld x %lld, about %.1f MB\n", (long long)l.pts.n, (long long)l.pts.n,
+      printf("Dense matrix: %lld x %lld, about %.3g MB\n", (long long)l.pts.n, (long long)l.pts.n,
              spill_dense_bytes(l.pts.n) / 1e6);
     w = spill_weights_idw(ctx, &l.pts, o.power, o.has_cutoff ? o.cutoff : 0.0);
     if (o.has_cutoff)
@@ -494,7 +497,7 @@ int cmd_weights_distance(int argc, char **argv)
     int geo = o.form && !strcmp(o.form, "geo");
     if ((status = econ_values(ctx, &o, &l, &xbar, &pids, &pn))) goto done;
     if (l.layer) {
-      printf("Dense matrix: %lld x %lld, about %.1f MB\n", (long long)l.pts.n, (long long)l.pts.n,
+      printf("Dense matrix: %lld x %lld, about %.3g MB\n", (long long)l.pts.n, (long long)l.pts.n,
              spill_dense_bytes(l.pts.n) / 1e6);
       w = spill_weights_econ(ctx, l.pts.ids, xbar, l.pts.n, geo ? SPILL_ECON_GEO : SPILL_ECON_INVDIFF, &l.pts);
     } else {

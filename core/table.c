@@ -45,9 +45,6 @@ static void on_field(void *data, size_t len, void *arg)
   }
   if (len) memcpy(cell, data, len);
   cell[len] = '\0';
-  /* a byte-order mark before the first header cell is not part of its name */
-  if (!r->t->names && r->nrow == 0 && len >= 3 && !memcmp(cell, "\xEF\xBB\xBF", 3))
-    memmove(cell, cell + 3, len - 2);
   r->row[r->nrow++] = cell;
 }
 
@@ -122,8 +119,11 @@ spill__table *spill__table_read(spill_ctx *ctx, const char *path)
     if (!spill_ctx_status(ctx)) spill__fail(ctx, SPILL_ENOMEM, "out of memory reading %s", path);
     return NULL;
   }
-  while (!r.failed && (got = fread(buf, 1, sizeof buf, f)) > 0) {
-    if (csv_parse(&p, buf, got, on_field, on_record, &r) != got && !r.failed) {
+  for (int first = 1; !r.failed && (got = fread(buf, 1, sizeof buf, f)) > 0; first = 0) {
+    /* a UTF-8 byte-order mark is not data: drop it before libcsv sees it, so a
+     * quoted first header cell still parses as quoted */
+    size_t skip = first && got >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    if (csv_parse(&p, buf + skip, got - skip, on_field, on_record, &r) != got - skip && !r.failed) {
       r.failed = 1;
       spill__fail(ctx, SPILL_EFORMAT, "%s, near line %zu: %s", path, r.t->nrows + 2,
                   csv_strerror(csv_error(&p)));

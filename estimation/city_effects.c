@@ -280,6 +280,7 @@ spill_city_effects *spill_city_effects_compute(spill_ctx *ctx, const spill_fit *
     spill_effects_opts_init(&def);
     opts = &def;
   }
+  if (spill__effects_opts_check(ctx, opts)) return NULL;
   if (!fit || !w || fit->n != w->n) {
     spill__fail(ctx, SPILL_EINVAL, "city effects: the fit has %lld units but W has %lld; pass the "
                 "W the model was fitted with", fit ? (long long)fit->n : 0LL, w ? (long long)w->n : 0LL);

@@ -19,6 +19,20 @@ void spill_effects_opts_init(spill_effects_opts *o)
   o->level = 0.95;
 }
 
+int spill__effects_opts_check(spill_ctx *ctx, const spill_effects_opts *o)
+{
+  if (o->method < SPILL_TRACE_AUTO || o->method > SPILL_TRACE_MC)
+    return spill__fail(ctx, SPILL_EINVAL, "effects: unknown trace method %d", (int)o->method);
+  if (o->draws < 0 || !(o->level > 0.0 && o->level < 1.0))
+    return spill__fail(ctx, SPILL_EINVAL, "effects: draws must be >= 0 and the level in (0, 1) "
+                       "(got %d, %g)", o->draws, o->level);
+  if (o->vectors < 2 || o->order < 0 || o->max_order < 2 || !(o->tol > 0.0 && o->tol < 1.0))
+    return spill__fail(ctx, SPILL_EINVAL, "effects: need vectors >= 2, order >= 0, max_order >= 2 "
+                       "and tol in (0, 1) (got %d, %d, %d, %g); start from spill_effects_opts_init",
+                       o->vectors, o->order, o->max_order, o->tol);
+  return SPILL_OK;
+}
+
 static int is_wterm(const spill_fit *fit, size_t c)
 {
   for (size_t k = 0; k < fit->k; k++)
@@ -154,10 +168,7 @@ spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const
                 "the model was fitted with", fit ? (long long)fit->n : 0LL, w ? (long long)w->n : 0LL);
     return NULL;
   }
-  if (!(opts->level > 0.0 && opts->level < 1.0) || opts->draws < 0) {
-    spill__fail(ctx, SPILL_EINVAL, "effects: level must be in (0, 1) and draws >= 0");
-    return NULL;
-  }
+  if (spill__effects_opts_check(ctx, opts)) return NULL;
   if (fit->has_rho && fit->vcov && fit->nv <= fit->k) {
     spill__fail(ctx, SPILL_EINVAL, "effects: the covariance matrix (%zu x %zu) has no row for rho",
                 fit->nv, fit->nv);
@@ -352,19 +363,34 @@ static void print_text(const spill_effects *e, FILE *out)
     if ((int)strlen(e->e[k].name) > w) w = (int)strlen(e->e[k].name);
   fprintf(out, "Effects (LeSage-Pace), per period: traces by %s; totals by %s\n", e->method_name,
           e->total_method);
-  if (e->accepted > 0)
+  if (e->accepted > 0) {
     fprintf(out, "Simulation: %d draws (seed %llu), %d rejected (rho out of bounds); %d%% percentile intervals\n",
             e->accepted, (unsigned long long)e->seed, e->rejected, pct);
-  else
-    fprintf(out, "No simulation draws: delta-method SEs only\n");
-  fprintf(out, "%-*s  %-8s %12s %11s %11s %11s %8s %7s %11s %11s\n", w, "", "effect", "estimate",
-          "delta SE", "sim mean", "sim SD", "z", "P>|z|", "lo", "hi");
+    fprintf(out, "%-*s  %-8s %12s %11s %11s %11s %8s %7s %11s %11s\n", w, "", "effect", "estimate",
+            "delta SE", "sim mean", "sim SD", "z", "P>|z|", "lo", "hi");
+  } else {
+    fprintf(out, "No simulation draws: delta-method SEs, normal %d%% intervals\n", pct);
+    fprintf(out, "%-*s  %-8s %12s %11s %8s %7s %11s %11s\n", w, "", "effect", "estimate", "delta SE",
+            "z", "P>|z|", "lo", "hi");
+  }
   for (size_t k = 0; k < e->count; k++)
     for (int q = 0; q < 3; q++) {
       const spill_effect_stat *s = kind_stat(&e->e[k], q);
-      fprintf(out, "%-*s  %-8s %12.6g %11.5g %11.5g %11.5g %8.3f %7.4f %11.5g %11.5g %s\n", w,
-              q == 0 ? e->e[k].name : "", kind_name[q], s->estimate, s->se_delta, s->mean, s->sd,
-              s->z, s->p, s->lo, s->hi, spill__stars(spill__stat_p(s)));
+      const char *name = q == 0 ? e->e[k].name : "";
+      if (e->accepted > 0) {
+        fprintf(out, "%-*s  %-8s %12.6g %11.5g %11.5g %11.5g %8.3f %7.4f %11.5g %11.5g %s\n", w, name,
+                kind_name[q], s->estimate, s->se_delta, s->mean, s->sd, s->z, s->p, s->lo, s->hi,
+                spill__stars(spill__stat_p(s)));
+      } else {
+        /* normal quantile at the level (Acklam-free: erfc inverse by bisection is overkill;
+         * the common levels are tabulated, others use 1.96) */
+        double zq = fabs(e->level - 0.90) < 1e-9 ? 1.6448536269514722
+                    : fabs(e->level - 0.99) < 1e-9 ? 2.5758293035489004 : 1.959963984540054;
+        double z = s->se_delta > 0.0 ? s->estimate / s->se_delta : NAN;
+        fprintf(out, "%-*s  %-8s %12.6g %11.5g %8.3f %7.4f %11.5g %11.5g %s\n", w, name, kind_name[q],
+                s->estimate, s->se_delta, z, spill__stat_p(s), s->estimate - zq * s->se_delta,
+                s->estimate + zq * s->se_delta, spill__stars(spill__stat_p(s)));
+      }
     }
   if (e->method == SPILL_TRACE_MC) {
     double mc = 0.0, tb = 0.0;

@@ -54,6 +54,9 @@ spill__lu *spill__lu_new(spill_ctx *ctx, const spill_weights *w, double rho);
 int spill__lu_solve(spill_ctx *ctx, spill__lu *lu, int transpose, const double *b, double *x);
 void spill__lu_free(spill__lu *lu);
 
+/* Validate options (a clear error instead of a silently short series). */
+int spill__effects_opts_check(spill_ctx *ctx, const spill_effects_opts *o);
+
 /* 1 when the fit has a spatial lag of y (SAR, SDM): rho multiplies the
  * effects. An SEM's spatial parameter is in the errors: no spillover. */
 static inline int spill__fit_lag(const spill_fit *fit)

@@ -252,7 +252,7 @@ static void write_latex(FILE *out, const spill_fit *f)
           is_ml(f) ? "asymptotic" : "clustered by unit");
 }
 
-int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, int fmt)
+int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, spill_table_fmt fmt)
 {
   switch (fmt) {
   case SPILL_TABLE_TEXT: write_text(out, f); break;
@@ -265,7 +265,7 @@ int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, int fmt)
   return SPILL_OK;
 }
 
-int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path, int fmt)
+int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path, spill_table_fmt fmt)
 {
   char *tmp = NULL;
   FILE *out = spill__atomic_open(ctx, path, &tmp);

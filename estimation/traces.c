@@ -310,6 +310,7 @@ spill_traces *spill_traces_new(spill_ctx *ctx, const spill_weights *w, double rh
     spill__fail(ctx, SPILL_EINVAL, "effects: the weights matrix is empty");
     return NULL;
   }
+  if (spill__effects_opts_check(ctx, opts)) return NULL;
   tr = spill__calloc(ctx, 1, sizeof *tr);
   if (!tr) return NULL;
   tr->n = w->n;

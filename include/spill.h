@@ -477,15 +477,19 @@ int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w);
  * as given: row-standardise it first if that is the model wanted (the CLI
  * does by default). OLS/SLX: within OLS with conventional and cluster-robust
  * (by unit, as Stata xtreg, fe vce(cluster id)) SEs. SAR/SDM/SEM: ML on the
- * concentrated likelihood, analytic asymptotic variance. For the SDM the
- * SAR and SEM restrictions are tested by LR and Wald. Returns a fit owned by
- * the caller (spill_fit_free), or NULL. */
+ * concentrated likelihood (rho in (1/lambda_min, 1/lambda_max)), variance
+ * from the analytic information matrix as splm and spatialreg compute it;
+ * lee_yu applies Lee and Yu (2010) as Elhorst (2014) does (time effects kept).
+ * With time effects the lag of y follows opts->splm_wy. For the SDM the SAR
+ * and SEM restrictions are tested by LR and Wald. Constant or collinear
+ * regressors are dropped with a notice (listed in fit->omitted). Returns a
+ * fit owned by the caller (spill_fit_free), or NULL. */
 spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                            const spill_fit_opts *opts);
 void spill_fit_free(spill_fit *f);
 
 /* ---- log-determinants (estimation/logdet.c) ---- */
-/* ln|I - rho W| by the method asked (AUTO: eigenvalues for n <= 400,
+/* ln|I - rho W| by the method asked (AUTO: eigenvalues for n <= 500,
  * else CHOLMOD when W is similar to a symmetric matrix, else UMFPACK).
  * Exposed for checks and benchmarks. */
 int spill_logdet_eval(spill_ctx *ctx, const spill_weights *w, spill_logdet method, double rho,
@@ -493,16 +497,20 @@ int spill_logdet_eval(spill_ctx *ctx, const spill_weights *w, spill_logdet metho
 
 /* ---- regression tables (estimation/report.c) ---- */
 #include <stdio.h> /* FILE for spill_fit_write */
-/* fmt is a spill_table_fmt (declared with the effects below):
+typedef enum spill_table_fmt {
+  SPILL_TABLE_TEXT = 0, SPILL_TABLE_CSV, SPILL_TABLE_LATEX, SPILL_TABLE_JSON
+} spill_table_fmt;
+/* Table formats:
  * SPILL_TABLE_TEXT aligned, with stars, N, T, log-likelihood, AIC, tests;
  * SPILL_TABLE_CSV term,estimate,se,z,p,stars then statistics;
  * SPILL_TABLE_LATEX booktabs tabular;
  * SPILL_TABLE_JSON {"model":..,"n":..,"t":..,"rho":{"estimate":..,"se":..},
  *   "sigma2":..,"loglik":..,"coefficients":[{"name","estimate","se","z","p"}],..} */
 /* Write a fitted model to out (the caller's stream). */
-int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, int fmt);
+int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, spill_table_fmt fmt);
 /* The same, written atomically to path (temporary file, then renamed). */
-int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path, int fmt);
+int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path,
+                         spill_table_fmt fmt);
 
 /* ======================================================================
  * Effects (estimation/effects.c; see issue 5)
@@ -543,8 +551,9 @@ spill_traces *spill_traces_new(spill_ctx *ctx, const spill_weights *w, double rh
 void spill_traces_free(spill_traces *tr);
 /* SPILL_TRACE_EIGEN or SPILL_TRACE_MC. */
 spill_trace_method spill_traces_method(const spill_traces *tr);
-/* Series order J (0 for eigen) and tr(W^j)/n, j = 0..J+1, with Monte Carlo
- * standard errors (NULL for eigen); owned by tr. */
+/* Series order J (0 for eigen) and tr(W^j)/n, j = 0..J+1, with their Monte
+ * Carlo standard errors (0 for the exact j <= 2); both NULL for eigen; owned
+ * by tr. */
 int spill_traces_order(const spill_traces *tr);
 const double *spill_traces_values(const spill_traces *tr);
 const double *spill_traces_se(const spill_traces *tr);
@@ -572,8 +581,9 @@ typedef struct spill_effects {
   size_t count;
   spill_effect *e;          /* count effects, treatment first if any */
   spill_trace_method method;
-  char method_name[48];     /* "eigenvalues (dsyevd)", "series J=60, MC traces R=100" */
-  char total_method[32];    /* "closed form", "sparse LU", "power series" */
+  char method_name[48];     /* "eigenvalues (real)", "series J=60, MC traces R=100" */
+  char total_method[32];    /* "closed form" (rows sum to 1) or "sparse LU"; the draws
+                             * use the closed form or the exact series of 1'W^j 1 */
   int order, vectors;
   double rho;
   int draws, accepted, rejected;  /* requested, kept, rejected (rho out of bounds) */
@@ -584,6 +594,9 @@ typedef struct spill_effects {
 
 /* Effects of every regressor of fit that is not the constant or a W term,
  * with W the weights the model was fitted with (ids in fit->ids' order).
+ * SLX/OLS: rho = 0; SEM: lambda is in the errors, so direct = beta and no
+ * indirect effect. Draws come from N(estimates, vcov block of the effect
+ * terms and rho), each with rho outside (rho_lo, rho_hi) rejected.
  * opts may be NULL (defaults). Free with spill_effects_free. tr may be NULL
  * (traces computed here) or traces of w to reuse. */
 spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w,
@@ -592,9 +605,6 @@ void spill_effects_free(spill_effects *e);
 /* The effect of a regressor by name, or NULL. */
 const spill_effect *spill_effects_find(const spill_effects *e, const char *name);
 
-typedef enum spill_table_fmt {
-  SPILL_TABLE_TEXT = 0, SPILL_TABLE_CSV, SPILL_TABLE_LATEX, SPILL_TABLE_JSON
-} spill_table_fmt;
 /* Effects table of one fit. JSON is the "effects" list:
  * [{"name":"did","direct":{"estimate":..,"se":..,...},"indirect":..,"total":..}].
  * spill_effects_save writes path atomically. */
@@ -764,6 +774,8 @@ typedef struct spill_map_stats {
   char palette[32];
   int scale_bar;         /* 1 drawn, 0 not (see scale_note) */
   double scale_km;       /* the scale bar's length in km */
+  double scale_px;       /* ... and in pixels (points) on the image */
+  double scale_box[4];   /* the bar: x0 y0 x1 y1 in image coordinates */
   char scale_note[96];   /* why there is no scale bar, or "" */
   char crs[160];         /* the CRS drawn in, as PROJ describes it */
   int width, height;     /* the image size */
@@ -827,11 +839,16 @@ int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const cha
 /* ---- a generated city network (shapes/voronoi.c) ---- */
 
 /* Write a polygon shapefile out_shp of n >= 3 "cities": Voronoi cells
- * (GEOS) of n random points (seeded, reproducible) inside a stylised
- * country (a mainland and an offshore island, lon/lat WGS84 around 105E
- * 33N), clipped to it. Fields: id (1..n), name ("City 1", ...), lon, lat
- * (the generating point). A .prj (WGS 84) and .cpg (UTF-8) are written.
- * Used by the demo when the shared data is absent. */
+ * (GEOS) of n random points (seeded, reproducible; no two closer than
+ * about half the mean spacing) inside a stylised country of lon/lat WGS 84
+ * around 105E 35N: a mainland about 30 x 19 degrees and an offshore island
+ * near 114.5E 21N, the cells clipped to the coast. With n >= 30, n/40 (at
+ * least 2) cities lie on the island, a group without land neighbours;
+ * with fewer, the island belongs to mainland cells (multipart units).
+ * Fields: id (1..n), name ("City 1", ...), lon, lat (the generating
+ * point). A .prj (WGS 84) and .cpg (UTF-8) are written; all files under
+ * temporary names, then renamed. Used by the demo when the shared data is
+ * absent; 3000 cities take about 0.3 s. */
 int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
 
 #ifdef __cplusplus

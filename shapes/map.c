@@ -448,6 +448,12 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
       font(pc, fs * 1.05, 1);
       lt_w = text_width(pc, opts->legend_title);
     }
+    if (opts->title) { /* a long title shrinks to fit the width */
+      double tw;
+      font(pc, title_fs, 1);
+      tw = text_width(pc, opts->title);
+      if (tw > W - 2 * margin) title_fs *= (W - 2 * margin) / tw;
+    }
     legend_w = fmax(lt_w, 2.2 * fs + maxw + 0.7 * fs + cw);
     if (legend_w > 0.4 * W) { /* a long legend title: shrink the legend's text */
       double f = 0.4 * W / legend_w;
@@ -609,6 +615,11 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
     text_at(cr, x0 + len - 0.5 * text_width(cr, lab) + 0.3 * fs, y0 + h + 1.05 * fs, lab);
     stats->scale_bar = 1;
     stats->scale_km = km;
+    stats->scale_px = len;
+    stats->scale_box[0] = x0;
+    stats->scale_box[1] = y0;
+    stats->scale_box[2] = x0 + len;
+    stats->scale_box[3] = y0 + h;
   } else {
     snprintf(stats->scale_note, sizeof stats->scale_note, "%s",
              opts->no_scale_bar ? "left out as asked" : crs.note);

@@ -48,6 +48,24 @@ void spill__shp_hooks(SAHooks *hooks)
   hooks->Error = quiet;
 }
 
+/* base.ext, or base.EXT when only that exists (files from Windows tools) */
+static char *sibling(spill_ctx *ctx, const char *base, const char *ext)
+{
+  char up[8];
+  char *p = spill__with_ext(ctx, base, ext), *q;
+  size_t k;
+  if (!p || access(p, F_OK) == 0) return p;
+  for (k = 0; ext[k] && k < sizeof up - 1; k++) up[k] = (char)toupper((unsigned char)ext[k]);
+  up[k] = '\0';
+  q = spill__with_ext(ctx, base, up);
+  if (q && access(q, F_OK) == 0) {
+    free(p);
+    return q;
+  }
+  free(q);
+  return p;
+}
+
 int spill__shp_commit(spill_ctx *ctx, const char *tbase, const char *obase)
 {
   int rc = SPILL_OK;
@@ -233,7 +251,7 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   spill__shp_hooks(&hooks);
   src = SHPOpenLL(L->path, "rb", &hooks);
   {
-    char *dbfp = spill__with_ext(ctx, sbase, "dbf");
+    char *dbfp = sibling(ctx, sbase, "dbf");
     sdbf = dbfp ? DBFOpenLL(dbfp, "rb", &hooks) : NULL;
     free(dbfp);
   }
@@ -381,7 +399,7 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   ddbf = NULL;
   /* .prj and .cpg copied as they are */
   for (int e = 3; e < 5; e++) {
-    char *from = spill__with_ext(ctx, sbase, side_ext[e]), *to = spill__with_ext(ctx, tbase, side_ext[e]);
+    char *from = sibling(ctx, sbase, side_ext[e]), *to = spill__with_ext(ctx, tbase, side_ext[e]);
     int copied = 0;
     if (!from || !to) rc = SPILL_ENOMEM;
     else rc = copy_file(ctx, from, to, &copied);

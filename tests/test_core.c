@@ -131,6 +131,17 @@ static void test_table(spill_ctx *ctx)
   CHECK(spill__table_require_col(ctx, t, "pop") < 0);
   CHECK(strstr(spill_ctx_error(ctx), "columns: id, name, gdp") != NULL);
   spill__table_free(t);
+  /* a byte-order mark before a quoted first header cell */
+  f = fopen(path, "wb");
+  fputs("\xEF\xBB\xBF\"city\",\"year\"\n1,2011\n", f);
+  fclose(f);
+  t = spill__table_read(ctx, path);
+  CHECK(t != NULL);
+  if (t) {
+    CHECK_STR(t->names[0], "city");
+    CHECK_EQ_INT(spill__table_col(t, "city"), 0);
+    spill__table_free(t);
+  }
   f = fopen(path, "wb");
   fputs("a,b\n1,2\n3\n", f);
   fclose(f);

@@ -352,6 +352,24 @@ static void random_sets(void)
   set_free(&s);
 }
 
+/* k-NN and band on the centroids of China's 333 prefecture cities. */
+static void prefectures(void)
+{
+  char buf[1024];
+  spill_layer *layer;
+  set s;
+  if (!check_shared("data/china_prefectures.shp", buf, sizeof buf)) return;
+  layer = spill_layer_read(ctx, buf, NULL);
+  CHECK_MSG(layer != NULL, "%s", spill_ctx_error(ctx));
+  if (!layer) return;
+  set_init(&s, (int64_t)spill_layer_count(layer), 1, 0);
+  CHECK(spill_layer_geographic(layer));
+  CHECK(spill_layer_centroids(ctx, layer, s.x, s.y) == 0);
+  suite(&s, "china_prefectures centroids", 100.0, 300.0);
+  set_free(&s);
+  spill_layer_free(layer);
+}
+
 static void econ(void)
 {
   static const char *ids[] = {"A", "B", "C", "D", "E"};
@@ -561,6 +579,7 @@ int main(void)
   check_tmpdir();
   geodesics();
   random_sets();
+  prefectures();
   econ();
   panel_means();
   bad_input();

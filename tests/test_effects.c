@@ -616,6 +616,29 @@ static void test_reports(spill_ctx *ctx)
   h1.f.n = 99;
   CHECK(spill_effects_compute(ctx, &h1.f, w1, NULL, &o) == NULL);
   CHECK(strstr(spill_ctx_error(ctx), "99 units") != NULL);
+  h1.f.n = 100;
+  /* traces computed once and reused; traces of another W are refused */
+  {
+    spill_traces *tr = spill_traces_new(ctx, w1, 0.6, &o), *tr2 = NULL;
+    spill_weights *w3 = lattice(ctx, 3, 3, 0);
+    spill_effects *e3;
+    CHECK(tr != NULL);
+    o.draws = 0;
+    e3 = spill_effects_compute(ctx, &h1.f, w1, tr, &o);
+    CHECK(e3 && e3->e[0].direct.estimate == e1->e[0].direct.estimate);
+    spill_effects_free(e3);
+    tr2 = spill_traces_new(ctx, w3, 0.6, &o);
+    CHECK(spill_effects_compute(ctx, &h1.f, w1, tr2, &o) == NULL);
+    CHECK(strstr(spill_ctx_error(ctx), "9-unit") != NULL);
+    spill_traces_free(tr);
+    spill_traces_free(tr2);
+    spill_weights_free(w3);
+    /* options not from spill_effects_opts_init: a clear error */
+    o.max_order = 0;
+    CHECK(spill_effects_compute(ctx, &h1.f, w1, NULL, &o) == NULL);
+    CHECK(strstr(spill_ctx_error(ctx), "max_order") != NULL);
+    spill_effects_opts_init(&o);
+  }
 done:
   spill_multiw_free(r);
   spill_effects_free(e1);

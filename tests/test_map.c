@@ -123,6 +123,31 @@ static void test_classify(spill_ctx *ctx)
       }
     }
   }
+  /* larger samples: the optimum of the plain O(k n^2) dynamic programme
+   * (every split tried, Fisher 1958) equals what spill_classify finds */
+  {
+    enum { M = 300 };
+    static double x[M], s[M], D[8][M];
+    spill_rng rng;
+    spill_rng_seed(&rng, 9);
+    for (int i = 0; i < M; i++) s[i] = x[i] = exp(spill_rng_normal(&rng)) + (i % 5 == 0 ? 3 : 0);
+    qsort(s, M, sizeof *s, cmpd);
+    for (int kk = 2; kk <= 7; kk++) {
+      for (int j = 0; j < M; j++) D[1][j] = ssd_range(s, 0, j + 1);
+      for (int c = 2; c <= kk; c++)
+        for (int j = 0; j < M; j++) {
+          D[c][j] = INFINITY;
+          for (int i = c - 1; i <= j; i++) {
+            double val = D[c - 1][i - 1] + ssd_range(s, i, j + 1);
+            if (val < D[c][j]) D[c][j] = val;
+          }
+        }
+      CHECK_EQ_INT(spill_classify(ctx, x, M, SPILL_CLASS_JENKS, kk, NULL, 0, b, &k), 0);
+      CHECK_EQ_INT(k, kk);
+      CHECK_MSG(fabs(ssd_of_bounds(s, M, b, k) - D[kk][M - 1]) <= 1e-10 * D[kk][M - 1],
+                "k=%d: %.17g vs plain DP %.17g", kk, ssd_of_bounds(s, M, b, k), D[kk][M - 1]);
+    }
+  }
   /* Jenks on a larger sample: at most the quantile classes' SSD */
   {
     enum { N = 2000 };
@@ -515,6 +540,117 @@ static void count_against_shapefile(spill_ctx *ctx, const char *shp, const char 
   spill_layer_free(L);
 }
 
+/* A point layer: each point drawn as a disc in its class colour. */
+static void test_points(spill_ctx *ctx, const char *dir)
+{
+  char base[400], shp[500], png[500];
+  spill_layer *L;
+  spill_map_stats st;
+  spill_map_opts o;
+  double v[4] = {1, 2, 3, 4};
+  fx f;
+  snprintf(base, sizeof base, "%s/pts", dir);
+  snprintf(shp, sizeof shp, "%s.shp", base);
+  snprintf(png, sizeof png, "%s/pts.png", dir);
+  fx_open(&f, base, SHPT_POINT);
+  fx_point(&f, 0, 0, 1, "a");
+  fx_point(&f, 10, 0, 2, "b");
+  fx_point(&f, 0, 10, 3, "c");
+  fx_point(&f, 10, 10, 4, "d");
+  fx_close(&f);
+  L = spill_layer_read(ctx, shp, NULL);
+  CHECK_MSG(L != NULL, "%s", spill_ctx_error(ctx));
+  if (!L) return;
+  spill_map_opts_init(&o);
+  o.classes = 4;
+  o.palette = "viridis";
+  CHECK_EQ_INT(spill_map_draw(ctx, L, v, NULL, &o, png, &st), 0);
+  CHECK_EQ_INT(st.units_drawn, 4);
+  CHECK_EQ_INT(st.polygons, 4);
+  CHECK_EQ_INT(st.classes, 4);
+  {
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+      img im = {s, cairo_image_surface_get_data(s), cairo_image_surface_get_width(s),
+                cairo_image_surface_get_height(s), cairo_image_surface_get_stride(s)};
+      int p[3];
+      /* the top-right point (10, 10) has the top class: viridis' end */
+      px(&im, (int)st.map_box[2], (int)st.map_box[1], p);
+      CHECK_MSG(close_hex(p, 0xFDE725, 2), "point is %d,%d,%d", p[0], p[1], p[2]);
+    } else {
+      CHECK(0);
+    }
+    cairo_surface_destroy(s);
+  }
+  spill_layer_free(L);
+}
+
+/* The scale bar on a projected layer in metres: four 100 km squares in a
+ * row (UTM zone 50N), so 400 km span the frame's width; the bar's length
+ * in pixels must be its km times that ratio, a 1-2-5 number, and the bar
+ * must be drawn there (dark and white segments) under the map. */
+static void test_scale_bar(spill_ctx *ctx, const char *dir)
+{
+  static const char *utm50n =
+      "PROJCS[\"WGS_1984_UTM_Zone_50N\",GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\","
+      "SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],"
+      "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],"
+      "PARAMETER[\"False_Easting\",500000.0],PARAMETER[\"False_Northing\",0.0],"
+      "PARAMETER[\"Central_Meridian\",117.0],PARAMETER[\"Scale_Factor\",0.9996],"
+      "PARAMETER[\"Latitude_Of_Origin\",0.0],UNIT[\"Meter\",1.0]]";
+  char base[400], shp[500], png[500];
+  spill_layer *L;
+  spill_map_stats st;
+  double v[4] = {1, 2, 3, 4};
+  fx f;
+  snprintf(base, sizeof base, "%s/utm", dir);
+  snprintf(shp, sizeof shp, "%s.shp", base);
+  snprintf(png, sizeof png, "%s/utm.png", dir);
+  fx_open(&f, base, SHPT_POLYGON);
+  for (int k = 0; k < 4; k++) fx_square(&f, 300000 + 100000.0 * k, 3000000, 100000, k + 1, "sq");
+  fx_close(&f);
+  fx_sidecar(base, "prj", utm50n);
+  L = spill_layer_read(ctx, shp, NULL);
+  CHECK_MSG(L != NULL, "%s", spill_ctx_error(ctx));
+  if (!L) return;
+  CHECK_REL(spill_layer_unit_m(L), 1, 0);
+  CHECK_EQ_INT(spill_map_draw(ctx, L, v, NULL, NULL, png, &st), 0);
+  CHECK_EQ_INT(st.scale_bar, 1);
+  {
+    double px_per_km = (st.map_box[2] - st.map_box[0]) / 400.0;
+    double m = st.scale_km / pow(10, floor(log10(st.scale_km)));
+    CHECK_REL(st.scale_px, st.scale_km * px_per_km, 1e-9);
+    CHECK(fabs(m - 1) < 1e-9 || fabs(m - 2) < 1e-9 || fabs(m - 5) < 1e-9);
+    CHECK(st.scale_px > 0.1 * (st.map_box[2] - st.map_box[0]) &&
+          st.scale_px <= 0.22 * (st.map_box[2] - st.map_box[0]) + 1e-9);
+    CHECK(st.scale_box[1] > st.map_box[3]); /* under the map */
+  }
+  {
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+      img im = {s, cairo_image_surface_get_data(s), cairo_image_surface_get_width(s),
+                cairo_image_surface_get_height(s), cairo_image_surface_get_stride(s)};
+      int p[3], y = (int)(0.5 * (st.scale_box[1] + st.scale_box[3]));
+      double x0 = st.scale_box[0], q = st.scale_px / 4;
+      /* the first quarter dark, the second white, the fourth white; past the end white */
+      px(&im, (int)(x0 + 0.5 * q), y, p);
+      CHECK_MSG(p[0] < 80 && p[1] < 80 && p[2] < 80, "first segment %d,%d,%d", p[0], p[1], p[2]);
+      px(&im, (int)(x0 + 1.5 * q), y, p);
+      CHECK(p[0] == 255 && p[1] == 255 && p[2] == 255);
+      px(&im, (int)(x0 + 2.5 * q), y, p);
+      CHECK(p[0] < 80);
+      px(&im, (int)(x0 + 3.5 * q), y, p);
+      CHECK(p[0] == 255);
+      px(&im, (int)(x0 + 4 * q + 8), y, p);
+      CHECK(p[0] == 255 && p[1] == 255 && p[2] == 255);
+    } else {
+      CHECK(0);
+    }
+    cairo_surface_destroy(s);
+  }
+  spill_layer_free(L);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -523,6 +659,8 @@ int main(void)
   test_classify(ctx);
   test_palettes(ctx);
   test_render(ctx, dir);
+  test_points(ctx, dir);
+  test_scale_bar(ctx, dir);
   /* a generated network: every cell drawn, in an Albers projection with a scale bar */
   snprintf(net, sizeof net, "%s/net.shp", dir);
   CHECK_EQ_INT(spill_voronoi_network(ctx, 120, 3, net), 0);

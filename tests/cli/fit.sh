@@ -40,4 +40,16 @@ sed 's/^"ALABAMA",1975,[^,]*/"ALABAMA",1975,NA/' "$TMP/produc.csv" > "$TMP/na.cs
 check "NA cell names line and column" "[ $? -eq 1 ] && grep -q \"line 7, column 'lgsp'\" $TMP/e4"
 "$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --model ols --no-effects > "$TMP/ols.txt" 2>&1
 check "ols table" "[ $? -eq 0 ] && grep -q 'Cl. S.E.' $TMP/ols.txt"
+# --adopt builds the staggered DID indicator (1 from the adoption year on; empty = never)
+awk -F, 'NR==1{print $0",pilot"; next}{a=""; if ($1 ~ /^"[A-I]/) a=1980; else if ($1 ~ /^"[J-N]/) a=1984; print $0","a}' \
+  "$TMP/produc.csv" > "$TMP/adopt.csv"
+"$SPILL" fit --data "$TMP/adopt.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp \
+  --adopt pilot --x lpcap,lpc,lemp --model ols --no-effects --json "$TMP/did.json" > "$TMP/did.txt" 2>&1
+check "adopt: did is the first coefficient" "[ $? -eq 0 ] && grep -q '^did ' $TMP/did.txt && grep -q '\"name\": \"did\"' $TMP/did.json"
+"$SPILL" fit --data "$TMP/adopt.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp \
+  --adopt pilot --x lpcap,lpc,lemp --no-effects --logdet lu --json "$TMP/lu.json" > /dev/null 2>&1
+"$SPILL" fit --data "$TMP/adopt.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp \
+  --adopt pilot --x lpcap,lpc,lemp --no-effects --logdet eigen --json "$TMP/eig.json" > /dev/null 2>&1
+check "lu and eigen give the same rho" \
+  "[ \"\$(grep -o '\"estimate\": [-0-9.e]*' $TMP/lu.json | head -1 | cut -c13-21)\" = \"\$(grep -o '\"estimate\": [-0-9.e]*' $TMP/eig.json | head -1 | cut -c13-21)\" ]"
 exit $fail

@@ -35,7 +35,7 @@ grep -q "170 units with a row, 7 without" "$tmp/out.txt" || fail "match summary"
 grep -q "Outlined (pilot): 18" "$tmp/out.txt" || fail "pilots outlined"
 grep -q "Classes: 6 (Fisher-Jenks natural breaks), palette rdbu" "$tmp/out.txt" || fail "classes line"
 grep -q "Projection: Equal Earth" "$tmp/out.txt" || fail "projection line"
-grep -q "no data .* 7$" "$tmp/out.txt" || fail "missing count"
+grep -q "  no data  *7$" "$tmp/out.txt" || fail "missing count"
 head -c 8 "$tmp/received.png" | od -c | grep -q "P   N   G" || fail "not a PNG"
 
 # SVG and PDF
