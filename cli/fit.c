@@ -131,7 +131,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
   if (!a->data || !a->id || !a->time || !a->y)
     return cli_usage_error("fit", "--data, --id, --time and --y are required"), -1;
   if (a->eff.n_w == 0) return cli_usage_error("fit", "--w is required"), -1;
-  if (!a->treat == !a->adopt) return cli_usage_error("fit", "give one of --treat or --adopt"), -1;
+  if (a->treat && a->adopt) return cli_usage_error("fit", "give --treat or --adopt, not both"), -1;
   if (a->opts.lee_yu && a->opts.fe != SPILL_FE_UNIT && a->opts.fe != SPILL_FE_TWOWAYS)
     return cli_usage_error("fit", "--lee-yu needs --fe unit or twoways"), -1;
   if (cli_effects_check("fit", &a->eff)) return -1;

@@ -355,6 +355,18 @@ static const spill_effect_stat *kind_stat(const spill_effect *e, int k)
   return k == 0 ? &e->direct : k == 1 ? &e->indirect : &e->total;
 }
 
+/* z with P(|Z| <= z) = level, by bisection on erfc (monotone). */
+static double z_two_sided(double level)
+{
+  double lo = 0.0, hi = 40.0;
+  for (int it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (erfc(mid / sqrt(2.0)) > 1.0 - level) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 static void print_text(const spill_effects *e, FILE *out)
 {
   int w = 8;
@@ -382,10 +394,7 @@ static void print_text(const spill_effects *e, FILE *out)
                 kind_name[q], s->estimate, s->se_delta, s->mean, s->sd, s->z, s->p, s->lo, s->hi,
                 spill__stars(spill__stat_p(s)));
       } else {
-        /* normal quantile at the level (Acklam-free: erfc inverse by bisection is overkill;
-         * the common levels are tabulated, others use 1.96) */
-        double zq = fabs(e->level - 0.90) < 1e-9 ? 1.6448536269514722
-                    : fabs(e->level - 0.99) < 1e-9 ? 2.5758293035489004 : 1.959963984540054;
+        double zq = z_two_sided(e->level);
         double z = s->se_delta > 0.0 ? s->estimate / s->se_delta : NAN;
         fprintf(out, "%-*s  %-8s %12.6g %11.5g %8.3f %7.4f %11.5g %11.5g %s\n", w, name, kind_name[q],
                 s->estimate, s->se_delta, z, spill__stat_p(s), s->estimate - zq * s->se_delta,

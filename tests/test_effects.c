@@ -626,6 +626,16 @@ static void test_reports(spill_ctx *ctx)
     o.draws = 0;
     e3 = spill_effects_compute(ctx, &h1.f, w1, tr, &o);
     CHECK(e3 && e3->e[0].direct.estimate == e1->e[0].direct.estimate);
+    if (e3) {
+      char tpath[1024], want[128];
+      const spill_effect_stat *st = &e3->e[0].direct;
+      snprintf(tpath, sizeof tpath, "%s/nodraws.txt", dir);
+      CHECK(spill_effects_save(ctx, e3, tpath, SPILL_TABLE_TEXT) == 0);
+      CHECK(file_has(tpath, "delta-method SEs, normal 95% intervals"));
+      snprintf(want, sizeof want, "%11.5g", st->estimate - 1.959963984540054 * st->se_delta);
+      CHECK_MSG(file_has(tpath, want), "normal interval %s not in the table", want);
+      CHECK(isnan(st->sd) && isnan(st->lo));
+    }
     spill_effects_free(e3);
     tr2 = spill_traces_new(ctx, w3, 0.6, &o);
     CHECK(spill_effects_compute(ctx, &h1.f, w1, tr2, &o) == NULL);
