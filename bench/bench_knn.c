@@ -144,6 +144,9 @@ int main(int argc, char **argv)
   int64_t n = argc > 1 ? atoll(argv[1]) : 1000000;
   int rc = 0;
   if (!ctx) return 1;
+  /* usage: bench_knn [N [THREADS]]; THREADS 0 (default) uses every core */
+  if (argc > 2) spill_ctx_set_threads(ctx, atoi(argv[2]));
+  printf("threads: %s\n", argc > 2 && atoi(argv[2]) > 0 ? argv[2] : "all cores");
   rc |= run_points(ctx, n, 0);
   rc |= run_points(ctx, n, 1);
   rc |= run_counties(ctx);

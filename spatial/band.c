@@ -100,7 +100,7 @@ static int row_task(spill_ctx *ctx, void *user, int t, int nt)
     double h = job->km;
     pt->start[pos - pt->lo] = at;
     if (job->kind == ROW_KERNEL && job->k > 0) {
-      if (spill__geo_knn(ctx, s, i, job->k, kn, &buf, &cap) < 0) {
+      if (spill__geo_knn(ctx, s, i, job->k, 1, kn, &buf, &cap) < 0) {
         rc = spill_ctx_status(ctx);
         break;
       }

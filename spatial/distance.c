@@ -220,7 +220,7 @@ static int walk(const spill__geo *s, int64_t i, const spill__nb *cand, int64_t m
   return 0;
 }
 
-int64_t spill__geo_knn(spill_ctx *ctx, const spill__geo *s, int64_t i, int64_t k, spill__nb *out,
+int64_t spill__geo_knn(spill_ctx *ctx, const spill__geo *s, int64_t i, int64_t k, int need_dist, spill__nb *out,
                        spill__nb **buf, int64_t *cap)
 {
   const double *q = s->xyz + i * s->dim;
@@ -241,6 +241,16 @@ int64_t spill__geo_knn(spill_ctx *ctx, const spill__geo *s, int64_t i, int64_t k
     *cap = kq;
   }
   got = spill__kdtree_knn(s->tree, q, kq, i, *buf);
+  /* the set alone is settled by the bounds when even the k-th candidate's
+   * longest possible geodesic is shorter than the (k+1)-th's shortest */
+  if (!need_dist && got >= k && (*buf)[0].d2 > 1e-20 &&
+      (got == k || R_MAX * angle_of((*buf)[k - 1].d2) * (1.0 + 1e-12) < R_MIN * angle_of((*buf)[k].d2) * (1.0 - 1e-12))) {
+    for (int64_t c = 0; c < k; c++) {
+      out[c].i = (*buf)[c].i;
+      out[c].d2 = -1.0;
+    }
+    return k;
+  }
   if (!walk(s, i, *buf, got, k, out, &have) && got == kq) {
     /* not settled: every point within the k-th distance found so far */
     int64_t m = spill__kdtree_radius(s->tree, q, chord2_for(out[k - 1].d2), i, buf, cap);

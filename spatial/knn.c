@@ -32,7 +32,7 @@ static int knn_task(spill_ctx *ctx, void *user, int t, int nt)
   share(n, t, nt, &lo, &hi);
   for (int64_t pos = lo; pos < hi; pos++) {
     int64_t i = s->tree->idx[pos];
-    int64_t got = spill__geo_knn(ctx, s, i, k, out, &buf, &cap);
+    int64_t got = spill__geo_knn(ctx, s, i, k, job->w == NULL, out, &buf, &cap);
     if (got < 0) {
       rc = spill_ctx_status(ctx);
       break;

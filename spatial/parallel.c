@@ -26,7 +26,7 @@ int spill__thread_count(const spill_ctx *ctx, int64_t work)
 {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   int t = ctx->threads > 0 ? ctx->threads : (int)(cpus > 0 ? cpus : 1);
-  if (work < 20000) return 1;
+  if (ctx->threads == 0 && work < 20000) return 1; /* automatic: small jobs stay serial */
   if (t > MAX_THREADS) t = MAX_THREADS;
   return t < 1 ? 1 : t;
 }

@@ -10,8 +10,8 @@
  * recorded without races. Returns 0 or a negative status. */
 typedef int (*spill__task_fn)(spill_ctx *ctx, void *user, int thread, int nthreads);
 
-/* Threads to use for `work` units of work: ctx->threads (0: the online
- * processors), 1 for small jobs. */
+/* Threads to use for `work` units of work: ctx->threads when set, else the
+ * online processors, or 1 for small jobs. */
 int spill__thread_count(const spill_ctx *ctx, int64_t work);
 
 /* Run fn on nthreads threads and wait. The first failure (lowest thread) is

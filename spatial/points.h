@@ -27,10 +27,12 @@ void spill__geo_clear(spill__geo *s);
 double spill__geo_dist(const spill__geo *s, int64_t i, int64_t j);
 
 /* The k nearest units to i (i excluded), ordered by (distance, index);
- * out[].d2 holds the distance in km. buf/cap: scratch grown as needed.
+ * out[].d2 holds the distance in km - or, when need_dist is 0, possibly -1
+ * with the set decided by bounds alone and its order by chord (geographic).
+ * buf/cap: scratch grown as needed.
  * Returns k, or -1 out of memory. A zero distance is reported as a duplicate
  * location (error set, returns -2). */
-int64_t spill__geo_knn(spill_ctx *ctx, const spill__geo *s, int64_t i, int64_t k, spill__nb *out,
+int64_t spill__geo_knn(spill_ctx *ctx, const spill__geo *s, int64_t i, int64_t k, int need_dist, spill__nb *out,
                        spill__nb **buf, int64_t *cap);
 
 /* Every unit j != i with distance <= km, appended to *buf (d2 holds the

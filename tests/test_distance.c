@@ -284,6 +284,38 @@ static void check_threshold(const set *s, const char *what)
   }
 }
 
+static int identical(const spill_weights *a, const spill_weights *b)
+{
+  if (!a || !b || a->n != b->n || memcmp(a->p, b->p, (size_t)(a->n + 1) * sizeof *a->p)) return 0;
+  return !memcmp(a->j, b->j, (size_t)a->p[a->n] * sizeof *a->j) &&
+         !memcmp(a->x, b->x, (size_t)a->p[a->n] * sizeof *a->x);
+}
+
+/* Several threads give the same matrices as one. */
+static void threads_agree(const set *s, double band, const char *what)
+{
+  spill_weights *one[6], *many[6];
+  double t1, t3;
+  for (int pass = 0; pass < 2; pass++) {
+    spill_weights **w = pass ? many : one;
+    spill_ctx_set_threads(ctx, pass ? 3 : 1);
+    w[0] = spill_weights_knn(ctx, &s->p, 6);
+    w[1] = spill_weights_band(ctx, &s->p, band);
+    w[2] = spill_weights_idw(ctx, &s->p, 1.5, band);
+    w[3] = spill_weights_idw(ctx, &s->p, 1.0, 0);
+    w[4] = spill_weights_kernel(ctx, &s->p, SPILL_KERNEL_GAUSSIAN, 0, 5);
+    w[5] = spill_weights_kernel(ctx, &s->p, SPILL_KERNEL_TRIANGULAR, band, 0);
+    CHECK(spill_min_threshold(ctx, &s->p, pass ? &t3 : &t1) == 0);
+  }
+  spill_ctx_set_threads(ctx, 0);
+  CHECK_MSG(t1 == t3, "%s: min threshold %.17g with 1 thread, %.17g with 3", what, t1, t3);
+  for (int k = 0; k < 6; k++) {
+    CHECK_MSG(identical(one[k], many[k]), "%s: builder %d differs with 3 threads", what, k);
+    spill_weights_free(one[k]);
+    spill_weights_free(many[k]);
+  }
+}
+
 static void suite(set *s, const char *what, double band1, double band2)
 {
   set_dist(s);
@@ -312,6 +344,7 @@ static void random_sets(void)
     s.y[i] = 1e5 * spill_rng_uniform(&rng);
   }
   suite(&s, "planar random", 2.0, 6.0);
+  threads_agree(&s, 6.0, "planar random");
   set_free(&s);
   /* a lattice: every distance tied many times (tie rule: smaller index) */
   set_init(&s, 900, 0, 0);
@@ -328,6 +361,7 @@ static void random_sets(void)
     s.y[i] = 18 + 35 * spill_rng_uniform(&rng);
   }
   suite(&s, "geographic China", 60.0, 150.0);
+  threads_agree(&s, 150.0, "geographic China");
   set_free(&s);
   /* geographic, whole globe: poles and the date line */
   set_init(&s, 800, 1, 0);

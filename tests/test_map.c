@@ -19,10 +19,6 @@
 #include "shp_fixture.h"
 #include "spill.h"
 
-/* Fontconfig (under cairo's toy text API) keeps its configuration for the
- * life of the process; LeakSanitizer reports it. Not ours: suppressed. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:libfontconfig\n"; }
 
 /* ---- classification ---- */
 

@@ -12,11 +12,6 @@ if [ ! -f "$map" ]; then
 fi
 rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
 fails=0
-# fontconfig (under cairo's text) keeps its configuration until exit; in a
-# sanitizer build LeakSanitizer would report it: not ours, suppressed
-printf 'leak:libfontconfig\n' > "$tmp/lsan.supp"
-LSAN_OPTIONS="suppressions=$tmp/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # per-country values in the layout of `spill fit --city-effects` (ids are
