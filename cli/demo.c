@@ -306,6 +306,8 @@ int cmd_demo(int argc, char **argv)
   so.seed = o.seed;
   panel = spill_simulate_did(ctx, w[W_ADJ], &so, adopt);
   if (!panel) goto fail;
+  snprintf(out, sizeof out, "%s/panel.csv", o.out);
+  if (spill_panel_write_csv(ctx, panel, "id", "year", out)) goto fail;
   printf("Panel: %lld cities x %lld years (%lld-%lld); pilots in 2013, 2014, 2017; true rho %.2f, "
          "beta %.3f, theta %.3f\n",
          (long long)panel->n, (long long)panel->t, (long long)panel->times[0],
@@ -353,8 +355,8 @@ int cmd_demo(int argc, char **argv)
   if (!truth) goto fail;
   print_truth(&eff[W_ADJ]->e[0], &truth->e[0], eff[W_ADJ]->level, &covered);
   if (write_city_outputs(ctx, &o, layer, fit[W_ADJ], w[W_ADJ], panel, adopt, &eo)) goto fail_printed;
-  printf("  tables     %s/table8.csv, %s/table8.tex, %s/fit_adjacency.json, weights %s/w_adjacency.gwt\n",
-         o.out, o.out, o.out, o.out);
+  printf("  tables     %s/table8.csv, %s/table8.tex, %s/fit_adjacency.json\n", o.out, o.out, o.out);
+  printf("  inputs     %s/panel.csv (refit it with spill fit), %s/w_adjacency.gwt\n", o.out, o.out);
   printf("\n%d of 3 true effects inside their %.0f%% intervals; demo took %.2f s%s\n", covered,
          100 * eff[W_ADJ]->level, now_s() - t0, generated ? " (generated map)" : "");
   rc = CLI_OK;

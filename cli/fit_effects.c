@@ -193,6 +193,15 @@ int cli_fit_effects(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   int status = CLI_OK;
   if (keep) *keep = NULL;
   if (a->no_effects) return CLI_OK;
+  /* a non-spatial model has no spillover to decompose: direct = beta */
+  if (fit->model == SPILL_MODEL_OLS) {
+    if (a->city_csv || a->effects_out) {
+      fprintf(stderr, "spill: --model ols has no spatial terms, so no effects to write; "
+                      "use sdm, sar or slx\n");
+      return CLI_USAGE;
+    }
+    return CLI_OK;
+  }
   e = spill_effects_compute(ctx, fit, w, NULL, &a->opts);
   if (!e) return cli_fail(ctx);
   if (fmt != SPILL_TABLE_JSON) {

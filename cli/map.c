@@ -40,7 +40,7 @@ static const char *help =
     "  -h, --help            this text\n"
     "\n"
     "example:\n"
-    "  spill fit panel.csv --w queen.gal ... --city-effects effects.csv\n"
+    "  spill fit --data panel.csv --w queen.gal ... --city-effects effects.csv\n"
     "  spill map china_prefectures.shp --id adcode --values effects.csv \\\n"
     "      --field received --highlight pilot --title \"Spillover received, 2017\" \\\n"
     "      --legend-title \"log points\" -o spillover.png\n";

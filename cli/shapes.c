@@ -18,7 +18,7 @@ static const char *help =
     "  -h, --help    this text\n"
     "\n"
     "example:\n"
-    "  spill info china_prefectures.shp --id CityCode\n";
+    "  spill info china_prefectures.shp --id adcode\n";
 
 static const char *type_name(char t)
 {

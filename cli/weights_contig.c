@@ -28,7 +28,7 @@ static const char *help =
     "Without -o only the summary is printed.\n"
     "\n"
     "example:\n"
-    "  spill weights queen china_prefectures.shp --id CityCode --style W -o w.gal\n";
+    "  spill weights queen china_prefectures.shp --id adcode --style W -o w.gal\n";
 
 static void layer_line(const spill_layer *layer, const char *path)
 {

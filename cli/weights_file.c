@@ -25,7 +25,7 @@ static const char *help_info =
     "  spill weights info usaww.csv\n";
 
 static const char *help_convert =
-    "usage: spill weights convert IN OUT [--from F] [--format F] [--style S]\n"
+    "usage: spill weights convert IN OUT [--from F] [--format F] [--symmetrize H] [--zero-diagonal] [--style S]\n"
     "\n"
     "Convert a weight file to another format; formats follow the extensions\n"
     "(.gal .gwt .mtx .csv) unless given. Ids are kept exactly and weights with\n"
@@ -38,20 +38,30 @@ static const char *help_convert =
     "  --from F     format of IN: gal, gwt, mtx, csv or dense\n"
     "  --format F   format of OUT: gal, gwt, mtx, csv or dense (an n x n CSV for\n"
     "               Stata spmatrix import, xsmle and MATLAB)\n"
-    "  --style S    transform first: B, W (row-standardised), C, U, S or M\n"
+    "  --symmetrize H  first make W symmetric: average ((W+W')/2), max (the 'or'\n"
+    "               pattern) or min (links present both ways)\n"
+    "  --zero-diagonal  drop self-links\n"
+    "  --style S    then transform: B, W (row-standardised), C, U, S or M\n"
     "  -h, --help   this text\n"
     "\n"
     "example:\n"
     "  spill weights convert queen.gal queen_dense.csv --format dense --style W\n";
 
 static int read_args(int argc, char **argv, const char *cmd, const char **files, int nfiles, const char **from,
-                     const char **to, const char **style)
+                     const char **to, const char **style, const char **sym, int *zero_diag)
 {
   int got = 0;
   for (int a = 1; a < argc; a++) {
     const char *arg = argv[a];
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
-    if (!strcmp(arg, "--format") || !strcmp(arg, "--from") || !strcmp(arg, "--style")) {
+    if (zero_diag && !strcmp(arg, "--zero-diagonal")) {
+      *zero_diag = 1;
+    } else if (sym && !strcmp(arg, "--symmetrize")) {
+      if (a + 1 >= argc) return cli_usage_error(cmd, "%s needs a value", arg), -1;
+      *sym = argv[++a];
+      if (strcmp(*sym, "average") && strcmp(*sym, "max") && strcmp(*sym, "min"))
+        return cli_usage_error(cmd, "--symmetrize expects average, max or min; got '%s'", *sym), -1;
+    } else if (!strcmp(arg, "--format") || !strcmp(arg, "--from") || !strcmp(arg, "--style")) {
       const char **slot = !strcmp(arg, "--style") ? style : !strcmp(arg, "--from") ? from : to;
       if (!slot) return cli_usage_error(cmd, "unknown option '%s'", arg), -1;
       if (a + 1 >= argc) return cli_usage_error(cmd, "%s needs a value", arg), -1;
@@ -77,7 +87,7 @@ int cmd_weights_info(int argc, char **argv)
   spill_ctx *ctx;
   spill_weights *w;
   char label[1100];
-  int r = read_args(argc, argv, "weights info", &file, 1, NULL, &fmt, NULL), status;
+  int r = read_args(argc, argv, "weights info", &file, 1, NULL, &fmt, NULL, NULL, NULL), status;
   spill_wformat f;
   if (r == 1) return fputs(help_info, stdout), CLI_OK;
   if (r) return CLI_USAGE;
@@ -110,11 +120,12 @@ int cmd_weights_info(int argc, char **argv)
 
 int cmd_weights_convert(int argc, char **argv)
 {
-  const char *files[2] = {NULL, NULL}, *from = NULL, *to = NULL, *style = NULL;
+  const char *files[2] = {NULL, NULL}, *from = NULL, *to = NULL, *style = NULL, *sym = NULL;
   spill_ctx *ctx;
   spill_weights *w;
   char label[1100];
-  int r = read_args(argc, argv, "weights convert", files, 2, &from, &to, &style), status;
+  int zero_diag = 0;
+  int r = read_args(argc, argv, "weights convert", files, 2, &from, &to, &style, &sym, &zero_diag), status;
   if (r == 1) return fputs(help_convert, stdout), CLI_OK;
   if (r) return CLI_USAGE;
   if (style && (strlen(style) != 1 || !strchr("BWCUSM", style[0])))
@@ -126,10 +137,22 @@ int cmd_weights_convert(int argc, char **argv)
     return cli_usage_error("weights convert", "the output would overwrite the input '%s'", files[0]);
   ctx = cli_ctx_new();
   w = spill_weights_read(ctx, files[0], from ? (spill_wformat)cli_wformat(from) : SPILL_WFMT_AUTO);
+  if (w && sym) {
+    spill_weights *s = spill_weights_symmetrize(ctx, w, !strcmp(sym, "average") ? SPILL_SYM_AVERAGE
+                                                        : !strcmp(sym, "max")   ? SPILL_SYM_MAX
+                                                                                : SPILL_SYM_MIN);
+    spill_weights_free(w);
+    w = s;
+  }
+  if (w && zero_diag && spill_weights_zero_diagonal(ctx, w)) {
+    spill_weights_free(w);
+    w = NULL;
+  }
   if (!w) {
     status = cli_fail(ctx);
   } else {
-    snprintf(label, sizeof label, "%s", files[0]);
+    snprintf(label, sizeof label, "%s%s%s%s", files[0], sym ? ", symmetrised " : "", sym ? sym : "",
+             zero_diag ? ", zero diagonal" : "");
     status = cli_finish_weights(ctx, w, style, files[1], to, label);
   }
   spill_weights_free(w);

@@ -471,6 +471,12 @@ void spill_panel_free(spill_panel *p);
 /* Reorder the units to W's id order (ids compared canonically). Fails with
  * both lists of unmatched ids (panel ids not in W, W ids not in the panel). */
 int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w);
+/* Write the panel as a long CSV (one row per unit and period: id, time, y,
+ * treatment, controls; 17 significant digits) that spill_panel_read_csv reads
+ * back. id_name/time_name name the first two columns (NULL: "id", "time").
+ * Written atomically. */
+int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_name,
+                          const char *time_name, const char *path);
 
 /* ---- fitting (estimation/fit.c, ols.c, ml.c, variance.c, tests.c) ---- */
 /* Fit a model on a panel aligned to w (spill_panel_align). w is used exactly

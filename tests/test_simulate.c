@@ -111,6 +111,29 @@ int main(void)
   q = spill_simulate_did(ctx, w, &o, NULL);
   CHECK(q && memcmp(q->y, p->y, (size_t)(n * t) * sizeof *q->y) != 0);
   spill_panel_free(q);
+  /* the panel written as CSV reads back bit for bit (17 significant digits) */
+  {
+    char path[1024];
+    const char *xs[] = {"x1", "x2", "x3"};
+    spill_panel_spec spec = {"city", "year", "y", "did", NULL, xs, 3, 0};
+    spill_panel *r;
+    check_tmpdir();
+    snprintf(path, sizeof path, "%s/panel.csv", SPILL_TEST_TMP);
+    CHECK(spill_panel_write_csv(ctx, p, "city", "year", path) == 0);
+    r = spill_panel_read_csv(ctx, path, &spec);
+    CHECK(r != NULL);
+    if (r) {
+      CHECK_EQ_INT(r->n, n);
+      CHECK_EQ_INT(r->t, t);
+      CHECK_STR(r->ids[17], p->ids[17]);
+      CHECK(!memcmp(r->y, p->y, (size_t)(n * t) * sizeof *r->y));
+      CHECK(!memcmp(r->d, p->d, (size_t)(n * t) * sizeof *r->d));
+      CHECK(!memcmp(r->x, p->x, 3 * (size_t)(n * t) * sizeof *r->x));
+      spill_panel_free(r);
+    }
+    snprintf(path, sizeof path, "%s/no/dir/panel.csv", SPILL_TEST_TMP);
+    CHECK(spill_panel_write_csv(ctx, p, NULL, NULL, path) == SPILL_EIO);
+  }
   /* bad options are errors */
   o.nx = 99;
   CHECK(spill_simulate_did(ctx, w, &o, NULL) == NULL);

@@ -23,7 +23,7 @@ expect "demo on a generated network" $? 0
 has "generated map is used" "$tmp/gen.txt" "150 units"
 has "effects recovered" "$tmp/gen.txt" "3 of 3 true effects inside"
 for f in network.shp city_effects.csv spillover_map.png city_effects.shp city_effects.dbf \
-         table8.csv table8.tex fit_adjacency.json w_adjacency.gwt; do
+         table8.csv table8.tex fit_adjacency.json w_adjacency.gwt panel.csv; do
   if [ -s "$tmp/gen/$f" ]; then ok "wrote $f"; else bad "missing output $f"; fi
 done
 if head -c 8 "$tmp/gen/spillover_map.png" | od -An -c | grep -q 'P   N   G'; then ok "PNG signature"; else bad "not a PNG"; fi

@@ -61,6 +61,14 @@ expect 0 "1 region with no links: alone" -- "$spill" weights info "$tmp/dense.cs
 # a GAL out of weighted links says what it leaves out
 expect 0 "GAL keeps only the neighbour pattern" -- "$spill" weights convert "$tmp/dense.csv" "$tmp/pattern.gal"
 
+# transforms on the way
+printf 'id_i,id_j,w\na,b,2\nb,c,1\nc,c,5\n' >"$tmp/asym.csv"
+expect 0 "Symmetric: no" -- "$spill" weights info "$tmp/asym.csv"
+expect 0 "Symmetric: yes" -- "$spill" weights convert "$tmp/asym.csv" "$tmp/sym.mtx" --symmetrize average --zero-diagonal
+grep -q '^3 3 4$' "$tmp/sym.mtx" || { echo "FAIL: sym.mtx should hold 4 entries"; cat "$tmp/sym.mtx"; fail=1; }
+grep -q '^1 2 1$' "$tmp/sym.mtx" || { echo "FAIL: (W+W')/2 of a->b = 2 should be 1"; fail=1; }
+expect 2 "--symmetrize expects average, max or min" -- "$spill" weights convert "$tmp/asym.csv" "$tmp/x.gal" --symmetrize up
+
 # bad files name the file and the line
 printf '3\n1 1\n2\n2 1\n1\n' >"$tmp/trunc.gal"
 expect 1 "trunc.gal, line 5: the file ends after 2 of the 3 units" -- "$spill" weights info "$tmp/trunc.gal"
