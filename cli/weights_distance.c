@@ -21,7 +21,8 @@ static const char *help_common =
     "  --coords X,Y      locations from these DBF fields (lon,lat degrees unless\n"
     "                    --planar) instead of the shapes\n"
     "  --planar          the --coords fields are planar x/y (with --unit-km)\n"
-    "  --unit-km F       km per coordinate unit for planar --coords (default 1)\n"
+    "  --unit-km F       km per coordinate unit for planar --coords (default:\n"
+    "                    distances in the coordinates' own units)\n"
     "  --crs CRS         project the locations first (EPSG:code, PROJ string or\n"
     "                    WKT; needs a .prj) and use Euclidean km in that CRS\n"
     "  --symmetrize H    average ((W+W')/2), max (the 'or' pattern) or min\n"
@@ -178,7 +179,7 @@ static int load_locations(spill_ctx *ctx, const opts *o, locs *l)
     cli_free_list(f);
     if (rc) return rc;
     l->pts.geographic = !o->planar;
-    l->pts.unit_km = o->planar ? (o->unit_km > 0 ? o->unit_km : 1.0) : 0;
+    l->pts.unit_km = o->planar && o->unit_km > 0 ? o->unit_km : 0; /* 0: raw units */
   } else {
     if (spill_layer_centroids(ctx, l->layer, l->x, l->y)) return cli_fail(ctx);
     snprintf(l->desc, sizeof l->desc, "%s",
@@ -204,6 +205,9 @@ static int load_locations(spill_ctx *ctx, const opts *o, locs *l)
     printf("Distances: geodesic on WGS84 (km), between %s\n", l->desc);
   else if (o->crs)
     printf("Distances: Euclidean in %s (km), between %s\n", o->crs, l->desc);
+  else if (o->coords && l->pts.unit_km <= 0)
+    printf("Distances: Euclidean in the units of the --coords fields (--unit-km converts to km), between %s\n",
+           l->desc);
   else if (l->pts.unit_km > 0)
     printf("Distances: Euclidean (km, %.6g km per map unit), between %s\n", l->pts.unit_km, l->desc);
   else
@@ -255,6 +259,7 @@ static int econ_values(spill_ctx *ctx, const opts *o, const locs *l, double **xb
       return cli_fail(ctx);
     printf("Variable: %s, mean over %s of %s (%lld units)\n", o->var, o->years ? o->years : "all years", o->data,
            (long long)m);
+    fflush(stdout);
     if (!l->layer) {
       *xbar = v;
       *pids = ids;
@@ -507,10 +512,12 @@ int cmd_weights_distance(int argc, char **argv)
              geo ? "W_d diag(xbar/mean)" : "1/|xbar_i - xbar_j|", o.var);
   }
   if (!w) goto fail;
+  fflush(stdout);
   if ((status = post(ctx, &o, &w))) goto done;
   status = cli_finish_weights(ctx, w, o.style, o.out, o.fmt, label);
   goto done;
 fail:
+  fflush(stdout); /* what was printed comes before the error */
   status = cli_fail(ctx);
 done:
   spill_weights_free(w);

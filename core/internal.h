@@ -48,6 +48,12 @@ char *spill__strdup(spill_ctx *ctx, const char *s);
 FILE *spill__atomic_open(spill_ctx *ctx, const char *path, char **tmp_path);
 int spill__atomic_commit(spill_ctx *ctx, FILE *f, char *tmp_path, const char *path);
 void spill__atomic_abort(FILE *f, char *tmp_path);
+/* Write an object with a table writer to path atomically: write(ctx, obj,
+ * FILE*, fmt) prints it (returning a status); a newline is added after JSON
+ * when json_newline. Used by every *_save / *_write_file. */
+typedef int (*spill__table_writer)(spill_ctx *ctx, const void *obj, FILE *out, int fmt);
+int spill__save_table(spill_ctx *ctx, const char *path, spill__table_writer write, const void *obj,
+                      int fmt, int json_newline);
 /* A temporary name beside path (malloc'ed), for outputs written by a library
  * (shapelib, cairo) that opens files itself; rename with spill__rename. */
 char *spill__temp_name(spill_ctx *ctx, const char *path);

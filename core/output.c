@@ -64,3 +64,19 @@ void spill__atomic_abort(FILE *f, char *tmp_path)
     free(tmp_path);
   }
 }
+
+int spill__save_table(spill_ctx *ctx, const char *path, spill__table_writer write, const void *obj,
+                      int fmt, int json_newline)
+{
+  char *tmp = NULL;
+  FILE *f = spill__atomic_open(ctx, path, &tmp);
+  int rc;
+  if (!f) return spill_ctx_status(ctx);
+  rc = write(ctx, obj, f, fmt);
+  if (rc) {
+    spill__atomic_abort(f, tmp);
+    return rc;
+  }
+  if (json_newline && fmt == SPILL_TABLE_JSON) fputc('\n', f);
+  return spill__atomic_commit(ctx, f, tmp, path);
+}

@@ -479,19 +479,14 @@ int spill_effects_print(spill_ctx *ctx, const spill_effects *e, FILE *out, spill
   return SPILL_OK;
 }
 
+static int write_effects(spill_ctx *ctx, const void *e, FILE *out, int fmt)
+{
+  return spill_effects_print(ctx, e, out, (spill_table_fmt)fmt);
+}
+
 int spill_effects_save(spill_ctx *ctx, const spill_effects *e, const char *path, spill_table_fmt fmt)
 {
-  char *tmp = NULL;
-  FILE *f = spill__atomic_open(ctx, path, &tmp);
-  int rc;
-  if (!f) return spill_ctx_status(ctx);
-  rc = spill_effects_print(ctx, e, f, fmt);
-  if (fmt == SPILL_TABLE_JSON) fputc('\n', f);
-  if (rc) {
-    spill__atomic_abort(f, tmp);
-    return rc;
-  }
-  return spill__atomic_commit(ctx, f, tmp, path);
+  return spill__save_table(ctx, path, write_effects, e, (int)fmt, 1);
 }
 
 int spill_fit_write_json_effects(spill_ctx *ctx, const spill_fit *fit, const spill_effects *e,

@@ -104,6 +104,10 @@ int spill__vcov_error(spill_ctx *ctx, const spill__design *d, const spill_weight
 
 /* ---- tests.c ---- */
 /* Upper tail of the chi-square distribution with df degrees of freedom. */
+/* out (q x q) = A V A' for row-major A (q x k) and V (k x k), by BLAS;
+ * work holds k * q doubles. */
+void spill__sandwich(const double *a, size_t q, size_t k, const double *v, double *work,
+                     double *out);
 double spill__chi2_sf(double x, double df);
 /* Two-sided normal p-value of z. */
 double spill__normal_p2(double z);

@@ -283,17 +283,12 @@ int spill_multiw_print(spill_ctx *ctx, const spill_multiw *r, FILE *out, spill_t
   return SPILL_OK;
 }
 
+static int write_multiw(spill_ctx *ctx, const void *r, FILE *out, int fmt)
+{
+  return spill_multiw_print(ctx, r, out, (spill_table_fmt)fmt);
+}
+
 int spill_multiw_save(spill_ctx *ctx, const spill_multiw *r, const char *path, spill_table_fmt fmt)
 {
-  char *tmp = NULL;
-  FILE *f = spill__atomic_open(ctx, path, &tmp);
-  int rc;
-  if (!f) return spill_ctx_status(ctx);
-  rc = spill_multiw_print(ctx, r, f, fmt);
-  if (fmt == SPILL_TABLE_JSON) fputc('\n', f);
-  if (rc) {
-    spill__atomic_abort(f, tmp);
-    return rc;
-  }
-  return spill__atomic_commit(ctx, f, tmp, path);
+  return spill__save_table(ctx, path, write_multiw, r, (int)fmt, 1);
 }

@@ -322,19 +322,10 @@ int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fi
   }
   kk = (double)k + ((unit || time) ? 1.0 : 0.0) + (time ? (double)(t - 1) : 0.0);
   c = ((double)n / (double)(n - 1)) * (((double)nt - 1.0) / ((double)nt - kk));
-  /* tmp = xtxi * meat; vcov = c * tmp * xtxi */
+  /* vcov = c (X'X)^-1 meat (X'X)^-1; meat is reused as the product */
+  spill__sandwich(xtxi, k, k, meat, tmp, meat);
   for (size_t a = 0; a < k; a++)
-    for (size_t b = 0; b < k; b++) {
-      double s = 0.0;
-      for (size_t m = 0; m < k; m++) s += xtxi[m * k + a] * meat[b * k + m];
-      tmp[b * k + a] = s;
-    }
-  for (size_t a = 0; a < k; a++)
-    for (size_t b = 0; b < k; b++) {
-      double s = 0.0;
-      for (size_t m = 0; m < k; m++) s += tmp[m * k + a] * xtxi[b * k + m];
-      f->vcov[a * f->nv + b] = c * s;
-    }
+    for (size_t b = 0; b < k; b++) f->vcov[a * f->nv + b] = c * meat[a * k + b];
   for (size_t j = 0; j < k; j++) {
     f->se[j] = sqrt(f->vcov[j * f->nv + j]);
     f->se_conv[j] = sqrt(s2 * xtxi[j * k + j]);

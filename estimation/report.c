@@ -265,14 +265,12 @@ int spill_fit_write(spill_ctx *ctx, const spill_fit *f, FILE *out, spill_table_f
   return SPILL_OK;
 }
 
+static int write_fit(spill_ctx *ctx, const void *f, FILE *out, int fmt)
+{
+  return spill_fit_write(ctx, f, out, (spill_table_fmt)fmt);
+}
+
 int spill_fit_write_file(spill_ctx *ctx, const spill_fit *f, const char *path, spill_table_fmt fmt)
 {
-  char *tmp = NULL;
-  FILE *out = spill__atomic_open(ctx, path, &tmp);
-  if (!out) return ctx->status;
-  if (spill_fit_write(ctx, f, out, fmt)) {
-    spill__atomic_abort(out, tmp);
-    return ctx->status;
-  }
-  return spill__atomic_commit(ctx, out, tmp, path);
+  return spill__save_table(ctx, path, write_fit, f, (int)fmt, 0);
 }

@@ -56,18 +56,7 @@ static double wald(const double *g, const double *jac, size_t q, const double *v
 {
   double *jv = malloc(q * nv * sizeof *jv), *m = malloc(q * q * sizeof *m), w = NAN;
   if (!jv || !m || q == 0) goto done;
-  for (size_t a = 0; a < q; a++)
-    for (size_t c = 0; c < nv; c++) {
-      double s = 0.0;
-      for (size_t b = 0; b < nv; b++) s += jac[a * nv + b] * v[b * nv + c];
-      jv[a * nv + c] = s;
-    }
-  for (size_t a = 0; a < q; a++)
-    for (size_t b = 0; b < q; b++) {
-      double s = 0.0;
-      for (size_t c = 0; c < nv; c++) s += jv[a * nv + c] * jac[b * nv + c];
-      m[a * q + b] = s;
-    }
+  spill__sandwich(jac, q, nv, v, jv, m);
   if (spill__spd_inverse(m, q)) goto done;
   w = 0.0;
   for (size_t a = 0; a < q; a++)

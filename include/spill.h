@@ -291,7 +291,9 @@ int spill_points_project(spill_ctx *ctx, const char *src_crs, const char *dst_cr
  * within +-90 when geographic, and no two distinct units at one location
  * (SPILL_EDATA, the message lists the ids). Searches use a k-d tree (3-D unit
  * vectors, decided on the exact geodesic, for geographic points): no O(n^2).
- * Ties at equal distance go to the smaller unit index (the order of pts). */
+ * Ties at equal distance go to the smaller unit index (the order of pts);
+ * planar points are ranked by squared distance in their own units. Large
+ * jobs run on spill_ctx_set_threads threads; results do not depend on it. */
 
 /* k nearest neighbours, binary (style B), not symmetric in general; needs
  * 1 <= k < n. Returned W owned by the caller. */

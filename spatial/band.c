@@ -262,6 +262,8 @@ spill_weights *spill_weights_idw(spill_ctx *ctx, const spill_points *pts, double
   if (cutoff_km <= 0) {
     spill__geo s;
     spill_weights *w;
+    /* refuse before any work when the matrix cannot fit */
+    if (spill__check_memory(ctx, spill__dense_bytes(pts->n), "a dense inverse-distance matrix")) return NULL;
     if (spill__geo_init(ctx, &s, pts)) return NULL;
     w = idw_dense(ctx, &s, power);
     spill__geo_clear(&s);

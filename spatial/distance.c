@@ -287,7 +287,8 @@ int64_t spill__geo_within(spill_ctx *ctx, const spill__geo *s, int64_t i, double
   if (m < 0) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a neighbour search"), -1;
   for (int64_t c = 0; c < m; c++) {
     double t = angle_of((*buf)[c].d2), d;
-    if (!need_dist && R_MAX * t * (1.0 + 1e-12) < km && t > 0) {
+    /* (a near-zero angle goes the exact way, so a duplicate is caught) */
+    if (!need_dist && R_MAX * t * (1.0 + 1e-12) < km && t > 1e-10) {
       d = -1.0; /* inside for certain */
     } else {
       if (R_MIN * t * (1.0 - 1e-12) > km) continue;

@@ -525,6 +525,11 @@ static void bad_input(void)
   w = spill_weights_knn(ctx, &s.p, 2);
   CHECK_MSG(w == NULL && strstr(spill_ctx_error(ctx), "'u2'") && strstr(spill_ctx_error(ctx), "'u4'"), "%s",
             spill_ctx_error(ctx));
+  w = spill_weights_band(ctx, &s.p, 500);
+  CHECK_MSG(w == NULL && strstr(spill_ctx_error(ctx), "'u2'") && strstr(spill_ctx_error(ctx), "'u4'"), "%s",
+            spill_ctx_error(ctx));
+  w = spill_weights_idw(ctx, &s.p, 1, 0);
+  CHECK_MSG(w == NULL && strstr(spill_ctx_error(ctx), "same location"), "%s", spill_ctx_error(ctx));
   s.x[1] = 101;
   s.x[3] = 103;
   /* a missing coordinate, and a projected layer taken for lon/lat */
@@ -535,6 +540,16 @@ static void bad_input(void)
   w = spill_weights_knn(ctx, &s.p, 2);
   CHECK(w == NULL && strstr(spill_ctx_error(ctx), "not a longitude"));
   set_free(&s);
+  /* a dense matrix that cannot fit is refused before any work (3e6 units:
+   * 144 TB), with the size in the message */
+  {
+    spill_points big = {3000000, NULL, NULL, NULL, 1, 0};
+    CHECK(spill_dense_bytes(3000000) > 1.4e14);
+    w = spill_weights_idw(ctx, &big, 1.0, 0);
+    CHECK(w == NULL && spill_ctx_status(ctx) == SPILL_ENOMEM);
+    CHECK_MSG(strstr(spill_ctx_error(ctx), "GB") && strstr(spill_ctx_error(ctx), "cutoff"), "%s",
+              spill_ctx_error(ctx));
+  }
   spill_ctx_clear_error(ctx);
 }
 
