@@ -54,6 +54,24 @@ static void produc(spill_ctx *ctx)
            fabs(f->rho - 0.368846209590) / 0.368846209590, worst, worst_se,
            fabs(f->rho_se - 0.040412006905) / 0.040412006905);
     CHECK(f->lr_sar > 0 && f->lr_sar_p < 0.01 && f->wald_sar > 0);
+    /* Wald of theta = 0 recomputed independently: theta' V_tt^-1 theta with
+     * V_tt the 4 x 4 block of the W terms, solved by Gauss-Jordan here */
+    {
+      double a[4][5];
+      for (int r = 0; r < 4; r++) {
+        for (int c = 0; c < 4; c++) a[r][c] = f->vcov[(size_t)(4 + r) * f->nv + (size_t)(4 + c)];
+        a[r][4] = f->coef[4 + r];
+      }
+      for (int piv = 0; piv < 4; piv++)
+        for (int r = 0; r < 4; r++)
+          if (r != piv) {
+            double m = a[r][piv] / a[piv][piv];
+            for (int c = 0; c < 5; c++) a[r][c] -= m * a[piv][c];
+          }
+      double wald = 0;
+      for (int r = 0; r < 4; r++) wald += f->coef[4 + r] * a[r][4] / a[r][r];
+      CHECK_RELSTRICT(f->wald_sar, wald, 1e-10);
+    }
   }
   spill_fit_free(f);
   /* default convention Q (W y): a different (exact-transform) estimate */
