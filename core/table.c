@@ -1,6 +1,7 @@
 /* CSV tables read with libcsv: a header row, then records of text cells.
  * Quoted fields, CRLF line ends and a UTF-8 byte-order mark are handled. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <csv.h>
@@ -196,7 +197,8 @@ int spill__table_number(spill_ctx *ctx, const spill__table *t, size_t row, size_
   errno = 0;
   *out = strtod(s, &end);
   while (*end == ' ' || *end == '\t') end++;
-  if (*end || errno == ERANGE || *out != *out)
+  /* underflow to a subnormal (which %.17g writes) is a value; overflow is not */
+  if (*end || (errno == ERANGE && !isfinite(*out)) || *out != *out || !isfinite(*out))
     return spill__fail(ctx, SPILL_EDATA, "%s, line %zu, column '%s': '%s' is not a number",
                        t->path, row + 2, t->names[col], s);
   return SPILL_OK;

@@ -17,17 +17,13 @@
 /* Dense files larger than this many units are refused on writing. */
 #define DENSE_MAX_N 20000
 
-/* A numeric cell; errors name the file, line and column. Unlike
- * spill__table_number this accepts subnormal values, which %.17g writes. */
+/* A numeric cell; errors name the file, line and column. */
 static int cell_number(spill_ctx *ctx, const spill__table *t, size_t row, size_t col, double *out)
 {
-  const char *s = spill__table_cell(t, row, col);
-  if (!spill__parse_double(s, out)) return SPILL_OK;
   if (spill__table_is_missing(t, row, col))
     return spill__fail(ctx, SPILL_EDATA, "%s, line %zu, column '%s': missing value (write 0 for no link)", t->path,
                        row + 2, t->names[col]);
-  return spill__fail(ctx, SPILL_EDATA, "%s, line %zu, column '%s': '%s' is not a number", t->path, row + 2,
-                     t->names[col], s);
+  return spill__table_number(ctx, t, row, col, out);
 }
 
 /* 1 when the header ids (after the first cell) are the row ids, in order. */

@@ -126,6 +126,16 @@ static void test_table(spill_ctx *ctx)
   CHECK_STR(spill__table_cell(t, 1, 1), "\xE5\x8C\x97\xE4\xBA\xAC");
   CHECK_EQ_INT(spill__table_col(t, "GDP"), 2);
   CHECK(spill__table_number(ctx, t, 0, 2, &v) == 0 && v == 3.5);
+  {
+    /* a subnormal (as %.17g writes 5e-324) is a number; an overflow is not */
+    spill__table probe = *t;
+    char *cells[3] = {"1", "x", "4.9406564584124654e-324"};
+    probe.cells = cells;
+    probe.nrows = 1;
+    CHECK(spill__table_number(ctx, &probe, 0, 2, &v) == 0 && v > 0 && v < 1e-320);
+    cells[2] = "1e999";
+    CHECK(spill__table_number(ctx, &probe, 0, 2, &v) == SPILL_EDATA);
+  }
   CHECK(spill__table_number(ctx, t, 1, 2, &v) == SPILL_EDATA);
   CHECK(strstr(spill_ctx_error(ctx), "line 3, column 'gdp': missing") != NULL);
   CHECK(spill__table_require_col(ctx, t, "pop") < 0);
