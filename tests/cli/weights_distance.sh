@@ -7,18 +7,7 @@ tmp=$3
 fail=0
 rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
 
-expect() {
-  want=$1
-  pattern=$2
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: $* exited $got, expected $want"; sed 's/^/  | /' "$tmp/out"; fail=1
-  elif ! grep -qF -- "$pattern" "$tmp/out"; then
-    echo "FAIL: $* output lacks '$pattern'"; sed 's/^/  | /' "$tmp/out"; fail=1
-  fi
-}
+. ./expect.inc
 
 for t in knn band idw kernel; do
   expect 0 "usage: spill weights $t MAP.shp" -- "$spill" weights $t --help

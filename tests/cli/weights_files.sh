@@ -7,20 +7,7 @@ tmp=$3
 fail=0
 rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
 
-# expect STATUS PATTERN -- command...: exit status STATUS and stdout+stderr
-# containing PATTERN (a fixed string).
-expect() {
-  want=$1
-  pattern=$2
-  shift 3
-  "$@" >"$tmp/out" 2>&1
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    echo "FAIL: $* exited $got, expected $want"; sed 's/^/  | /' "$tmp/out"; fail=1
-  elif ! grep -qF -- "$pattern" "$tmp/out"; then
-    echo "FAIL: $* output lacks '$pattern'"; sed 's/^/  | /' "$tmp/out"; fail=1
-  fi
-}
+. ./expect.inc
 
 # help and usage errors
 expect 0 "usage: spill weights info FILE" -- "$spill" weights info --help
