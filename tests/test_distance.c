@@ -386,6 +386,87 @@ static void random_sets(void)
   set_free(&s);
 }
 
+/*/* The distance R spdep uses with longlat = TRUE (gcdist in sp and spdep): the
+ * Andoyer-Lambert approximation to the WGS84 geodesic, written here from
+ * Meeus (1998, Astronomical Algorithms, ch. 11), in km. */
+static double andoyer_lambert_km(double lon1, double lat1, double lon2, double lat2)
+{
+  const double a = 6378.137, f = 1.0 / 298.257223563, r = 3.14159265358979323846 / 180.0;
+  double F = 0.5 * (lat1 + lat2) * r, G = 0.5 * (lat1 - lat2) * r, L = 0.5 * (lon1 - lon2) * r;
+  double sG = sin(G) * sin(G), cG = cos(G) * cos(G), sF = sin(F) * sin(F), cF = cos(F) * cos(F);
+  double sL = sin(L) * sin(L), cL = cos(L) * cos(L);
+  double S = sG * cL + cF * sL, C = cG * cL + sF * sL, omega, R;
+  if (S == 0.0) return 0.0;
+  omega = atan(sqrt(S / C));
+  R = sqrt(S * C) / omega;
+  return 2.0 * omega * a *
+         (1.0 + f * (3.0 * R - 1.0) / (2.0 * C) * sF * cG - f * (3.0 * R + 1.0) / (2.0 * S) * cF * sG);
+}
+
+/* spdep's knearneigh / dnearneigh (longlat = TRUE) rules, by brute force on
+ * its own metric, against spill's k-NN and bands on the geodesic. The two
+ * metrics differ by at most ~1e-5 relative, so they may only disagree where
+ * two candidates are that close: every disagreement must be such a near tie
+ * (none occurs on these centroids; the count is printed). */
+static void spdep_rules(const set *geo)
+{
+  int64_t n = geo->p.n;
+  set al = *geo;
+  int ks[2] = {4, 6};
+  double bands[2] = {100.0, 300.0};
+  al.d = malloc((size_t)(n * n) * sizeof *al.d);
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < n; j++)
+      al.d[i * n + j] = i == j ? 0 : andoyer_lambert_km(geo->x[i], geo->y[i], geo->x[j], geo->y[j]);
+  for (int q = 0; q < 2; q++) {
+    int k = ks[q];
+    int64_t out[16], differ = 0, near_ties = 0;
+    spill_weights *w = spill_weights_knn(ctx, &geo->p, k);
+    CHECK(w != NULL);
+    if (!w) continue;
+    for (int64_t i = 0; i < n; i++) {
+      brute_knn(&al, i, k, out);
+      for (int c = 0; c < k; c++) {
+        int found;
+        entry(w, i, out[c], &found);
+        if (found) continue;
+        differ++;
+        /* spdep's neighbour must be as far (within 2e-5) as spill's k-th */
+        if (fabs(geo->d[i * n + out[c]] - geo->d[i * n + w->j[w->p[i + 1] - 1]]) <=
+            2e-5 * geo->d[i * n + out[c]])
+          near_ties++;
+      }
+    }
+    printf("china_prefectures: knn k = %d, %lld neighbours differ from spdep's rule (%lld near ties)\n",
+           k, (long long)differ, (long long)near_ties);
+    CHECK_EQ_INT(differ, near_ties);
+    spill_weights_free(w);
+  }
+  for (int q = 0; q < 2; q++) {
+    spill_weights *w = spill_weights_band(ctx, &geo->p, bands[q]);
+    int64_t differ = 0, near = 0;
+    CHECK(w != NULL);
+    if (!w) continue;
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = 0; j < n; j++) {
+        int found, in_spdep = j != i && al.d[i * n + j] > 0 && al.d[i * n + j] <= bands[q];
+        if (j == i) continue;
+        entry(w, i, j, &found);
+        if (found != in_spdep) {
+          printf("  band %g km: %s-%s geodesic %.6f km, spdep's metric %.6f km\n", bands[q],
+                 geo->ids[i], geo->ids[j], geo->d[i * n + j], al.d[i * n + j]);
+          differ++;
+          near += fabs(geo->d[i * n + j] - bands[q]) <= 2e-5 * bands[q];
+        }
+      }
+    printf("china_prefectures: band %g km, %lld links differ from spdep's rule (%lld near the threshold)\n",
+           bands[q], (long long)differ, (long long)near);
+    CHECK_EQ_INT(differ, near);
+    spill_weights_free(w);
+  }
+  free(al.d);
+}
+
 /* k-NN and band on the centroids of China's 333 prefecture cities. */
 static void prefectures(void)
 {
@@ -400,6 +481,8 @@ static void prefectures(void)
   CHECK(spill_layer_geographic(layer));
   CHECK(spill_layer_centroids(ctx, layer, s.x, s.y) == 0);
   suite(&s, "china_prefectures centroids", 100.0, 300.0);
+  if (!s.d) set_dist(&s);
+  spdep_rules(&s);
   set_free(&s);
   spill_layer_free(layer);
 }
