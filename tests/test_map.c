@@ -312,6 +312,73 @@ static size_t dark_pixels(const img *im, int x0, int y0, int x1, int y1)
   return n;
 }
 
+/* The expected image of the map frame, rasterised here from the fixture's
+ * geometry (not by the renderer): for each pixel centre, the unit under it
+ * and that unit's class colour, white for the hole and the background, grey
+ * (base or hatching) for the missing unit. Pixels within 6 px of an edge are
+ * left out (outlines, the pilot's thick outline, anti-aliasing); every other
+ * pixel must match within 3 levels per channel. */
+/* distance from (X, Y) to the vertical segment x = c, y in [a, b], and to
+ * the horizontal segment y = c, x in [a, b] */
+static double seg_v(double X, double Y, double c, double a, double b)
+{
+  return hypot(X - c, fmax(0.0, fmax(a - Y, Y - b)));
+}
+static double seg_h(double X, double Y, double c, double a, double b) { return seg_v(Y, X, c, a, b); }
+
+static double edge_distance(double X, double Y)
+{
+  double d = 1e9;
+  for (int g = 0; g <= 3; g++) /* the grid's lines */
+    d = fmin(d, fmin(seg_v(X, Y, g, 0, 3), seg_h(X, Y, g, 0, 3)));
+  for (int i = 0; i < 2; i++) { /* the hole's edges */
+    double c = i ? 1.7 : 1.3;
+    d = fmin(d, fmin(seg_v(X, Y, c, 1.3, 1.7), seg_h(X, Y, c, 1.3, 1.7)));
+  }
+  for (int i = 0; i < 2; i++) { /* the islands' edges */
+    double y0 = i ? 2.5 : 0.2;
+    d = fmin(d, fmin(seg_v(X, Y, 3.5, y0, y0 + 0.3), seg_v(X, Y, 3.8, y0, y0 + 0.3)));
+    d = fmin(d, fmin(seg_h(X, Y, y0, 3.5, 3.8), seg_h(X, Y, y0 + 0.3, 3.5, 3.8)));
+  }
+  return d;
+}
+
+/* -1 background, -2 missing, else the class of the unit under (X, Y) */
+static int expected_class(double X, double Y)
+{
+  if (X >= 0 && X < 3 && Y >= 0 && Y < 3) {
+    int k = (int)floor(X) + 3 * (int)floor(Y) + 1;
+    if (k == 5 && X > 1.3 && X < 1.7 && Y > 1.3 && Y < 1.7) return -1;
+    if (k == 9) return -2;
+    return k <= 2 ? 0 : k <= 4 ? 1 : k <= 6 ? 2 : 3;
+  }
+  if (X > 3.5 && X < 3.8 && ((Y > 0.2 && Y < 0.5) || (Y > 2.5 && Y < 2.8))) return 4;
+  return -1;
+}
+
+static void compare_expected(const img *im, const spill_map_stats *st)
+{
+  double sx = (st->map_box[2] - st->map_box[0]) / 3.8, sy = (st->map_box[3] - st->map_box[1]) / 3.0;
+  size_t compared = 0, wrong = 0;
+  for (int y = (int)st->map_box[1]; y < (int)st->map_box[3]; y++)
+    for (int x = (int)st->map_box[0]; x < (int)st->map_box[2]; x++) {
+      double X = (x + 0.5 - st->map_box[0]) / sx, Y = 3.0 - (y + 0.5 - st->map_box[1]) / sy;
+      int p[3], cls, ok;
+      if (edge_distance(X, Y) * sx < 6.0) continue;
+      cls = expected_class(X, Y);
+      px(im, x, y, p);
+      if (cls == -1) ok = p[0] == 255 && p[1] == 255 && p[2] == 255;
+      else if (cls == -2) ok = p[0] == p[1] && p[1] == p[2] && p[0] >= 60 && p[0] <= 225;
+      else ok = close_rgb(p, st->rgb + 3 * cls, 3);
+      compared++;
+      if (!ok && wrong++ < 10)
+        printf("  pixel (%d,%d) layer (%.3f,%.3f) class %d is %d,%d,%d\n", x, y, X, Y, cls, p[0], p[1], p[2]);
+    }
+  printf("expected-image comparison: %zu pixels compared, %zu differ\n", compared, wrong);
+  CHECK(compared > 100000);
+  CHECK_EQ_INT(wrong, 0);
+}
+
 static void test_render(spill_ctx *ctx, const char *dir)
 {
   char base[400], shp[500], png[500];
@@ -368,6 +435,7 @@ static void test_render(spill_ctx *ctx, const char *dir)
   im.stride = cairo_image_surface_get_stride(im.s);
   CHECK_EQ_INT(im.w, 800);
   CHECK_EQ_INT(im.h, st.height);
+  compare_expected(&im, &st);
   {
     int p[3], x, y;
     /* each cell's centre has its class colour; 0 and 4 are viridis' ends */
