@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
 #include "fit_effects.h"
 
@@ -176,22 +175,10 @@ static int write_outputs(spill_ctx *ctx, const fit_args *a, const spill_fit *f)
  * file beside it. */
 static int write_json_file(spill_ctx *ctx, const char *path, const spill_fit *f, const spill_effects *e)
 {
-  char tmp[4096];
-  FILE *out;
-  int rc;
-  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-  out = fopen(tmp, "w");
-  if (!out) {
-    fprintf(stderr, "spill: cannot write %s\n", tmp);
-    return CLI_FAIL;
-  }
-  rc = cli_fit_write_json(ctx, f, e, out);
-  if (fclose(out) != 0 || rc != CLI_OK || rename(tmp, path) != 0) {
-    remove(tmp);
-    if (rc == CLI_OK) fprintf(stderr, "spill: cannot write %s\n", path);
-    return CLI_FAIL;
-  }
-  return CLI_OK;
+  char *tmp = NULL;
+  FILE *out = cli_out_open(path, &tmp);
+  if (!out) return CLI_FAIL;
+  return cli_out_close(out, tmp, path, cli_fit_write_json(ctx, f, e, out) == CLI_OK);
 }
 
 int cmd_fit(int argc, char **argv)

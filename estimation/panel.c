@@ -370,12 +370,13 @@ static void list_ids(char *buf, size_t size, const char *const *ids, const int64
   buf[0] = '\0';
   for (int64_t k = 0; k < count; k++) {
     int w = snprintf(buf + used, size - used, "%s%s", k ? ", " : "", ids[which[k]]);
-    if (w < 0 || used + (size_t)w + 8 >= size) {
-      snprintf(buf + used, size - used, ", ... (%lld in all)", (long long)count);
+    if (w < 0 || used + (size_t)w + 8 >= size || k == 8) {
+      snprintf(buf + used, size - used, ", ...)");
       return;
     }
     used += (size_t)w;
   }
+  snprintf(buf + used, size - used, ")");
 }
 
 int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w)
@@ -417,14 +418,24 @@ int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w)
   for (int64_t i = 0; i < w->n; i++)
     if (!hit[i]) miss_w[nw++] = i;
   if (np || nw) {
-    char a[600], b[600];
+    /* a few ids of each side are enough to see what is wrong */
+    char a[200], b[200];
+    int w_is_records = 1;
     list_ids(a, sizeof a, (const char *const *)p->ids, miss_p, np);
     list_ids(b, sizeof b, (const char *const *)w->ids, miss_w, nw);
+    for (int64_t i = 0; i < w->n && w_is_records; i++) {
+      char want[32];
+      snprintf(want, sizeof want, "%lld", (long long)i + 1);
+      w_is_records = !strcmp(w->ids[i], want);
+    }
     rc = spill__fail(ctx, SPILL_EDATA,
                      "panel ids and W ids differ: %lld panel unit%s not in W%s%s; %lld W unit%s not "
-                     "in the panel%s%s (W must have exactly the panel's units)",
-                     (long long)np, np == 1 ? "" : "s", np ? ": " : "", np ? a : "", (long long)nw,
-                     nw == 1 ? "" : "s", nw ? ": " : "", nw ? b : "");
+                     "in the panel%s%s. W must have exactly the panel's units%s",
+                     (long long)np, np == 1 ? "" : "s", np ? " (" : "", np ? a : "", (long long)nw,
+                     nw == 1 ? "" : "s", nw ? " (" : "", nw ? b : "",
+                     w_is_records && np == p->n
+                         ? "; W's ids are record numbers 1..n: was it built without --id FIELD?"
+                         : "");
     goto done;
   }
   /* permute: unit i goes to position pos[i] */

@@ -165,8 +165,13 @@ int main(void)
       CHECK(spill_fit_model(ctx, q, w2, &o) == NULL);
       CHECK_MSG(strstr(spill_ctx_error(ctx), "align"), "%s", spill_ctx_error(ctx));
       CHECK(spill_panel_align(ctx, q, w2) == SPILL_EDATA);
-      CHECK_MSG(strstr(spill_ctx_error(ctx), "1 panel unit not in W: f") &&
-                    strstr(spill_ctx_error(ctx), "1 W unit not in the panel: g"), "%s", spill_ctx_error(ctx));
+      CHECK_MSG(strstr(spill_ctx_error(ctx), "1 panel unit not in W (f)") &&
+                    strstr(spill_ctx_error(ctx), "1 W unit not in the panel (g)"), "%s", spill_ctx_error(ctx));
+      spill_weights_free(w2);
+      /* a W whose ids are record numbers (built without --id): the message says so */
+      w2 = line_w(ctx, 6, NULL);
+      CHECK(spill_panel_align(ctx, q, w2) == SPILL_EDATA);
+      CHECK_MSG(strstr(spill_ctx_error(ctx), "built without --id"), "%s", spill_ctx_error(ctx));
       spill_weights_free(w2);
     }
     spill_panel_free(q);
