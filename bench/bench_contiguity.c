@@ -8,20 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "spill.h"
-
-static double now(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double peak_rss_mb(void)
-{
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
-}
+#include "bench/bench.h"
 
 /* Best of `reps` runs, in seconds; the links of the last run in *links. */
 static double time_contig(spill_ctx *ctx, const spill_layer *L, int rook, int reps, long long *links)
@@ -29,9 +16,9 @@ static double time_contig(spill_ctx *ctx, const spill_layer *L, int rook, int re
   double best = 1e300;
   for (int r = 0; r < reps; r++) {
     spill_contig_opts o = {rook, 0, 1, 0};
-    double t0 = now();
+    double t0 = bench_now();
     spill_weights *w = spill_weights_contiguity(ctx, L, &o);
-    double t = now() - t0;
+    double t = bench_now() - t0;
     if (!w) {
       fprintf(stderr, "bench: %s\n", spill_ctx_error(ctx));
       return -1;
@@ -61,9 +48,9 @@ int main(void)
       printf("%-18s skipped: %s not found\n", maps[m], path);
       continue;
     }
-    t0 = now();
+    t0 = bench_now();
     L = spill_layer_read(ctx, path, NULL);
-    tread = now() - t0;
+    tread = bench_now() - t0;
     if (!L) {
       fprintf(stderr, "bench: %s\n", spill_ctx_error(ctx));
       continue;
@@ -71,7 +58,7 @@ int main(void)
     tq = time_contig(ctx, L, 0, 3, &lq);
     tr = time_contig(ctx, L, 1, 3, &lr);
     printf("%-18s %6zu %9.3f %9.3f %9.3f %8lld %8lld %10.1f\n", maps[m], spill_layer_count(L), tread, tq, tr, lq, lr,
-           peak_rss_mb());
+           bench_peak_mb());
     spill_layer_free(L);
     ran++;
   }

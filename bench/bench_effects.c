@@ -7,45 +7,12 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "spill.h"
-
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double peak_rss_mb(void)
-{
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_maxrss / 1024.0;
-}
+#include "bench/bench.h"
 
 static spill_weights *lattice(spill_ctx *ctx, int rows, int cols)
 {
-  int64_t n = (int64_t)rows * cols, nt = 0;
-  int64_t *ti = malloc(sizeof *ti * 4 * (size_t)n), *tj = malloc(sizeof *tj * 4 * (size_t)n);
-  double *tx = malloc(sizeof *tx * 4 * (size_t)n);
-  spill_weights *w = NULL;
-  if (!ti || !tj || !tx) goto done;
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++) {
-      int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
-      for (int k = 0; k < 4; k++) {
-        int r2 = r + dr[k], c2 = c + dc[k];
-        if (r2 < 0 || r2 >= rows || c2 < 0 || c2 >= cols) continue;
-        ti[nt] = (int64_t)r * cols + c;
-        tj[nt] = (int64_t)r2 * cols + c2;
-        tx[nt++] = 1.0;
-      }
-    }
-  w = spill_weights_from_triplets(ctx, n, NULL, nt, ti, tj, tx);
+  spill_weights *w = spill_weights_lattice(ctx, rows, cols, 0);
   if (w) spill_weights_transform(ctx, w, 'W');
-done:
-  free(ti);
-  free(tj);
-  free(tx);
   return w;
 }
 
@@ -99,9 +66,9 @@ static void run(spill_ctx *ctx, const char *label, spill_weights *w, spill_trace
   hand_fit(&h, w->n);
   spill_effects_opts_init(&o);
   o.method = method;
-  t0 = now();
+  t0 = bench_now();
   e = spill_effects_compute(ctx, &h.f, w, NULL, &o);
-  t1 = now();
+  t1 = bench_now();
   if (!e) {
     printf("%s: failed: %s\n", label, spill_ctx_error(ctx));
     return;
@@ -110,18 +77,18 @@ static void run(spill_ctx *ctx, const char *label, spill_weights *w, spill_trace
          "indirect %.6f sd %.5f  peak RSS %.0f MB\n",
          label, (long long)w->n, e->accepted, t1 - t0, e->method_name, e->total_method,
          e->e[0].direct.estimate, e->e[0].direct.mc_se, e->e[0].indirect.estimate,
-         e->e[0].indirect.sd, peak_rss_mb());
+         e->e[0].indirect.sd, bench_peak_mb());
   spill_effects_free(e);
   if (city) {
     double *d = calloc((size_t)w->n, sizeof *d);
     spill_city_effects *c;
     for (int64_t i = 0; i < w->n; i += 10) d[i] = 1.0; /* 10% pilots */
-    t0 = now();
+    t0 = bench_now();
     c = spill_city_effects_compute(ctx, &h.f, w, d, &o);
-    t1 = now();
+    t1 = bench_now();
     if (c)
       printf("%-34s n=%-7lld city effects, %lld pilots, %d draws: %7.3f s  peak RSS %.0f MB\n", label,
-             (long long)w->n, (long long)((w->n + 9) / 10), c->accepted, t1 - t0, peak_rss_mb());
+             (long long)w->n, (long long)((w->n + 9) / 10), c->accepted, t1 - t0, bench_peak_mb());
     else
       printf("%s: city effects failed: %s\n", label, spill_ctx_error(ctx));
     spill_city_effects_free(c);
@@ -141,7 +108,7 @@ int main(void)
   if (w) {
     spill_weights_transform(ctx, w, 'W');
     run(ctx, "china_counties queen (auto)", w, SPILL_TRACE_AUTO, 1);
-    t0 = now();
+    t0 = bench_now();
     run(ctx, "china_counties queen (eigen)", w, SPILL_TRACE_EIGEN, 0);
     (void)t0;
   } else {

@@ -9,28 +9,9 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "spill.h"
+#include "bench/bench.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static spill_weights *lattice(spill_ctx *ctx, int m)
-{
-  int64_t n = (int64_t)m * m, nt = 0, *ti = malloc(4 * n * sizeof *ti), *tj = malloc(4 * n * sizeof *tj);
-  double *tx = malloc(4 * n * sizeof *tx);
-  spill_weights *w;
-  for (int r = 0; r < m; r++)
-    for (int c = 0; c < m; c++) {
-      if (r + 1 < m) { ti[nt] = r * m + c; tj[nt] = (r + 1) * m + c; tx[nt++] = 1; ti[nt] = (r + 1) * m + c; tj[nt] = r * m + c; tx[nt++] = 1; }
-      if (c + 1 < m) { ti[nt] = r * m + c; tj[nt] = r * m + c + 1; tx[nt++] = 1; ti[nt] = r * m + c + 1; tj[nt] = r * m + c; tx[nt++] = 1; }
-    }
-  w = spill_weights_from_triplets(ctx, n, NULL, nt, ti, tj, tx);
-  free(ti); free(tj); free(tx);
-  return w;
-}
+static spill_weights *lattice(spill_ctx *ctx, int m) { return spill_weights_lattice(ctx, m, m, 0); }
 
 int main(void)
 {
@@ -42,7 +23,6 @@ int main(void)
   int64_t n, t = 12, times[12];
   const double rho = 0.35;
   double *b, *y, *tmp;
-  struct rusage ru;
   snprintf(path, sizeof path, "%s/refs/china_counties_queen.gal", SPILL_SHARED_DIR);
   w = spill_weights_read(ctx, path, SPILL_WFMT_GAL);
   if (!w) {
@@ -100,7 +80,7 @@ int main(void)
       }
       spill_fit_opts_init(&o);
       o.logdet = methods[m];
-      t0 = now();
+      t0 = bench_now();
       c0 = clock();
       f = spill_fit_model(ctx, p, w, &o);
       if (!f) {
@@ -108,12 +88,11 @@ int main(void)
         continue;
       }
       printf("  %-5s (%s): %.3f s wall, %.3f s CPU  rho %.6f (se %.6f)  did %.4f (se %.4f)  loglik %.4f\n", names[m],
-             f->logdet_method, now() - t0, (double)(clock() - c0) / CLOCKS_PER_SEC, f->rho, f->rho_se, f->coef[0], f->se[0], f->loglik);
+             f->logdet_method, bench_now() - t0, (double)(clock() - c0) / CLOCKS_PER_SEC, f->rho, f->rho_se, f->coef[0], f->se[0], f->loglik);
       spill_fit_free(f);
     }
   }
-  getrusage(RUSAGE_SELF, &ru);
-  printf("peak RSS: %.1f MB\n", ru.ru_maxrss / 1024.0);
+  printf("peak RSS: %.1f MB\n", bench_peak_mb());
   free(b); free(y); free(tmp);
   spill_panel_free(p);
   spill_weights_free(w);

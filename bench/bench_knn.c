@@ -10,25 +10,12 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "spill.h"
-
-static double now(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double peak_mb(void)
-{
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return (double)u.ru_maxrss / 1024.0;
-}
+#include "bench/bench.h"
 
 static void report(const char *what, double t0, const spill_weights *w)
 {
-  printf("%-44s %8.3f s  links %10lld  peak RSS %7.0f MB\n", what, now() - t0,
-         w ? (long long)w->p[w->n] : -1LL, peak_mb());
+  printf("%-44s %8.3f s  links %10lld  peak RSS %7.0f MB\n", what, bench_now() - t0,
+         w ? (long long)w->p[w->n] : -1LL, bench_peak_mb());
   fflush(stdout);
 }
 
@@ -64,13 +51,13 @@ static int run_points(spill_ctx *ctx, int64_t n, int geographic)
   /* a radius holding about 6 neighbours on average */
   r = geographic ? sqrt(6.0 * (62.0 * 111.32 * cos(35.5 * 3.14159265358979 / 180) * 35.0 * 110.9) / (3.14159265358979 * (double)n))
                  : sqrt(6.0 * 1e6 / (3.14159265358979 * (double)n));
-  t0 = now();
+  t0 = bench_now();
   w = spill_weights_knn(ctx, &pts, 6);
   snprintf(label, sizeof label, "knn k=6, %lld %s points", (long long)n, kind);
   report(label, t0, w);
   if (!w) rc = 1;
   spill_weights_free(w);
-  t0 = now();
+  t0 = bench_now();
   w = spill_weights_band(ctx, &pts, r);
   snprintf(label, sizeof label, "band %.3g km, %lld %s points", r, (long long)n, kind);
   report(label, t0, w);
@@ -119,15 +106,15 @@ static int run_counties(spill_ctx *ctx)
   pts.y = y;
   pts.geographic = spill_layer_geographic(layer);
   pts.unit_km = 0;
-  t0 = now();
+  t0 = bench_now();
   w = spill_weights_econ(ctx, pts.ids, xbar, n, SPILL_ECON_INVDIFF, NULL);
   report("econ 1/|x_i - x_j|, 2841 counties (dense)", t0, w);
   spill_weights_free(w);
-  t0 = now();
+  t0 = bench_now();
   w = spill_weights_econ(ctx, pts.ids, xbar, n, SPILL_ECON_GEO, &pts);
   report("econ W_d diag(x/mean), 2841 counties (dense)", t0, w);
   spill_weights_free(w);
-  t0 = now();
+  t0 = bench_now();
   w = spill_weights_knn(ctx, &pts, 6);
   report("knn k=6, 2841 county centroids", t0, w);
   spill_weights_free(w);

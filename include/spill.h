@@ -224,6 +224,11 @@ void spill_weights_summary_clear(spill_weights_summary *s);
  * rows empty. */
 int spill_weights_transform(spill_ctx *ctx, spill_weights *w, char style);
 
+/* Binary (style B) neighbours of the cells of a rows x cols grid, cell
+ * (r, c) at index r * cols + c with id "r*cols+c+1": rook (edges) or queen
+ * (edges and corners), as spdep's cell2nb and PySAL's lat2W (spatial/lattice.c). */
+spill_weights *spill_weights_lattice(spill_ctx *ctx, int64_t rows, int64_t cols, int queen);
+
 /* ---- weight files (spatial/weights_io.c) ---- */
 typedef enum spill_wformat {
   SPILL_WFMT_AUTO = 0, /* from the extension; .csv read: triplets or dense by header */

@@ -53,6 +53,29 @@ static void test_triplets(spill_ctx *ctx)
   }
 }
 
+/* Lattices against closed forms: rook links 2(r(c-1) + c(r-1)), queen adds
+ * 4(r-1)(c-1); corner, edge and interior degrees. */
+static void test_lattice(spill_ctx *ctx)
+{
+  for (int queen = 0; queen <= 1; queen++) {
+    spill_weights *w = spill_weights_lattice(ctx, 4, 7, queen);
+    spill_weights_summary s;
+    CHECK(w != NULL);
+    if (!w) continue;
+    CHECK(spill_weights_summarize(ctx, w, &s) == 0);
+    CHECK_EQ_INT(s.links, 2 * (4 * 6 + 7 * 3) + (queen ? 4 * 3 * 6 : 0));
+    CHECK_EQ_INT(s.min_neighbours, queen ? 3 : 2); /* corners */
+    CHECK_EQ_INT(s.max_neighbours, queen ? 8 : 4); /* interior */
+    CHECK(s.symmetric && s.n_components == 1 && w->style == 'B');
+    CHECK_EQ_INT(w->p[8 + 1] - w->p[8], queen ? 8 : 4); /* cell (1, 1) */
+    CHECK_STR(w->ids[27], "28");
+    spill_weights_summary_clear(&s);
+    spill_weights_free(w);
+  }
+  CHECK(spill_weights_lattice(ctx, 1, 1, 0) == NULL);
+  CHECK(spill_ctx_status(ctx) == SPILL_EINVAL);
+}
+
 static void test_rng(void)
 {
   spill_rng a, b;
@@ -168,6 +191,7 @@ int main(void)
   CHECK(ctx != NULL);
   test_triplets(ctx);
   test_rng();
+  test_lattice(ctx);
   test_ids();
   test_atomic(ctx);
   test_table(ctx);

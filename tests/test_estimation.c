@@ -197,25 +197,8 @@ done:
 /* m x m rook lattice, row-standardised (similar to symmetric). */
 static spill_weights *lattice(spill_ctx *ctx, int m)
 {
-  int64_t n = (int64_t)m * m, *ti = malloc(4 * n * sizeof *ti), *tj = malloc(4 * n * sizeof *tj), nt = 0;
-  double *tx = malloc(4 * n * sizeof *tx);
-  spill_weights *w;
-  for (int r = 0; r < m; r++)
-    for (int c = 0; c < m; c++) {
-      int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
-      for (int k = 0; k < 4; k++) {
-        int r2 = r + dr[k], c2 = c + dc[k];
-        if (r2 < 0 || r2 >= m || c2 < 0 || c2 >= m) continue;
-        ti[nt] = r * m + c;
-        tj[nt] = r2 * m + c2;
-        tx[nt++] = 1.0;
-      }
-    }
-  w = spill_weights_from_triplets(ctx, n, NULL, nt, ti, tj, tx);
-  spill_weights_transform(ctx, w, 'W');
-  free(ti);
-  free(tj);
-  free(tx);
+  spill_weights *w = spill_weights_lattice(ctx, m, m, 0);
+  if (w) spill_weights_transform(ctx, w, 'W');
   return w;
 }
 

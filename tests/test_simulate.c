@@ -5,20 +5,7 @@
 /* Rook lattice side x side, row-standardised. */
 static spill_weights *lattice(spill_ctx *ctx, int side)
 {
-  int64_t n = (int64_t)side * side, m = 0;
-  int64_t *ti = malloc(4 * n * sizeof *ti), *tj = malloc(4 * n * sizeof *tj);
-  spill_weights *w;
-  for (int r = 0; r < side; r++)
-    for (int c = 0; c < side; c++) {
-      int64_t i = (int64_t)r * side + c;
-      if (r > 0) ti[m] = i, tj[m++] = i - side;
-      if (r < side - 1) ti[m] = i, tj[m++] = i + side;
-      if (c > 0) ti[m] = i, tj[m++] = i - 1;
-      if (c < side - 1) ti[m] = i, tj[m++] = i + 1;
-    }
-  w = spill_weights_from_triplets(ctx, n, NULL, m, ti, tj, NULL);
-  free(ti);
-  free(tj);
+  spill_weights *w = spill_weights_lattice(ctx, side, side, 0);
   if (w) spill_weights_transform(ctx, w, 'W');
   return w;
 }
