@@ -174,6 +174,10 @@ static void write_text(FILE *out, const spill_fit *f)
             f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi);
   else
     fprintf(out, "SEs cluster-robust by unit (Stata xtreg, fe vce(cluster id) scaling)\n");
+  /* with time effects the two conventions for the lag of y differ: say which */
+  if (f->has_rho && (f->fe == SPILL_FE_TWOWAYS || f->fe == SPILL_FE_TIME))
+    fprintf(out, "%s\n", f->splm_wy ? "lag of y: W (Q y), R splm's convention (--wy splm)"
+                                    : "lag of y: Q (W y), the within transform of W y (R splm: --wy splm)");
   if (f->model == SPILL_MODEL_SDM && isfinite(f->wald_sar)) {
     fprintf(out, "SDM vs SAR (theta = 0):         LR %9.3f (p %.4g)   Wald %9.3f (p %.4g)\n",
             f->lr_sar, f->lr_sar_p, f->wald_sar, f->wald_sar_p);

@@ -19,6 +19,7 @@ awk -F, 'NR==1{print "state,year,lgsp,lpcap,lpc,lemp,unemp"; next}
   --json "$TMP/f.json" --csv "$TMP/f.csv" --latex "$TMP/f.tex" > "$TMP/out.txt" 2> "$TMP/err.txt"
 check "fit exits 0" "[ $? -eq 0 ]"
 check "table printed" "grep -q 'Spatial Durbin model' $TMP/out.txt && grep -q 'log-likelihood 1680.47' $TMP/out.txt"
+check "the lag convention is stated" "grep -q 'lag of y: W (Q y), R splm' $TMP/out.txt"
 check "json rho matches splm to 1e-6" \
   "awk -F'\"estimate\": ' '/\"rho\"/{split(\$2,a,\",\"); r=a[1]; d=(r-0.368846209590)/0.368846209590; if (d<0) d=-d; exit !(d<1e-6)}' $TMP/f.json"
 check "json has the coefficient list" "grep -q '\"name\": \"W\\*lpcap\"' $TMP/f.json && grep -q '\"loglik\": 1680.47' $TMP/f.json"
