@@ -95,6 +95,9 @@ void spill__json_fit_members(FILE *out, const spill_fit *f)
   spill__json_number(out, f->r2_within);
   fputs(", \"logdet\": ", out);
   spill__json_string(out, f->logdet_method);
+  /* how the lag of y was within-transformed: "exact" Q(Wy) or "splm" W(Qy) */
+  fputs(", \"wy\": ", out);
+  spill__json_string(out, f->splm_wy ? "splm" : "exact");
   fputs(",\n  \"se_type\": ", out);
   spill__json_string(out, is_ml(f) ? "asymptotic (information matrix)" : "cluster-robust by unit (xtreg, fe vce(cluster))");
   fputs(",\n  \"coefficients\": [", out);

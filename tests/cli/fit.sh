@@ -22,6 +22,7 @@ check "table printed" "grep -q 'Spatial Durbin model' $TMP/out.txt && grep -q 'l
 check "the lag convention is stated" "grep -q 'lag of y: W (Q y), R splm' $TMP/out.txt"
 check "json rho matches splm to 1e-6" \
   "awk -F'\"estimate\": ' '/\"rho\"/{split(\$2,a,\",\"); r=a[1]; d=(r-0.368846209590)/0.368846209590; if (d<0) d=-d; exit !(d<1e-6)}' $TMP/f.json"
+check "json states the lag convention" "grep -q '\"wy\": \"splm\"' $TMP/f.json"
 check "json has the coefficient list" "grep -q '\"name\": \"W\\*lpcap\"' $TMP/f.json && grep -q '\"loglik\": 1680.47' $TMP/f.json"
 check "csv header" "head -1 $TMP/f.csv | grep -q '^term,estimate,se,z,p,stars'"
 check "latex booktabs" "grep -q 'toprule' $TMP/f.tex"
