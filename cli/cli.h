@@ -56,5 +56,14 @@ int cmd_map(int argc, char **argv);
 int cmd_join(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_shapes(int argc, char **argv); /* spill info MAP.shp: layer summary */
+int cmd_weights_subset(int argc, char **argv); /* cli/weights_subset.c */
+int cmd_moran(int argc, char **argv);      /* cli/moran.c: global Moran's I, Geary's C */
+int cmd_lisa(int argc, char **argv);       /* cli/lisa.c: local Moran, cluster map */
+int cmd_diagnose(int argc, char **argv);   /* cli/diagnose.c: model-choice section */
+int cmd_eventstudy(int argc, char **argv); /* cli/eventstudy.c */
+int cmd_placebo(int argc, char **argv);    /* cli/placebo.c */
+int cmd_bacon(int argc, char **argv);      /* cli/bacon.c */
+int cmd_did(int argc, char **argv);        /* cli/did.c: cs | imputation | twostage | twfe */
+int cmd_table(int argc, char **argv);      /* cli/table.c: fits side by side */
 
 #endif

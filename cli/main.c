@@ -12,6 +12,15 @@
 #pragma weak cmd_join
 #pragma weak cmd_demo
 #pragma weak cmd_shapes
+#pragma weak cmd_weights_subset
+#pragma weak cmd_moran
+#pragma weak cmd_lisa
+#pragma weak cmd_diagnose
+#pragma weak cmd_eventstudy
+#pragma weak cmd_placebo
+#pragma weak cmd_bacon
+#pragma weak cmd_did
+#pragma weak cmd_table
 
 static const char *usage =
     "spill " SPILL_VERSION " - spatial spillover econometrics on city networks\n"
@@ -52,7 +61,8 @@ int cmd_weights(int argc, char **argv)
           "  knn, band, idw,    distance-based, from centroids, points or coordinate fields\n"
           "  kernel, econ       (spill weights knn --help)\n"
           "  info FILE          summary of any weight file\n"
-          "  convert IN OUT     convert between GAL, GWT, MTX, CSV and dense CSV\n",
+          "  convert IN OUT     convert between GAL, GWT, MTX, CSV and dense CSV\n"
+          "  subset IN OUT      keep the units of a list or a panel, re-standardised\n",
           type ? stdout : stderr);
     return type ? CLI_OK : CLI_USAGE;
   }
@@ -64,6 +74,8 @@ int cmd_weights(int argc, char **argv)
   if (!strcmp(type, "info")) return run(cmd_weights_info, "weights info", argc - 1, argv + 1);
   if (!strcmp(type, "convert"))
     return run(cmd_weights_convert, "weights convert", argc - 1, argv + 1);
+  if (!strcmp(type, "subset"))
+    return run(cmd_weights_subset, "weights subset", argc - 1, argv + 1);
   return cli_usage_error("weights", "unknown weights type '%s'", type);
 }
 
@@ -88,6 +100,14 @@ int main(int argc, char **argv)
   if (!strcmp(cmd, "join")) return run(cmd_join, cmd, argc - 1, argv + 1);
   if (!strcmp(cmd, "demo")) return run(cmd_demo, cmd, argc - 1, argv + 1);
   if (!strcmp(cmd, "info")) return run(cmd_shapes, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "moran")) return run(cmd_moran, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "lisa")) return run(cmd_lisa, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "diagnose")) return run(cmd_diagnose, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "eventstudy")) return run(cmd_eventstudy, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "placebo")) return run(cmd_placebo, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "bacon")) return run(cmd_bacon, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "did")) return run(cmd_did, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "table")) return run(cmd_table, cmd, argc - 1, argv + 1);
   fprintf(stderr, "spill: unknown command '%s'\n\n%s", cmd, usage);
   return CLI_USAGE;
 }
