@@ -224,6 +224,14 @@ void spill_weights_summary_clear(spill_weights_summary *s);
  * rows empty. */
 int spill_weights_transform(spill_ctx *ctx, spill_weights *w, char style);
 
+/* The units with keep[i] != 0 (keep has w->n entries), in W's order, with
+ * the links among them; then the style is re-applied to the cut matrix
+ * (style 0 or 'G': values kept as they are). A kept unit whose neighbours
+ * were all dropped becomes an island. New weights owned by the caller
+ * (spatial/subset.c). */
+spill_weights *spill_weights_subset(spill_ctx *ctx, const spill_weights *w,
+                                    const unsigned char *keep, char style);
+
 /* Binary (style B) neighbours of the cells of a rows x cols grid, cell
  * (r, c) at index r * cols + c with id "r*cols+c+1": rook (edges) or queen
  * (edges and corners), as spdep's cell2nb and PySAL's lat2W (spatial/lattice.c). */

@@ -185,6 +185,44 @@ static void test_table(spill_ctx *ctx)
   CHECK(spill_ctx_status(ctx) == SPILL_EIO);
 }
 
+/* Subset against a dense cut of the binary matrix, row-standardised by hand. */
+static void test_subset(spill_ctx *ctx)
+{
+  spill_weights *w = spill_weights_lattice(ctx, 5, 6, 1);
+  CHECK(w != NULL);
+  if (!w) return;
+  int64_t n = w->n;
+  unsigned char keep[30];
+  for (int64_t i = 0; i < n; i++) keep[i] = (i * 7) % 5 != 1; /* drops 6 cells */
+  keep[0] = 1;
+  keep[1] = keep[6] = keep[7] = 0; /* cell 0 loses all its neighbours: an island */
+  spill_weights *s = spill_weights_subset(ctx, w, keep, 'W');
+  CHECK(s != NULL);
+  if (!s) { spill_weights_free(w); return; }
+  double dense[30][30] = {{0}};
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) dense[i][w->j[q]] = w->x[q];
+  int64_t m = 0, map[30];
+  for (int64_t i = 0; i < n; i++) map[i] = keep[i] ? m++ : -1;
+  CHECK(s->n == m);
+  for (int64_t i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    double rs = 0;
+    for (int64_t j = 0; j < n; j++) if (keep[j]) rs += dense[i][j];
+    CHECK(!strcmp(s->ids[map[i]], w->ids[i]));
+    for (int64_t j = 0; j < n; j++) {
+      if (!keep[j]) continue;
+      double want = rs > 0 ? dense[i][j] / rs : 0, got = 0;
+      for (int64_t q = s->p[map[i]]; q < s->p[map[i] + 1]; q++)
+        if (s->j[q] == map[j]) got = s->x[q];
+      CHECK_REL(got, want, 4 * DBL_EPSILON);
+    }
+  }
+  CHECK(s->p[1] == s->p[0]); /* the island */
+  spill_weights_free(s);
+  spill_weights_free(w);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -195,6 +233,7 @@ int main(void)
   test_ids();
   test_atomic(ctx);
   test_table(ctx);
+  test_subset(ctx);
   spill_ctx_free(ctx);
   return check_done("test_core");
 }
