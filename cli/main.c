@@ -91,7 +91,9 @@ int main(int argc, char **argv)
     return CLI_OK;
   }
   if (!strcmp(cmd, "--version")) {
-    printf("spill %s\n", SPILL_VERSION);
+    char info[1024];
+    spill_version_info(info, sizeof info);
+    fputs(info, stdout);
     return CLI_OK;
   }
   if (!strcmp(cmd, "weights")) return cmd_weights(argc - 1, argv + 1);

@@ -24,6 +24,12 @@ extern "C" {
 
 #define SPILL_VERSION "0.1.0"
 
+/* The library's version and, one per line as "name version", the versions of
+ * the libraries it was built with (GEOS, PROJ, shapelib, SuiteSparse, cairo,
+ * ReadStat, ...), written into buf (truncated to size, always terminated).
+ * Returns the length the full text needs, as snprintf does (core/version.c). */
+int spill_version_info(char *buf, size_t size);
+
 /* ======================================================================
  * Context, status codes, progress
  * ==================================================================== */
