@@ -12,6 +12,12 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 /* A context with progress (on a terminal only) and notices printed to
  * stderr. Exits with a message if it cannot be created. */
 spill_ctx *cli_ctx_new(void);
+/* Free a context made by cli_ctx_new (use it, not spill_ctx_free: the first
+ * context also serves the SIGINT/SIGTERM handler, which removes temporary
+ * outputs and exits 128 + signal). */
+void cli_ctx_free(spill_ctx *ctx);
+/* Install the SIGINT/SIGTERM handler (first thing in main). */
+void cli_signals_init(void);
 
 /* Print "spill: <message of ctx>" to stderr; returns CLI_FAIL. */
 int cli_fail(spill_ctx *ctx);

@@ -2,6 +2,7 @@
  * the weights summary and output. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,48 @@ static void on_notice(void *user, const char *msg)
   st->printed++;
 }
 
+/* Interrupts: SIGINT/SIGTERM remove every temporary output (the library's,
+ * through its context, and cli_out_open's), say so, and exit at once with
+ * 128 + the signal number; outputs completed earlier are left as they are. */
+enum { CLI_TMP_SLOTS = 16, CLI_TMP_LEN = 1024 };
+static spill_ctx *g_signal_ctx;
+static char g_cli_tmp[CLI_TMP_SLOTS][CLI_TMP_LEN];
+static volatile sig_atomic_t g_cli_tmp_live[CLI_TMP_SLOTS];
+static unsigned g_cli_tmp_next;
+
+static void track_cli_temporary(const char *tmp)
+{
+  size_t len = strlen(tmp);
+  if (len >= CLI_TMP_LEN) return;
+  unsigned k = g_cli_tmp_next++ % CLI_TMP_SLOTS;
+  g_cli_tmp_live[k] = 0;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  memcpy(g_cli_tmp[k], tmp, len + 1);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  g_cli_tmp_live[k] = 1;
+}
+
+static void on_signal(int sig)
+{
+  static const char msg[] = "\nspill: interrupted; temporary files removed, earlier outputs kept\n";
+  spill_ctx_remove_temporaries(g_signal_ctx);
+  for (unsigned k = 0; k < CLI_TMP_SLOTS; k++)
+    if (g_cli_tmp_live[k]) unlink(g_cli_tmp[k]);
+  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  _exit(128 + sig);
+}
+
+void cli_signals_init(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
 spill_ctx *cli_ctx_new(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -56,10 +99,27 @@ spill_ctx *cli_ctx_new(void)
     fputs("spill: cannot start (out of memory, or GEOS/PROJ failed to initialise)\n", stderr);
     exit(CLI_FAIL);
   }
+  if (!g_signal_ctx) g_signal_ctx = ctx;
   if (isatty(STDERR_FILENO)) spill_ctx_set_progress(ctx, on_progress, &g_progress_state);
   g_notice_state.verbose = getenv("SPILL_VERBOSE") && *getenv("SPILL_VERBOSE") && strcmp(getenv("SPILL_VERBOSE"), "0");
   spill_ctx_set_notice(ctx, on_notice, &g_notice_state);
   return ctx;
+}
+
+void cli_ctx_free(spill_ctx *ctx)
+{
+  if (ctx && ctx == g_signal_ctx) {
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old); /* the handler must not see a freed context */
+    g_signal_ctx = NULL;
+    spill_ctx_free(ctx);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return;
+  }
+  spill_ctx_free(ctx);
 }
 
 int cli_fail(spill_ctx *ctx)
@@ -203,6 +263,7 @@ FILE *cli_out_open(const char *path, char **tmp)
   *tmp = malloc(len);
   if (!*tmp) return NULL;
   snprintf(*tmp, len, "%s.tmp%ld", path, (long)getpid());
+  track_cli_temporary(*tmp);
   f = fopen(*tmp, "w");
   if (!f) {
     fprintf(stderr, "spill: cannot write %s: %s\n", path, strerror(errno));

@@ -378,6 +378,6 @@ done:
   spill_layer_free(layer);
   free(adopt);
   free(gdppc);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

@@ -230,6 +230,6 @@ done:
   spill_panel_free(p);
   spill_weights_free(w);
   cli_free_list(xcols);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

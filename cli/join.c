@@ -79,6 +79,6 @@ int cmd_join(int argc, char **argv)
     status = CLI_OK;
   }
   spill_layer_free(layer);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return status;
 }

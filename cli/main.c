@@ -82,6 +82,7 @@ int cmd_weights(int argc, char **argv)
 int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : NULL;
+  cli_signals_init();
   if (!cmd) {
     fputs(usage, stderr);
     return CLI_USAGE;

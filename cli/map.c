@@ -234,6 +234,6 @@ done:
   free(hv);
   free(hl);
   spill_layer_free(layer);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return status;
 }

@@ -62,7 +62,7 @@ int cmd_shapes(int argc, char **argv)
   layer = spill_layer_read(ctx, map, &opts);
   if (!layer) {
     int st = cli_fail(ctx);
-    spill_ctx_free(ctx);
+    cli_ctx_free(ctx);
     return st;
   }
   n = spill_layer_count(layer);
@@ -89,6 +89,6 @@ int cmd_shapes(int argc, char **argv)
   for (size_t i = 0; i < show; i++) printf(" %s", ids[i]);
   printf("%s\n", n > show ? " ..." : "");
   spill_layer_free(layer);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return CLI_OK;
 }

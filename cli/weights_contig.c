@@ -119,6 +119,6 @@ int cmd_weights_contig(int argc, char **argv)
 done:
   spill_weights_free(w);
   spill_layer_free(layer);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return status;
 }

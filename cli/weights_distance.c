@@ -524,6 +524,6 @@ done:
   spill_free_ids(pids, pn);
   free(xbar);
   locs_free(&l);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return status;
 }

@@ -114,7 +114,7 @@ int cmd_weights_info(int argc, char **argv)
     }
   }
   spill_weights_free(w);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return status;
 }
 
@@ -156,6 +156,6 @@ int cmd_weights_convert(int argc, char **argv)
     status = cli_finish_weights(ctx, w, style, files[1], to, label);
   }
   spill_weights_free(w);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return status;
 }

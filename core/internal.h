@@ -3,12 +3,15 @@
 #ifndef SPILL_INTERNAL_H
 #define SPILL_INTERNAL_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <geos_c.h>
 #include <proj.h>
 #include "spill.h"
 
 struct cholmod_common_struct;
+
+enum { SPILL__TMP_SLOTS = 32, SPILL__TMP_LEN = 1024 };
 
 struct spill_ctx {
   GEOSContextHandle_t geos;
@@ -21,6 +24,12 @@ struct spill_ctx {
   spill_notice_fn notice;
   void *notice_user;
   int threads;
+  /* Temporary output names, newest last in a ring, so that an interrupted
+   * run can remove them from a signal handler (spill_ctx_remove_temporaries):
+   * a slot is readable only while its flag is 1. */
+  char tmp_names[SPILL__TMP_SLOTS][SPILL__TMP_LEN];
+  volatile sig_atomic_t tmp_live[SPILL__TMP_SLOTS];
+  unsigned tmp_next;
 };
 
 /* Record a failure: formats the message into ctx->err, returns status so a

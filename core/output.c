@@ -6,12 +6,39 @@
 #include <unistd.h>
 #include "core/internal.h"
 
+/* Remember a temporary name in the context's ring (a name too long for a
+ * slot is not remembered: it is then only removed by the normal paths). */
+static void track_temporary(spill_ctx *ctx, const char *tmp)
+{
+  size_t len = strlen(tmp);
+  if (len >= SPILL__TMP_LEN) return;
+  unsigned k = ctx->tmp_next++ % SPILL__TMP_SLOTS;
+  ctx->tmp_live[k] = 0;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  memcpy(ctx->tmp_names[k], tmp, len + 1);
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  ctx->tmp_live[k] = 1;
+}
+
 char *spill__temp_name(spill_ctx *ctx, const char *path)
 {
   size_t len = strlen(path) + 32;
   char *tmp = spill__malloc(ctx, len);
-  if (tmp) snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+  if (tmp) {
+    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+    track_temporary(ctx, tmp);
+  }
   return tmp;
+}
+
+/* Async-signal-safe: only unlink(2) on names fully written. A name already
+ * renamed or removed is gone, so unlinking it again does nothing; the names
+ * end in ".tmp<pid>", so no other file can carry one. */
+void spill_ctx_remove_temporaries(spill_ctx *ctx)
+{
+  if (!ctx) return;
+  for (unsigned k = 0; k < SPILL__TMP_SLOTS; k++)
+    if (ctx->tmp_live[k]) unlink(ctx->tmp_names[k]);
 }
 
 FILE *spill__atomic_open(spill_ctx *ctx, const char *path, char **tmp_path)

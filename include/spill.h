@@ -57,6 +57,11 @@ const char *spill_ctx_error(const spill_ctx *ctx);
 /* The status of the last failure (SPILL_OK if none). */
 int spill_ctx_status(const spill_ctx *ctx);
 void spill_ctx_clear_error(spill_ctx *ctx);
+/* Remove the temporary files that outputs written through ctx may have
+ * open (every output goes to a temporary name first, then is renamed).
+ * Async-signal-safe: for a SIGINT/SIGTERM handler that then _exit()s, so an
+ * interrupted run leaves no temporaries and earlier outputs intact. */
+void spill_ctx_remove_temporaries(spill_ctx *ctx);
 
 /* Progress of long work: what is being done and the fraction done in [0,1].
  * Called from the library's thread; fn may be NULL to switch it off. */

@@ -223,6 +223,26 @@ static void test_subset(spill_ctx *ctx)
   spill_weights_free(w);
 }
 
+/* An interrupted run: the context removes the temporary it had open, and a
+ * later commit of it fails cleanly instead of writing a half file. */
+static void test_temporaries(spill_ctx *ctx)
+{
+  char path[256], *tmp = NULL;
+  struct stat st;
+  snprintf(path, sizeof path, "%s_interrupt.txt", SPILL_TEST_TMP);
+  FILE *f = spill__atomic_open(ctx, path, &tmp);
+  CHECK(f != NULL && tmp != NULL);
+  if (!f) return;
+  fputs("half", f);
+  fflush(f);
+  CHECK(stat(tmp, &st) == 0);
+  spill_ctx_remove_temporaries(ctx);
+  CHECK(stat(tmp, &st) != 0);
+  CHECK(spill__atomic_commit(ctx, f, tmp, path) != 0);
+  CHECK(stat(path, &st) != 0);
+  spill_ctx_clear_error(ctx);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -234,6 +254,7 @@ int main(void)
   test_atomic(ctx);
   test_table(ctx);
   test_subset(ctx);
+  test_temporaries(ctx);
   spill_ctx_free(ctx);
   return check_done("test_core");
 }
