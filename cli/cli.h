@@ -1,13 +1,15 @@
 /* The spill command: shared helpers and the subcommand entry points.
  * Each cmd_* takes argc/argv starting at its own name and returns the exit
- * status: 0 ok, 1 failure (message printed), 2 usage error. */
+ * status: 0 ok, 1 bad input or data (message printed), 2 usage error,
+ * 3 numerical failure, 4 a dependency failed (GEOS, PROJ, CHOLMOD, cairo);
+ * 128 + signal when interrupted. */
 #ifndef SPILL_CLI_H
 #define SPILL_CLI_H
 
 #include <stdio.h>
 #include "spill.h"
 
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_NUMERIC = 3, CLI_DEPENDENCY = 4 };
 
 /* A context with progress (on a terminal only) and notices printed to
  * stderr. Exits with a message if it cannot be created. */
@@ -19,7 +21,9 @@ void cli_ctx_free(spill_ctx *ctx);
 /* Install the SIGINT/SIGTERM handler (first thing in main). */
 void cli_signals_init(void);
 
-/* Print "spill: <message of ctx>" to stderr; returns CLI_FAIL. */
+/* Print "spill: <message of ctx>" to stderr; returns the exit status of the
+ * context's status: CLI_NUMERIC for SPILL_ENUM, CLI_DEPENDENCY for
+ * SPILL_EDEP, else CLI_FAIL. */
 int cli_fail(spill_ctx *ctx);
 /* Print "spill <cmd>: <formatted>" and a hint to use --help; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

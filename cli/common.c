@@ -125,7 +125,11 @@ void cli_ctx_free(spill_ctx *ctx)
 int cli_fail(spill_ctx *ctx)
 {
   fprintf(stderr, "spill: %s\n", spill_ctx_error(ctx));
-  return CLI_FAIL;
+  switch (spill_ctx_status(ctx)) {
+  case SPILL_ENUM: return CLI_NUMERIC;
+  case SPILL_EDEP: return CLI_DEPENDENCY;
+  default: return CLI_FAIL;
+  }
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
