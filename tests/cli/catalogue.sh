@@ -1,0 +1,94 @@
+#!/bin/sh
+# The catalogue of bad input (docs/errors.md): every entry is run here and
+# must give its exit status and message; every entry of the document has a
+# case here and every case an entry there.
+# usage: sh catalogue.sh SPILL_EXE SHARED_DIR TMPDIR
+SPILL=$1; tmp=$3
+rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
+fail=0
+. ./expect.inc
+doc=../../docs/errors.md
+seen=""
+# E ID STATUS PATTERN -- command...
+E() {
+  id=$1; shift
+  seen="$seen $id"
+  grep -q "^| $id |" "$doc" || { echo "FAIL: $id is not in docs/errors.md"; fail=1; }
+  expect "$@"
+}
+
+# fixtures: a generated network, its W and panel, and broken copies
+d=$tmp/d
+"$SPILL" demo --generated --n 60 --draws 100 --out "$d" >/dev/null 2>&1 || { echo "FAIL: demo"; exit 1; }
+cd "$tmp" || exit 1
+printf 'garbage' > bad.shp
+cp d/network.shp tr.shp; cp d/network.dbf tr.dbf; head -c 100 d/network.shx > tr.shx
+printf '0 3\n1 2\n2\n' > trunc.gal
+printf '3\n1 1\n2\n2 1\n1\n' > short.gal
+printf '0 3 x id\n1 2 abc\n' > bad.gwt
+printf '%%%%MatrixMarket matrix array real general\n3 3\n' > bad.mtx
+printf 'id,1,2\n1,0,1\n2,1,0,5\n' > ragged.csv
+sed '5s/,[^,]*$/,abc/' d/panel.csv > nonnum.csv
+sed '5s/,[^,]*$/,NaN/' d/panel.csv > nan.csv
+sed '5d' d/panel.csv > unbal.csv
+(cat d/panel.csv; sed -n 5p d/panel.csv) > dup.csv
+sed 's/^"1",/"999",/' d/panel.csv > badid.csv
+sed '5s/,2014,/,2014.5,/' d/panel.csv > frac.csv
+awk -F, 'BEGIN{OFS=","} NR>1{$8=$5} {print}' d/panel.csv | sed '1s/$/,x4/' > coll.csv
+printf 'id,v\n1,0.5\n' > vals.csv
+cd - >/dev/null || exit 1
+T=$tmp
+F="--w $T/d/w_adjacency.gwt --id id --time year --y y"
+
+# maps
+E E01 1 "no such file" -- "$SPILL" weights queen "$T/nofile.shp" -o "$T/x.gal"
+E E02 1 "a shapefile needs its .shp, .shx and .dbf" -- "$SPILL" weights queen "$T/bad.shp" -o "$T/x.gal"
+E E03 1 "not a readable shapefile" -- "$SPILL" weights queen "$T/tr.shp" -o "$T/x.gal"
+E E04 1 "has no field 'nosuch'; its fields are" -- "$SPILL" weights queen "$T/d/network.shp" --id nosuch -o "$T/x.gal"
+E E05 1 "has no field 'nosuch'" -- "$SPILL" info "$T/d/network.shp" --id nosuch
+# weights
+E E06 2 "--k must be at least 1" -- "$SPILL" weights knn "$T/d/network.shp" --k 0 -o "$T/x.gal"
+E E07 1 "k must be at least 1 and below the 60 units" -- "$SPILL" weights knn "$T/d/network.shp" --k 100 -o "$T/x.gal"
+E E08 2 "--threshold must be a positive distance" -- "$SPILL" weights band "$T/d/network.shp" --threshold -5 -o "$T/x.gal"
+E E09 2 "unknown weights type 'nosuch'" -- "$SPILL" weights nosuch
+E E10 2 "--style expects one of" -- "$SPILL" weights queen "$T/d/network.shp" --style Q -o "$T/x.gal"
+E E11 1 "ends inside the neighbour list of unit '1'" -- "$SPILL" weights info "$T/trunc.gal"
+E E12 1 "ends after 2 of the 3 units its header announces" -- "$SPILL" weights info "$T/short.gal"
+E E13 1 "with a numeric weight" -- "$SPILL" weights info "$T/bad.gwt"
+E E14 1 "only \"matrix coordinate" -- "$SPILL" weights info "$T/bad.mtx"
+E E15 1 "4 fields where the header has 3" -- "$SPILL" weights info "$T/ragged.csv"
+E E16 2 "cannot tell the format of" -- "$SPILL" weights convert "$T/d/w_adjacency.gwt" "$T/out.xyz"
+E E17 1 "cannot open" -- "$SPILL" weights info "$T/nofile.gal"
+# fit: usage
+E E18 2 "--data, --id, --time and --y are required" -- "$SPILL" fit $F --treat did
+E E19 2 "unknown option '--bogus'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --bogus
+E E20 2 "unknown --model 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model nosuch
+E E21 2 "unknown --fe 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --fe nosuch
+E E22 2 "--draws must be between 0 and 1000000" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --draws -1
+E E23 2 "give --treat or --adopt, not both" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --adopt year
+E E24 2 "--lee-yu needs --fe unit or twoways" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --fe time --lee-yu
+E E25 2 "unknown --logdet 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --logdet nosuch
+# fit: data
+E E26 1 "has no column 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat nosuch
+E E27 1 "line 5, column 'x3': 'abc' is not a number" -- "$SPILL" fit --data "$T/nonnum.csv" $F --treat did --x x1,x2,x3
+E E28 1 "line 5, column 'x3': missing value" -- "$SPILL" fit --data "$T/nan.csv" $F --treat did --x x1,x2,x3
+E E29 1 "unbalanced panel: 1 unit-periods missing" -- "$SPILL" fit --data "$T/unbal.csv" $F --treat did
+E E30 1 "unit '1' appears twice in period 2014" -- "$SPILL" fit --data "$T/dup.csv" $F --treat did
+E E31 1 "1 panel unit not in W (999)" -- "$SPILL" fit --data "$T/badid.csv" $F --treat did
+E E32 1 "period '2014.5' is not a whole number" -- "$SPILL" fit --data "$T/frac.csv" $F --treat did
+E E33 0 "x4 omitted because of collinearity" -- "$SPILL" fit --data "$T/coll.csv" $F --treat did --x x1,x4 --no-effects
+E E34 1 "period 1900 is not in the panel" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --at 1900 --city-effects "$T/ce.csv"
+E E35 1 "cannot open" -- "$SPILL" fit --data "$T/nofile.csv" $F --treat did
+# output
+E E36 1 "cannot write" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --no-effects --json "$T/nodir/f.json"
+E E37 1 "cannot" -- "$SPILL" weights queen "$T/d/network.shp" -o "$T/nodir/x.gal"
+# demo and the command itself
+E E38 2 "--draws must be at least 100" -- "$SPILL" demo --draws 50
+E E39 2 "unknown command 'nonsense'" -- "$SPILL" nonsense
+E E40 2 "unknown option" -- "$SPILL" weights queen "$T/d/network.shp" --nonsense -o "$T/x.gal"
+
+# every documented entry has a case
+for id in $(sed -n 's/^| \(E[0-9][0-9]*\) |.*/\1/p' "$doc"); do
+  case " $seen " in *" $id "*) ;; *) echo "FAIL: docs/errors.md lists $id but no case checks it"; fail=1 ;; esac
+done
+exit $fail
