@@ -233,9 +233,9 @@ int spill_panel_match_weights(spill_ctx *ctx, spill_panel *panel, const spill_we
   if (r.w_dropped) {
     char isl[300] = "";
     if (r.new_islands)
-      snprintf(isl, sizeof isl, "; %lld kept unit%s lost all %s neighbours and %s now island%s (%s)",
+      snprintf(isl, sizeof isl, "; %lld kept unit%s lost all %s neighbours and %s (%s)",
                (long long)r.new_islands, r.new_islands == 1 ? "" : "s", r.new_islands == 1 ? "its" : "their",
-               r.new_islands == 1 ? "is" : "are", r.new_islands == 1 ? "" : "s", r.new_island_ids);
+               r.new_islands == 1 ? "is now an island" : "are now islands", r.new_island_ids);
     else
       snprintf(isl, sizeof isl, "; no kept unit lost all its neighbours");
     spill__notice(ctx,
