@@ -277,6 +277,7 @@ int cmd_fit(int argc, char **argv)
   }
   if (a.eff.n_w > 1) {
     spill_wmatch_opts mo = {a.w_strict, a.drop_unmatched, a.style ? a.style[0] : 'W'};
+    if ((rc = describe(ctx, p, NULL, a.format))) goto done;
     rc = cli_fit_multi(ctx, p, &mo, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
