@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include "check.h"
 #include "spill.h"
 
@@ -13,6 +14,7 @@ extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, i
 extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
 static int quiet_notices = 1;
+static const char *tmpdir; /* check_tmpdir() once: it empties the directory */
 static char last_notice[2048];
 static void on_notice(void *user, const char *msg)
 {
@@ -183,6 +185,55 @@ static int in_list(const char *id, const char *const *list, int n)
   return 0;
 }
 
+/* End to end: `spill fit` with the full map's W on the panel CSV gives the
+ * fit made with the W cut by hand (JSON numbers have 17 digits). */
+static void cli_matches(spill_ctx *ctx, const spill_weights *wfull, const char *csv, const spill_fit *ref,
+                        const char *model)
+{
+  char gal[1200], out[1200], err[1200], cmd[5000], *text = NULL, *at;
+  long len;
+  FILE *f;
+  snprintf(gal, sizeof gal, "%s/pref_full.gal", tmpdir);
+  snprintf(out, sizeof out, "%s/pref_fit_%s.json", tmpdir, model);
+  snprintf(err, sizeof err, "%s/pref_fit_%s.err", tmpdir, model);
+  CHECK(spill_weights_write(ctx, wfull, gal, SPILL_WFMT_GAL) == 0);
+  snprintf(cmd, sizeof cmd,
+           "'%s' fit --data '%s' --w '%s' --id city --time year --y y --treat did --x x1,x2,x3 "
+           "--drop-incomplete --model %s --logdet lu --no-effects --format json > '%s' 2> '%s'",
+           SPILL_EXE, csv, gal, model, out, err);
+  CHECK_EQ_INT(WEXITSTATUS(system(cmd)), 0);
+  if (!(f = fopen(err, "r"))) return;
+  text = calloc(1, 65536);
+  len = (long)fread(text, 1, 65535, f);
+  fclose(f);
+  CHECK_MSG(strstr(text, "W follows the sample: 7 of 333 W units are not in the panel") != NULL, "%s", text);
+  CHECK(strstr(text, "is now an island (532800)") != NULL);
+  CHECK(strstr(text, "dropped 3 incomplete units") != NULL);
+  if (!(f = fopen(out, "r"))) {
+    free(text);
+    return;
+  }
+  len = (long)fread(text, 1, 65535, f);
+  text[len] = '\0';
+  fclose(f);
+  if (ref->has_rho) {
+    at = strstr(text, "\"rho\": {\"estimate\": ");
+    CHECK(at != NULL);
+    if (at) CHECK_REL(strtod(at + 20, NULL), ref->rho, 1e-10);
+  }
+  at = strstr(text, "\"coefficients\"");
+  for (size_t j = 0; at && j < ref->k; j++) {
+    at = strstr(at, "\"estimate\": ");
+    CHECK(at != NULL);
+    if (!at) break;
+    at += 12;
+    CHECK_REL(strtod(at, NULL), ref->coef[j], 1e-10);
+    at = strstr(at, "\"se\": ");
+    if (at) CHECK_REL(strtod(at + 6, NULL), ref->se[j], 1e-10);
+  }
+  free(text);
+}
+
 static void prefectures(spill_ctx *ctx)
 {
   char shp[1024], csv[1200];
@@ -220,7 +271,7 @@ static void prefectures(spill_ctx *ctx)
   full = spill_simulate_did(ctx, wrow, &so, NULL);
   CHECK(full != NULL);
   /* the panel CSV without the cut cities, and three cities missing years */
-  snprintf(csv, sizeof csv, "%s/pref_panel.csv", check_tmpdir());
+  snprintf(csv, sizeof csv, "%s/pref_panel.csv", tmpdir);
   {
     FILE *out = fopen(csv, "w");
     fprintf(out, "city,year,y,did,x1,x2,x3\n");
@@ -291,6 +342,7 @@ static void prefectures(spill_ctx *ctx)
       a = spill_fit_model(ctx, p1, wcut, &o);
       b = spill_fit_model(ctx, p2, whand, &o);
       CHECK_MSG(a && b, "%s", spill_ctx_error(ctx));
+      if (a && b && mi < 2) cli_matches(ctx, wb, csv, b, mi == 0 ? "sdm" : "ols");
       if (a && b) {
         CHECK_EQ_INT(a->k, b->k);
         for (size_t j = 0; j < a->k && j < b->k; j++) {
@@ -353,8 +405,8 @@ static void selection(spill_ctx *ctx)
   spill_panel_spec spec = {"id", "year", "y", "d", NULL, NULL, 0, 0};
   spill_panel *p;
   int64_t kept = 0;
-  snprintf(csv, sizeof csv, "%s/if_panel.csv", check_tmpdir());
-  snprintf(bad, sizeof bad, "%s/if_bad.csv", check_tmpdir());
+  snprintf(csv, sizeof csv, "%s/if_panel.csv", tmpdir);
+  snprintf(bad, sizeof bad, "%s/if_bad.csv", tmpdir);
   {
     FILE *a = fopen(csv, "w"), *b = fopen(bad, "w");
     fprintf(a, "id,year,y,d,region\n");
@@ -428,7 +480,7 @@ static void reader(spill_ctx *ctx)
   char csv[1200];
   spill_panel_spec spec = {"id", "year", "y", NULL, NULL, NULL, 0, 0};
   spill_panel *p;
-  snprintf(csv, sizeof csv, "%s/unbal.csv", check_tmpdir());
+  snprintf(csv, sizeof csv, "%s/unbal.csv", tmpdir);
   {
     FILE *a = fopen(csv, "w");
     fprintf(a, "id,year,y\nb,2001,1\na,2001,2\na,2002,NA\nb,2002,3\nb,2003,4\na,2003,5\nc,2003,6\n");
@@ -455,6 +507,7 @@ int main(void)
   spill_ctx *ctx = spill_ctx_new();
   spill_ctx_set_notice(ctx, on_notice, NULL);
   quiet_notices = getenv("SPILL_VERBOSE") == NULL;
+  tmpdir = check_tmpdir();
   unbalanced_lsdv(ctx, SPILL_FE_TWOWAYS);
   unbalanced_lsdv(ctx, SPILL_FE_UNIT);
   unbalanced_lsdv(ctx, SPILL_FE_TIME);
