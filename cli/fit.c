@@ -22,9 +22,18 @@ static const char fit_help[] =
     "  --treat COL         0/1 treatment indicator, or\n"
     "  --adopt COL         adoption (pilot) year: d = 1 from that year on; 0 or empty = never\n"
     "  --x A,B,C           controls\n"
-    "  --drop-incomplete   drop units with missing periods (the ML fit needs a balanced panel)\n"
-    "  --w FILE            weights (.gal .gwt .mtx .csv); --style S transforms them\n"
+    "  --drop-incomplete   drop units with missing periods (the ML fit needs a balanced panel;\n"
+    "                      --model ols fits an unbalanced panel as it is)\n"
+    "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
+    "                      them); COL may be text (region names) and must be fixed within a\n"
+    "                      unit; repeat to combine. W is cut to the units kept\n"
+    "  --w FILE            weights (.gal .gwt .mtx .csv); --style S transforms them.\n"
+    "                      W units not in the panel are cut from W and the style is\n"
+    "                      re-applied to the cut matrix (a notice says what was cut);\n"
+    "                      not needed with --model ols\n"
     "  --style S           W (default: row-standardise), B, C, U, S, M, or G (use as read)\n"
+    "  --w-strict          W must have exactly the panel's units (no cut)\n"
+    "  --drop-unmatched    drop panel units that W lacks (default: an error listing them)\n"
     "model:\n"
     "  --model M           sdm (default), sar, slx, ols, sem\n"
     "  --fe F              twoways (default), unit, time, none (none adds an intercept)\n"
@@ -39,7 +48,9 @@ static const char fit_help[] =
 
 typedef struct fit_args {
   const char *data, *id, *time, *y, *treat, *adopt, *x, *style, *json, *csv, *latex;
-  int drop_incomplete, show_help;
+  int drop_incomplete, show_help, w_strict, drop_unmatched;
+  size_t n_if;
+  const char *ifs[16];
   int format;
   spill_fit_opts opts;
   cli_effects_args eff;
@@ -77,6 +88,23 @@ static int parse_args(int argc, char **argv, fit_args *a)
     }
     if (!strcmp(o, "--drop-incomplete")) {
       a->drop_incomplete = 1;
+      continue;
+    }
+    if (!strcmp(o, "--w-strict")) {
+      a->w_strict = 1;
+      continue;
+    }
+    if (!strcmp(o, "--drop-unmatched")) {
+      a->drop_unmatched = 1;
+      continue;
+    }
+    if (!strcmp(o, "--if")) {
+      if (!v) return cli_usage_error("fit", "--if needs a value (COL=VALUE or COL!=VALUE)"), -1;
+      if (!strchr(v, '=') || v[0] == '=' || (v[0] == '!' && v[1] == '='))
+        return cli_usage_error("fit", "--if '%s': expected COL=VALUE[,VALUE...] or COL!=VALUE", v), -1;
+      if (a->n_if >= sizeof a->ifs / sizeof a->ifs[0]) return cli_usage_error("fit", "at most 16 --if"), -1;
+      a->ifs[a->n_if++] = v;
+      i++;
       continue;
     }
     if (!strcmp(o, "--lee-yu")) {
@@ -129,7 +157,10 @@ static int parse_args(int argc, char **argv, fit_args *a)
   }
   if (!a->data || !a->id || !a->time || !a->y)
     return cli_usage_error("fit", "--data, --id, --time and --y are required"), -1;
-  if (a->eff.n_w == 0) return cli_usage_error("fit", "--w is required"), -1;
+  if (a->eff.n_w == 0 && a->opts.model != SPILL_MODEL_OLS)
+    return cli_usage_error("fit", "--w is required (only --model ols runs without W)"), -1;
+  if (a->style && (strlen(a->style) != 1 || !strchr("WBCUSMG", a->style[0])))
+    return cli_usage_error("fit", "--style expects one letter: W, B, C, U, S, M or G"), -1;
   if (a->treat && a->adopt) return cli_usage_error("fit", "give --treat or --adopt, not both"), -1;
   if (a->opts.lee_yu && a->opts.fe != SPILL_FE_UNIT && a->opts.fe != SPILL_FE_TWOWAYS)
     return cli_usage_error("fit", "--lee-yu needs --fe unit or twoways"), -1;
@@ -137,15 +168,15 @@ static int parse_args(int argc, char **argv, fit_args *a)
   return 0;
 }
 
-static spill_weights *load_weights(spill_ctx *ctx, const char *path, const char *style)
+/* Read W and match it to the panel: W follows the sample (cut to the
+ * panel's units, the style re-applied to the cut matrix). */
+static spill_weights *load_weights(spill_ctx *ctx, const fit_args *a, spill_panel *p)
 {
-  spill_weights *w = spill_weights_read(ctx, path, SPILL_WFMT_AUTO);
-  char s = style ? style[0] : 'W';
-  if (!w) return NULL;
-  if (s != 'G' && spill_weights_transform(ctx, w, s)) {
-    spill_weights_free(w);
-    return NULL;
-  }
+  spill_weights *raw = spill_weights_read(ctx, a->eff.w_paths[0], SPILL_WFMT_AUTO), *w = NULL;
+  spill_wmatch_opts mo = {a->w_strict, a->drop_unmatched, a->style ? a->style[0] : 'W'};
+  if (!raw) return NULL;
+  if (spill_panel_match_weights(ctx, p, raw, &mo, &w, NULL)) w = NULL;
+  spill_weights_free(raw);
   return w;
 }
 
@@ -161,7 +192,42 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   }
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)*xcols, nx,
                             a->drop_incomplete};
+  /* the OLS DID takes an unbalanced panel as it is; --if selects units
+   * before incomplete ones are dropped */
+  if (a->opts.model == SPILL_MODEL_OLS || a->n_if) {
+    spill_panel *p = spill_panel_read_csv_unbalanced(ctx, a->data, &spec);
+    for (size_t k = 0; p && k < a->n_if; k++)
+      if (spill_panel_keep_if(ctx, p, a->data, a->id, a->ifs[k], NULL)) {
+        spill_panel_free(p);
+        p = NULL;
+      }
+    if (p && a->opts.model != SPILL_MODEL_OLS && spill_panel_drop_incomplete(ctx, p)) {
+      spill_panel_free(p);
+      p = NULL;
+    }
+    return p;
+  }
   return spill_panel_read_csv(ctx, a->data, &spec);
+}
+
+/* The ML models refuse an unbalanced panel: say what else works. */
+static int panel_fail(spill_ctx *ctx, const fit_args *a)
+{
+  int rc = cli_fail(ctx);
+  if (a->opts.model != SPILL_MODEL_OLS && strstr(spill_ctx_error(ctx), "unbalanced panel"))
+    fputs("spill: (--model ols fits the two-way FE DID on the unbalanced panel as it is)\n", stderr);
+  return rc;
+}
+
+/* Observations, units, cohorts, islands: before the table (stderr when the
+ * table is machine-readable). */
+static int describe(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, int format)
+{
+  spill_sample_desc desc;
+  FILE *out = format == SPILL_TABLE_TEXT ? stdout : stderr;
+  if (spill_sample_describe(ctx, p, w, &desc) || spill_sample_desc_print(ctx, &desc, out)) return cli_fail(ctx);
+  if (format == SPILL_TABLE_TEXT) fputc('\n', out);
+  return CLI_OK;
 }
 
 static int write_outputs(spill_ctx *ctx, const fit_args *a, const spill_fit *f)
@@ -202,14 +268,20 @@ int cmd_fit(int argc, char **argv)
   }
   ctx = cli_ctx_new();
   if (!(p = load_panel(ctx, &a, &xcols))) {
+    rc = panel_fail(ctx, &a);
+    goto done;
+  }
+  if (spill_panel_check_variation(ctx, p)) {
     rc = cli_fail(ctx);
     goto done;
   }
   if (a.eff.n_w > 1) {
-    rc = cli_fit_multi(ctx, p, a.style, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
+    spill_wmatch_opts mo = {a.w_strict, a.drop_unmatched, a.style ? a.style[0] : 'W'};
+    if ((rc = describe(ctx, p, NULL, a.format))) goto done;
+    rc = cli_fit_multi(ctx, p, &mo, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
-  if (!(w = load_weights(ctx, a.eff.w_paths[0], a.style)) || spill_panel_align(ctx, p, w) ||
+  if ((a.eff.n_w && !(w = load_weights(ctx, &a, p))) || (rc = describe(ctx, p, w, a.format)) ||
       !(f = spill_fit_model(ctx, p, w, &a.opts))) {
     rc = cli_fail(ctx);
     goto done;

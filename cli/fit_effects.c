@@ -238,37 +238,44 @@ static void base_name(const char *path, char *buf, size_t size)
   buf[len] = '\0';
 }
 
-int cli_fit_multi(spill_ctx *ctx, spill_panel *panel, const char *style,
+int cli_fit_multi(spill_ctx *ctx, spill_panel *panel, const spill_wmatch_opts *mopts,
                   const spill_fit_opts *fopts, const cli_effects_args *a, spill_table_fmt fmt,
                   FILE *out)
 {
   spill_multiw *r = spill_multiw_new(ctx);
   int status = CLI_OK;
-  if (!r) return cli_fail(ctx);
-  if (style && strlen(style) != 1) {
+  unsigned char *all = malloc((size_t)panel->n);
+  if (!r || !all) {
     spill_multiw_free(r);
-    return cli_usage_error("fit", "--style expects one letter: B, W, C, U, S, M or G");
+    free(all);
+    fputs("spill: out of memory\n", stderr);
+    return CLI_FAIL;
   }
+  memset(all, 1, (size_t)panel->n);
   for (size_t k = 0; k < a->n_w && status == CLI_OK; k++) {
-    spill_weights *w = NULL;
+    spill_weights *w = NULL, *raw = NULL;
+    spill_panel *p = NULL;
     spill_fit *fit = NULL;
     spill_effects *e = NULL;
     char name[256];
     if (k < a->n_names) snprintf(name, sizeof name, "%s", a->w_names[k]);
     else base_name(a->w_paths[k], name, sizeof name);
-    w = spill_weights_read(ctx, a->w_paths[k], SPILL_WFMT_AUTO);
-    if (!w) status = cli_fail(ctx);
-    else if (style && style[0] != 'G' && spill_weights_transform(ctx, w, style[0])) status = cli_fail(ctx);
-    else if (!style && spill_weights_transform(ctx, w, 'W')) status = cli_fail(ctx);
-    else if (spill_panel_align(ctx, panel, w)) status = cli_fail(ctx);
-    else if (!(fit = spill_fit_model(ctx, panel, w, fopts))) status = cli_fail(ctx);
+    /* each W is matched to its own copy of the sample (W follows the sample) */
+    raw = spill_weights_read(ctx, a->w_paths[k], SPILL_WFMT_AUTO);
+    if (!raw) status = cli_fail(ctx);
+    else if (!(p = spill_panel_subset_units(ctx, panel, all))) status = cli_fail(ctx);
+    else if (spill_panel_match_weights(ctx, p, raw, mopts, &w, NULL)) status = cli_fail(ctx);
+    else if (!(fit = spill_fit_model(ctx, p, w, fopts))) status = cli_fail(ctx);
     else if (!(e = spill_effects_compute(ctx, fit, w, NULL, &a->opts))) status = cli_fail(ctx);
     else if (spill_multiw_add(ctx, r, name, fit, e, a->regressor)) status = cli_fail(ctx);
-    if (status != CLI_OK && w) fprintf(stderr, "spill: (that was with W %zu of %zu, %s)\n", k + 1, a->n_w, a->w_paths[k]);
+    if (status != CLI_OK && raw) fprintf(stderr, "spill: (that was with W %zu of %zu, %s)\n", k + 1, a->n_w, a->w_paths[k]);
     spill_effects_free(e);
     spill_fit_free(fit);
     spill_weights_free(w);
+    spill_weights_free(raw);
+    spill_panel_free(p);
   }
+  free(all);
   if (status == CLI_OK) {
     if (spill_multiw_print(ctx, r, out, fmt)) status = cli_fail(ctx);
     else if (fmt == SPILL_TABLE_JSON) fputc('\n', out);

@@ -55,10 +55,10 @@ int cli_fit_effects(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
 int cli_fit_write_json(spill_ctx *ctx, const spill_fit *fit, const spill_effects *e, FILE *out);
 
 /* Several W: for each --w (named by --w-name, else the file name), read it,
- * transform it to style ("W" when NULL; "G" keeps it as read), align the
- * panel, fit with fopts, compute the effects, and print one column per W in
+ * match a copy of the panel to it (spill_panel_match_weights with mopts: W
+ * cut to the sample, its style re-applied), fit with fopts, compute the effects, and print one column per W in
  * fmt to out (and to --table-out). Returns an exit status. */
-int cli_fit_multi(spill_ctx *ctx, spill_panel *panel, const char *style,
+int cli_fit_multi(spill_ctx *ctx, spill_panel *panel, const spill_wmatch_opts *mopts,
                   const spill_fit_opts *fopts, const cli_effects_args *a, spill_table_fmt fmt,
                   FILE *out);
 

@@ -478,6 +478,25 @@ int cmd_weights_distance(int argc, char **argv)
     }
     w = spill_weights_band(ctx, &l.pts, t);
     snprintf(label, sizeof label, "%s, distance band %.10g %s", o.map, t, unit_name(&l.pts));
+    if (w && !o.has_threshold) {
+      /* one remote unit sets the default band for everyone: say so when
+       * that gives someone more than a quarter of all units as neighbours */
+      int64_t maxdeg = 0, at = 0;
+      for (int64_t i = 0; i < w->n; i++)
+        if (w->p[i + 1] - w->p[i] > maxdeg) {
+          maxdeg = w->p[i + 1] - w->p[i];
+          at = i;
+        }
+      if (4 * maxdeg > w->n) {
+        fflush(stdout);
+        fprintf(stderr,
+                "spill: warning: the smallest band that leaves no island (%.10g %s) gives unit '%s' %lld "
+                "neighbours, more than a quarter of the %lld units: a remote unit sets the band for "
+                "everyone; consider k nearest neighbours (spill weights knn MAP --k 5) or a band "
+                "given with --threshold\n",
+                t, unit_name(&l.pts), w->ids[at], (long long)maxdeg, (long long)w->n);
+      }
+    }
   } else if (!strcmp(o.type, "idw")) {
     if (!o.has_cutoff)
       printf("Dense matrix: %lld x %lld, about %.3g MB\n", (long long)l.pts.n, (long long)l.pts.n,

@@ -14,6 +14,26 @@ void spill__within(const double *v, int64_t n, int64_t t, spill_fe fe, double *w
 /* out = (I_t x W) v for a time-major n*t vector (out must not alias v). */
 void spill__wlag(const spill_weights *w, const double *v, int64_t t, double *out);
 const char *spill__fe_name(spill_fe fe);
+
+/* ---- within_unbalanced.c: the exact within transform over observed cells ---- */
+typedef struct spill__wplan spill__wplan;
+/* Plan the projection on unit and/or time dummies over the cells with
+ * obs[s*n+i] != 0 (obs NULL: all); two-way factors the normal equations once. */
+spill__wplan *spill__wplan_new(spill_ctx *ctx, int64_t n, int64_t t, spill_fe fe,
+                               const unsigned char *obs);
+void spill__wplan_free(spill__wplan *pl);
+/* out = v less its fitted fixed effects on observed cells, 0 elsewhere
+ * (out may equal v). */
+void spill__wplan_apply(spill__wplan *pl, const double *v, double *out);
+/* Fixed effects absorbed (units + periods - connected components for
+ * two-way), observed cells, and units with at least one observed cell. */
+int64_t spill__wplan_absorbed(const spill__wplan *pl);
+int64_t spill__wplan_nobs(const spill__wplan *pl);
+int64_t spill__wplan_units(const spill__wplan *pl);
+
+/* ---- sample.c ---- */
+/* Append id to a short list "a, b, c, ..." (6 ids at most), counting. */
+void spill__id_list_add(char *buf, size_t size, int64_t *count, const char *id);
 const char *spill__model_name(spill_model m);
 
 /* ---- ols.c: design matrix and least squares ---- */
@@ -29,6 +49,12 @@ typedef struct spill__design {
   int has_const;
   size_t n_omitted;
   char **omitted;
+  /* observations and fixed effects (unbalanced panels: fewer than nt) */
+  int64_t nobs;    /* observed cells (unobserved ones are zero rows of z, y) */
+  int64_t groups;  /* clusters (units) with an observed cell */
+  double absorbed; /* fixed effects absorbed by the within transform */
+  double *zraw;    /* nt x k untransformed columns (OLS/SLX; NULL in subsets) */
+  double *yraw;    /* nt untransformed outcome, 0 at unobserved cells */
 } spill__design;
 
 /* Build the (within-transformed) design of a model: [constant], d, x, and
@@ -53,7 +79,9 @@ int spill__spd_inverse(double *a, size_t k);
 int spill__inverse(double *a, size_t k);
 
 /* OLS/SLX fit into f (coefficients, conventional and cluster-robust SEs). */
-int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fit *f);
+/* obs: the panel's observed mask (NULL: balanced). */
+int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fit *f,
+                   const unsigned char *obs);
 
 /* ---- logdet.c: ln|I - rho W| and traces of W (I - rho W)^-1 ---- */
 typedef struct spill__ldet spill__ldet;

@@ -52,6 +52,7 @@ spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model 
   f->lr_sar = f->lr_sar_p = f->wald_sar = f->wald_sar_p = NAN;
   f->lr_sem = f->lr_sem_p = f->wald_sem = f->wald_sem_p = NAN;
   f->treat = d->treat;
+  f->nobs = d->nobs ? d->nobs : d->nt;
   f->names = spill__calloc(ctx, k, sizeof *f->names);
   f->coef = spill__calloc(ctx, k, sizeof *f->coef);
   f->se = spill__calloc(ctx, k, sizeof *f->se);
@@ -87,10 +88,27 @@ static int same_id(const char *a, const char *b)
 static int check_inputs(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                         const spill_fit_opts *o)
 {
-  if (p->n != w->n)
+  int ml = o->model == SPILL_MODEL_SAR || o->model == SPILL_MODEL_SDM || o->model == SPILL_MODEL_SEM;
+  if (!w && o->model != SPILL_MODEL_OLS)
+    return spill__fail(ctx, SPILL_EINVAL, "the %s model needs a weights matrix W (only the OLS DID runs without one)",
+                       spill__model_name(o->model));
+  if (p->obs && o->model != SPILL_MODEL_OLS) {
+    int64_t miss = 0;
+    for (int64_t q = 0; q < p->n * p->t; q++) miss += !p->obs[q];
+    if (miss)
+      return spill__fail(ctx, SPILL_EDATA,
+                         "the %s model needs a balanced panel (%s), but %lld unit-periods are missing: "
+                         "drop the incomplete units (--drop-incomplete, spill_panel_drop_incomplete) "
+                         "or fit the two-way FE OLS DID, which handles unbalanced panels (--model ols)",
+                         spill__model_name(o->model),
+                         ml ? "the spatial likelihood couples every unit in every period"
+                            : "W terms of missing cells are undefined",
+                         (long long)miss);
+  }
+  if (w && p->n != w->n)
     return spill__fail(ctx, SPILL_EDATA, "the panel has %lld units but W has %lld: align the panel to W first",
                        (long long)p->n, (long long)w->n);
-  for (int64_t i = 0; i < p->n; i++)
+  for (int64_t i = 0; i < p->n && w; i++)
     if (!same_id(p->ids[i], w->ids[i]))
       return spill__fail(ctx, SPILL_EDATA,
                          "panel unit %lld is '%s' but W's unit %lld is '%s': align the panel to W "
@@ -105,6 +123,7 @@ static int check_inputs(spill_ctx *ctx, const spill_panel *p, const spill_weight
   if (o->lee_yu && o->model != SPILL_MODEL_SAR && o->model != SPILL_MODEL_SDM)
     return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu correction is implemented for the SAR and SDM only");
   for (int64_t q = 0; q < p->n * p->t; q++) {
+    if (p->obs && !p->obs[q]) continue;
     int bad = !isfinite(p->y[q]) || (p->d && !isfinite(p->d[q]));
     for (size_t k = 0; k < p->nx && !bad; k++) bad = !isfinite(p->x[k * (size_t)(p->n * p->t) + (size_t)q]);
     if (bad)
@@ -273,10 +292,17 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
   f->lee_yu = o.lee_yu;
   f->splm_wy = o.splm_wy;
   for (int64_t i = 0; i < p->n; i++)
-    if (!(f->ids[i] = spill__strdup(ctx, w->ids[i]))) goto fail;
+    if (!(f->ids[i] = spill__strdup(ctx, w ? w->ids[i] : p->ids[i]))) goto fail;
+  /* Lee and Yu (2010): with unit effects the direct approach's sigma2 (and
+   * so the SEs) is biased by about (T-1)/T, which matters for small T */
+  if (ml && !o.lee_yu && p->t <= 3 && (o.fe == SPILL_FE_UNIT || o.fe == SPILL_FE_TWOWAYS) &&
+      o.model != SPILL_MODEL_SEM)
+    spill__notice(ctx, "T = %lld periods with unit fixed effects: the direct ML approach biases sigma2 "
+                  "and the SEs by about (T-1)/T = %.2f; the Lee-Yu correction (--lee-yu) removes it",
+                  (long long)p->t, (double)(p->t - 1) / (double)p->t);
   if (!ml) {
     snprintf(f->logdet_method, sizeof f->logdet_method, "none");
-    rc = spill__fit_ols(ctx, d, o.fe, f);
+    rc = spill__fit_ols(ctx, d, o.fe, f, p->obs);
   } else {
     spill__progress(ctx, "fitting", 0.0);
     if (!(ld = spill__ldet_new(ctx, w, o.logdet))) goto fail;

@@ -55,7 +55,7 @@ int spill_multiw_add(spill_ctx *ctx, spill_multiw *r, const char *name, const sp
   col->r2 = fit->r2;
   col->n = fit->n;
   col->t = fit->t;
-  col->nobs = fit->n * fit->t;
+  col->nobs = fit->nobs ? fit->nobs : fit->n * fit->t;
   r->count++;
   return SPILL_OK;
 }
@@ -125,7 +125,9 @@ static int print_text(spill_ctx *ctx, const spill_multiw *r, FILE *out)
   for (size_t c = 0; c < m; c++) snprintf(cells[c], 48, "%.4f", r->col[c].r2);
   text_row(out, lw, cw, "R-squared", cells, m);
   for (size_t c = 0; c < m; c++) snprintf(cells[c], 48, "%lld", (long long)r->col[c].nobs);
-  text_row(out, lw, cw, "N", cells, m);
+  text_row(out, lw, cw, "Observations", cells, m);
+  for (size_t c = 0; c < m; c++) snprintf(cells[c], 48, "%lld", (long long)r->col[c].n);
+  text_row(out, lw, cw, "Units", cells, m);
   for (int i = 0; i < lw + (int)m * (cw + 1); i++) fputc('-', out);
   fputc('\n', out);
   fprintf(out, "Standard errors in parentheses (%s); *** p<0.01, ** p<0.05, * p<0.1\n",
@@ -223,8 +225,10 @@ static void print_latex(const spill_multiw *r, FILE *out)
   }
   fputs(" \\\\\n$R^2$", out);
   for (size_t c = 0; c < r->count; c++) fprintf(out, " & %.4f", r->col[c].r2);
-  fputs(" \\\\\n$N$", out);
+  fputs(" \\\\\nObservations", out);
   for (size_t c = 0; c < r->count; c++) fprintf(out, " & %lld", (long long)r->col[c].nobs);
+  fputs(" \\\\\nUnits", out);
+  for (size_t c = 0; c < r->count; c++) fprintf(out, " & %lld", (long long)r->col[c].n);
   fputs(" \\\\\n\\bottomrule\n\\end{tabular}\n", out);
   fputs("% Standard errors in parentheses; *** p<0.01, ** p<0.05, * p<0.1\n", out);
 }

@@ -31,6 +31,8 @@ void spill__design_free(spill__design *d)
   if (d->omitted)
     for (size_t j = 0; j < d->n_omitted; j++) free(d->omitted[j]);
   free(d->omitted);
+  free(d->zraw);
+  free(d->yraw);
   free(d);
 }
 
@@ -48,8 +50,10 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
   size_t nbase = (intercept ? 1 : 0) + (p->d ? 1 : 0) + p->nx;
   size_t nlag = lags ? (p->d ? 1 : 0) + p->nx : 0, ncand = nbase + nlag;
   spill__design *d = NULL;
-  double *work = NULL, *q = NULL, *raw = NULL;
+  double *work = NULL, *q = NULL, *raw = NULL, *sub = NULL;
   long *cand_keep = NULL;
+  spill__wplan *plan = NULL;
+  int64_t *live = NULL, nlive = 0; /* W's units with a neighbour (for W terms) */
   int ok = 0;
 
   d = spill__calloc(ctx, 1, sizeof *d);
@@ -69,16 +73,38 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
   q = spill__malloc(ctx, (ncand ? ncand : 1) * (size_t)nt * sizeof *q);
   raw = spill__malloc(ctx, (size_t)nt * sizeof *raw);
   cand_keep = spill__malloc(ctx, (ncand ? ncand : 1) * sizeof *cand_keep);
+  d->zraw = spill__malloc(ctx, (ncand ? ncand : 1) * (size_t)nt * sizeof *d->zraw);
+  d->yraw = spill__malloc(ctx, (size_t)nt * sizeof *d->yraw);
   if (!d->z || !d->y || !d->wy || !d->names || !d->wlag || !d->base || !d->omitted || !work ||
-      !q || !raw || !cand_keep)
+      !q || !raw || !cand_keep || !d->zraw || !d->yraw)
     goto done;
-
-  spill__within(p->y, n, t, fe, work, d->y);
-  if (splm_wy) { /* W (Q y), R splm's convention */
+  /* the exact within transform over the observed cells; balanced panels
+   * keep the closed form */
+  if (!(plan = spill__wplan_new(ctx, n, t, fe, p->obs))) goto done;
+  d->nobs = spill__wplan_nobs(plan);
+  d->groups = spill__wplan_units(plan);
+  d->absorbed = (double)spill__wplan_absorbed(plan);
+#define WITHIN(v, out) (p->obs ? spill__wplan_apply(plan, v, out) : spill__within(v, n, t, fe, work, out))
+  for (int64_t i = 0; i < nt; i++) d->yraw[i] = p->obs && !p->obs[i] ? 0.0 : p->y[i];
+  WITHIN(d->yraw, d->y);
+  if (!w) { /* no W (the non-spatial DID): no lag of y */
+    memset(d->wy, 0, (size_t)nt * sizeof *d->wy);
+  } else if (splm_wy) { /* W (Q y), R splm's convention */
     spill__wlag(w, d->y, t, d->wy);
   } else { /* Q (W y): the within transform of the model's lag */
     spill__wlag(w, p->y, t, raw);
-    spill__within(raw, n, t, fe, work, d->wy);
+    WITHIN(raw, d->wy);
+  }
+  /* a W term that varies only through the islands' zero rows (W times a
+   * year trend) is collinear with the time effects on every other unit:
+   * checked on the units with neighbours */
+  if (w && lags && (fe == SPILL_FE_TIME || fe == SPILL_FE_TWOWAYS) && !p->obs) {
+    live = spill__malloc(ctx, (size_t)n * sizeof *live);
+    if (!live) goto done;
+    for (int64_t i = 0; i < n; i++)
+      if (w->p[i + 1] > w->p[i]) live[nlive++] = i;
+    if (nlive == n || nlive < 2) nlive = 0;
+    else if (!(sub = spill__malloc(ctx, ((size_t)(nlive * t) + (size_t)(nlive + t)) * sizeof *sub))) goto done;
   }
 
   for (size_t c = 0; c < ncand; c++) {
@@ -109,9 +135,32 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
         snprintf(name, sizeof name, "%s", vn);
       }
     }
+    if (p->obs)
+      for (int64_t i = 0; i < nt; i++)
+        if (!p->obs[i]) raw[i] = 0.0;
     rawnorm = sqrt(dot(raw, raw, nt));
-    spill__within(raw, n, t, fe, work, zc);
+    memcpy(d->zraw + d->k * (size_t)nt, raw, (size_t)nt * sizeof *raw);
+    WITHIN(raw, zc);
     znorm = sqrt(dot(zc, zc, nt));
+    if (is_lag && nlive) {
+      double *sv = sub, *sw = sub + nlive * t, snorm = 0.0, sraw = 0.0;
+      for (int64_t s = 0; s < t; s++)
+        for (int64_t a = 0; a < nlive; a++) sv[s * nlive + a] = raw[s * n + live[a]];
+      sraw = sqrt(dot(sv, sv, nlive * t));
+      spill__within(sv, nlive, t, fe, sw, sv);
+      snorm = sqrt(dot(sv, sv, nlive * t));
+      if (znorm > COLLINEAR_TOL * (rawnorm > 0 ? rawnorm : 1.0) &&
+          !(snorm > COLLINEAR_TOL * (sraw > 0 ? sraw : 1.0))) {
+        cand_keep[c] = -1;
+        if (!(d->omitted[d->n_omitted] = spill__strdup(ctx, name))) goto done;
+        d->n_omitted++;
+        spill__notice(ctx, "%s omitted because of collinearity: it varies only through the %lld "
+                      "island%s' zero rows of W and is absorbed by the %s fixed effects on every "
+                      "unit with a neighbour",
+                      name, (long long)(n - nlive), n - nlive == 1 ? "" : "s", spill__fe_name(fe));
+        continue;
+      }
+    }
     /* modified Gram-Schmidt against the kept columns (twice, for accuracy) */
     memcpy(qc, zc, (size_t)nt * sizeof *qc);
     for (int pass = 0; pass < 2; pass++)
@@ -147,7 +196,11 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
     goto done;
   }
   ok = 1;
+#undef WITHIN
 done:
+  spill__wplan_free(plan);
+  free(live);
+  free(sub);
   free(work);
   free(q);
   free(raw);
@@ -165,7 +218,8 @@ spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *src, co
   long *map = NULL;
   size_t nt = (size_t)src->nt;
   if (!d) return NULL;
-  *d = (spill__design){src->n, src->t, src->nt, 0, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, NULL};
+  *d = (spill__design){src->n, src->t, src->nt, 0, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, NULL,
+                       src->nobs, src->groups, src->absorbed, NULL, NULL};
   map = spill__malloc(ctx, src->k * sizeof *map);
   d->z = spill__malloc(ctx, src->k * nt * sizeof *d->z);
   d->y = spill__malloc(ctx, nt * sizeof *d->y);
@@ -258,10 +312,39 @@ done:
  * and Miller 2015, sec. IV.A): V = c (Z'Z)^-1 (sum_g Z_g'e_g e_g'Z_g) (Z'Z)^-1,
  * c = G/(G-1) (NT-1)/(NT-K), K counting the regressors, xtreg's constant and
  * T-1 time dummies, but not the unit effects (nested in the clusters). */
-int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fit *f)
+/* Stata [XT] xtreg, Methods and formulas: R-sq overall = corr(y_it, x_it b)^2
+ * over the observed cells, with untransformed y and x. */
+static double overall_r2(const spill__design *d, const double *b, const unsigned char *obs)
+{
+  size_t nt = (size_t)d->nt;
+  double m = 0, my = 0, mh = 0, syy = 0, shh = 0, syh = 0;
+  for (size_t i = 0; i < nt; i++) {
+    double h = 0.0;
+    if (obs && !obs[i]) continue;
+    for (size_t j = 0; j < d->k; j++) h += d->zraw[j * nt + i] * b[j];
+    m += 1.0;
+    my += d->yraw[i];
+    mh += h;
+  }
+  my /= m;
+  mh /= m;
+  for (size_t i = 0; i < nt; i++) {
+    double h = 0.0;
+    if (obs && !obs[i]) continue;
+    for (size_t j = 0; j < d->k; j++) h += d->zraw[j * nt + i] * b[j];
+    syy += (d->yraw[i] - my) * (d->yraw[i] - my);
+    shh += (h - mh) * (h - mh);
+    syh += (d->yraw[i] - my) * (h - mh);
+  }
+  return syy > 0 && shh > 0 ? syh * syh / (syy * shh) : NAN;
+}
+
+int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fit *f,
+                   const unsigned char *obs_mask)
 {
   size_t k = d->k, nt = (size_t)d->nt;
-  int64_t n = d->n, t = d->t;
+  int64_t n = d->n, t = d->t, nobs = d->nobs ? d->nobs : d->nt, groups = d->groups ? d->groups : d->n;
+  const unsigned char *obs = obs_mask;
   double *r = NULL, *xtxi = NULL, *e = NULL, *meat = NULL, *sg = NULL, *tmp = NULL;
   double sse = 0.0, sst = 0.0, syf = 0.0, sff = 0.0, absorbed = 0.0, df, s2, c, kk;
   int unit = fe == SPILL_FE_UNIT || fe == SPILL_FE_TWOWAYS;
@@ -289,10 +372,10 @@ int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fi
   if (d->has_const) { /* centre for R-squared with an intercept */
     double my = 0.0;
     for (size_t i = 0; i < nt; i++) my += d->y[i];
-    my /= (double)nt;
-    sst -= (double)nt * my * my;
-    syf -= (double)nt * my * my;
-    sff -= (double)nt * my * my;
+    my /= (double)nobs;
+    sst -= (double)nobs * my * my;
+    syf -= (double)nobs * my * my;
+    sff -= (double)nobs * my * my;
   }
   memcpy(xtxi, r, k * k * sizeof *r);
   {
@@ -301,12 +384,16 @@ int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fi
     for (size_t a = 0; a < k; a++)
       for (size_t b = a + 1; b < k; b++) xtxi[a * k + b] = xtxi[b * k + a];
   }
-  absorbed = fe == SPILL_FE_UNIT ? (double)n : fe == SPILL_FE_TIME ? (double)t
-           : fe == SPILL_FE_TWOWAYS ? (double)(n + t - 1) : 0.0;
-  df = (double)nt - (double)k - absorbed;
+  /* units + periods - connected components (n + t - 1 when balanced) */
+  absorbed = d->absorbed;
+  df = (double)nobs - (double)k - absorbed;
   if (df <= 0) {
-    rc = spill__fail(ctx, SPILL_EDATA, "no residual degrees of freedom (%zu observations, %zu regressors, %.0f fixed effects)",
-                     nt, k, absorbed);
+    rc = spill__fail(ctx, SPILL_EDATA, "no residual degrees of freedom (%lld observations, %zu regressors, %.0f fixed effects)",
+                     (long long)nobs, k, absorbed);
+    goto done;
+  }
+  if (groups < 2) {
+    rc = spill__fail(ctx, SPILL_EDATA, "cluster-robust SEs need at least two units with observations");
     goto done;
   }
   s2 = sse / df;
@@ -321,7 +408,7 @@ int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fi
       for (size_t b = 0; b < k; b++) meat[a * k + b] += sg[a] * sg[b];
   }
   kk = (double)k + ((unit || time) ? 1.0 : 0.0) + (time ? (double)(t - 1) : 0.0);
-  c = ((double)n / (double)(n - 1)) * (((double)nt - 1.0) / ((double)nt - kk));
+  c = ((double)groups / (double)(groups - 1)) * (((double)nobs - 1.0) / ((double)nobs - kk));
   /* vcov = c (X'X)^-1 meat (X'X)^-1; meat is reused as the product */
   spill__sandwich(xtxi, k, k, meat, tmp, meat);
   for (size_t a = 0; a < k; a++)
@@ -331,10 +418,13 @@ int spill__fit_ols(spill_ctx *ctx, const spill__design *d, spill_fe fe, spill_fi
     f->se_conv[j] = sqrt(s2 * xtxi[j * k + j]);
   }
   f->sigma2 = s2;
-  f->loglik = -0.5 * (double)nt * (log(2.0 * 3.14159265358979323846 * sse / (double)nt) + 1.0);
+  f->loglik = -0.5 * (double)nobs * (log(2.0 * 3.14159265358979323846 * sse / (double)nobs) + 1.0);
   f->aic = -2.0 * f->loglik + 2.0 * ((double)k + 1.0);
   f->r2_within = sst > 0 ? 1.0 - sse / sst : NAN;
   f->r2 = (sst > 0 && sff > 0) ? syf * syf / (sst * sff) : NAN;
+  f->nobs = nobs;
+  if (fe != SPILL_FE_NONE && d->zraw && d->yraw) /* Stata xtreg, fe "R-sq overall": corr(y, xb)^2 */
+    f->r2 = overall_r2(d, f->coef, obs);
   rc = SPILL_OK;
 done:
   free(r);

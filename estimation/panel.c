@@ -21,6 +21,7 @@ void spill_panel_free(spill_panel *p)
     for (size_t k = 0; k < p->nx; k++) free(p->x_names[k]);
   free(p->x_names);
   free(p->x);
+  free(p->obs);
   free(p);
 }
 
@@ -451,6 +452,14 @@ int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w)
         double *v = base + s * n;
         for (int64_t i = 0; i < n; i++) tmp[pos[i]] = v[i];
         memcpy(v, tmp, (size_t)n * sizeof *v);
+      }
+    }
+    if (p->obs) { /* the observed mask moves with the values */
+      unsigned char *u = (unsigned char *)tmp;
+      for (int64_t s = 0; s < t; s++) {
+        unsigned char *v = p->obs + s * n;
+        for (int64_t i = 0; i < n; i++) u[pos[i]] = v[i];
+        memcpy(v, u, (size_t)n);
       }
     }
     for (int64_t i = 0; i < n; i++) ids[pos[i]] = p->ids[i];

@@ -58,14 +58,17 @@ static const char *rho_name(const spill_fit *f) { return f->model == SPILL_MODEL
 
 static double zval(double b, double se) { return se > 0 ? b / se : NAN; }
 
+/* Observations used (fits built by hand may leave nobs 0: balanced). */
+static int64_t nobs(const spill_fit *f) { return f->nobs > 0 ? f->nobs : f->n * f->t; }
+
 void spill__json_fit_members(FILE *out, const spill_fit *f)
 {
   fputs("\"model\": ", out);
   spill__json_string(out, spill__model_name(f->model));
   fputs(", \"fe\": ", out);
   spill__json_string(out, spill__fe_name(f->fe));
-  fprintf(out, ", \"n\": %lld, \"t\": %lld, \"lee_yu\": %s,\n", (long long)f->n, (long long)f->t,
-          f->lee_yu ? "true" : "false");
+  fprintf(out, ", \"n\": %lld, \"t\": %lld, \"observations\": %lld, \"units\": %lld, \"lee_yu\": %s,\n",
+          (long long)f->n, (long long)f->t, (long long)nobs(f), (long long)f->n, f->lee_yu ? "true" : "false");
   if (f->has_rho) {
     fputs("  \"rho\": {\"estimate\": ", out);
     spill__json_number(out, f->rho);
@@ -162,16 +165,21 @@ static void text_row(FILE *out, const char *name, double b, double se)
 static void write_text(FILE *out, const spill_fit *f)
 {
   int ml = is_ml(f);
-  fprintf(out, "%s\n%s%s; N = %lld units, T = %lld periods, %lld observations\n", model_title(f->model),
-          fe_title(f->fe), f->lee_yu ? ", Lee-Yu bias correction" : "", (long long)f->n,
-          (long long)f->t, (long long)(f->n * f->t));
+  fprintf(out, "%s\n%s%s; %lld observations of %lld units over %lld periods%s\n", model_title(f->model),
+          fe_title(f->fe), f->lee_yu ? ", Lee-Yu bias correction" : "", (long long)nobs(f), (long long)f->n,
+          (long long)f->t, nobs(f) < f->n * f->t ? " (unbalanced)" : "");
   fprintf(out, "\n%-22s %13s %12s %9s %8s\n", "", "Coef.", ml ? "Std. Err." : "Cl. S.E.", "z", "P>|z|");
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   for (size_t j = 0; j < f->k; j++) text_row(out, f->names[j], f->coef[j], f->se[j]);
   if (f->has_rho) text_row(out, rho_name(f), f->rho, f->rho_se);
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   fprintf(out, "sigma2 %.6g   log-likelihood %.4f   AIC %.4f\n", f->sigma2, f->loglik, f->aic);
-  fprintf(out, "R-squared (corr^2) %.4f   within R-squared %.4f\n", f->r2, f->r2_within);
+  if (!ml && f->fe != SPILL_FE_NONE)
+    fprintf(out, "R-squared: within %.4f, overall %.4f (Stata xtreg, fe: corr(y, xb)^2)\n", f->r2_within, f->r2);
+  else if (!ml)
+    fprintf(out, "R-squared %.4f\n", f->r2_within);
+  else
+    fprintf(out, "R-squared (corr^2 of y and the fit) %.4f   within R-squared %.4f\n", f->r2, f->r2_within);
   if (ml)
     fprintf(out, "log-det: %s; %s in (%.4g, %.4g); SEs from the analytic information matrix\n",
             f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi);
@@ -222,7 +230,10 @@ static void write_csv(FILE *out, const spill_fit *f)
   csv_num(out, f->aic);
   fprintf(out, ",,,,\nr2,");
   csv_num(out, f->r2);
-  fprintf(out, ",,,,\nn,%lld,,,,\nt,%lld,,,,\n", (long long)f->n, (long long)f->t);
+  fprintf(out, ",,,,\nr2_within,");
+  csv_num(out, f->r2_within);
+  fprintf(out, ",,,,\nobservations,%lld,,,,\nunits,%lld,,,,\nperiods,%lld,,,,\n", (long long)nobs(f),
+          (long long)f->n, (long long)f->t);
 }
 
 static void latex_name(FILE *out, const char *s)
@@ -251,9 +262,13 @@ static void write_latex(FILE *out, const spill_fit *f)
   }
   fputs("\\midrule\n", out);
   fprintf(out, "Fixed effects & %s \\\\\n", spill__fe_name(f->fe));
-  fprintf(out, "$N$ & %lld \\\\\n$T$ & %lld \\\\\n", (long long)f->n, (long long)f->t);
-  fprintf(out, "$\\sigma^2$ & %.4g \\\\\nLog-likelihood & %.3f \\\\\n$R^2$ & %.4f \\\\\n", f->sigma2,
-          f->loglik, f->r2);
+  fprintf(out, "Observations & %lld \\\\\nUnits & %lld \\\\\nPeriods & %lld \\\\\n", (long long)nobs(f),
+          (long long)f->n, (long long)f->t);
+  fprintf(out, "$\\sigma^2$ & %.4g \\\\\nLog-likelihood & %.3f \\\\\n", f->sigma2, f->loglik);
+  if (!is_ml(f) && f->fe != SPILL_FE_NONE)
+    fprintf(out, "Within $R^2$ & %.4f \\\\\nOverall $R^2$ & %.4f \\\\\n", f->r2_within, f->r2);
+  else
+    fprintf(out, "$R^2$ & %.4f \\\\\n", is_ml(f) ? f->r2 : f->r2_within);
   fputs("\\bottomrule\n\\end{tabular}\n", out);
   fprintf(out, "%% Standard errors in parentheses (%s); *** p<0.01, ** p<0.05, * p<0.1\n",
           is_ml(f) ? "asymptotic" : "clustered by unit");

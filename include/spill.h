@@ -430,6 +430,10 @@ struct spill_panel {
   size_t nx;
   char **x_names;     /* nx */
   double *x;          /* nx blocks of n*t: control k at x[k*n*t + s*n + i] */
+  unsigned char *obs; /* n*t: 1 where the unit-period is observed, or NULL when
+                         every cell is (a balanced panel). Unobserved cells hold 0
+                         and are ignored by the OLS fit; the ML models refuse them.
+                         See spill_panel_read_csv_unbalanced. */
 };
 
 /* Fit options; initialise with spill_fit_opts_init (SDM, two-way FE, auto
@@ -466,7 +470,9 @@ typedef struct spill_fit {
   double rho_lo, rho_hi; /* feasible interval (1/lambda_min, 1/lambda_max) */
   double sigma2;
   double loglik, aic;
-  double r2, r2_within;  /* squared corr(y, fitted); within R-squared */
+  double r2, r2_within;  /* squared corr(y, fitted); within R-squared. For OLS/SLX
+                            with fixed effects r2 is Stata xtreg, fe's "R-sq overall":
+                            corr(y, xb)^2, xb from the untransformed regressors */
   size_t nv;
   double *vcov;          /* nv x nv, row-major */
   char logdet_method[16];
@@ -477,6 +483,7 @@ typedef struct spill_fit {
   double lr_sar, lr_sar_p, wald_sar, wald_sar_p;
   double lr_sem, lr_sem_p, wald_sem, wald_sem_p;
   int splm_wy;           /* the spill_fit_opts convention used */
+  int64_t nobs;          /* observations used: n*t, fewer for an unbalanced panel */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -882,6 +889,137 @@ int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const cha
  * temporary names, then renamed. Used by the demo when the shared data is
  * absent; 3000 cities take about 0.3 s. */
 int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
+
+/* ======================================================================
+ * ---- samples and W: the sample decides, W follows (estimation/sample.c,
+ *      sample_if.c, sample_describe.c, panel_unbalanced.c) ----
+ * ==================================================================== */
+
+/* Units of a panel with keep[i] != 0 (keep has p->n entries), in the
+ * panel's order, all periods (and the observed mask) kept. New panel owned
+ * by the caller; fails when no unit is kept. */
+spill_panel *spill_panel_subset_units(spill_ctx *ctx, const spill_panel *p,
+                                      const unsigned char *keep);
+
+/* How spill_panel_match_weights treats the two unit lists. */
+typedef struct spill_wmatch_opts {
+  int strict;         /* 1: W must have exactly the panel's units (no cut) */
+  int drop_unmatched; /* 1: panel units missing from W are dropped (noted);
+                         0: they are an error listing them */
+  char style;         /* style applied to the (cut) W: 'W' row-standardise,
+                         'B', 'C', 'U', 'S', 'M'; 0 or 'G': values as read */
+} spill_wmatch_opts;
+
+/* What spill_panel_match_weights did. The id lists hold the first few ids,
+ * comma-separated, "..." when there are more. */
+typedef struct spill_wmatch_report {
+  int64_t w_units;            /* units in W as given */
+  int64_t panel_units;        /* units in the panel as given */
+  int64_t kept;               /* units used: in both */
+  int64_t w_dropped;          /* W units not in the panel, cut from W */
+  char w_dropped_ids[200];
+  int64_t panel_dropped;      /* panel units not in W, dropped (drop_unmatched) */
+  char panel_dropped_ids[200];
+  int64_t new_islands;        /* kept units that had neighbours in W but lost
+                                 all of them in the cut */
+  char new_island_ids[200];
+  char style;                 /* the style applied after the cut */
+} spill_wmatch_report;
+
+/* Match a panel to a weights matrix so the sample decides and W follows:
+ *  - panel units missing from W: an error listing them (SPILL_EDATA), or,
+ *    with opts->drop_unmatched, those units leave the panel;
+ *  - W units missing from the panel: cut from W (spill_weights_subset), and
+ *    the style re-applied to the cut matrix (row-standardise the cut matrix,
+ *    not the full one), unless opts->strict (then an error as
+ *    spill_panel_align gives);
+ *  - the panel is then reordered to the (cut) W's unit order.
+ * Ids are compared canonically ("110000.0" == "110000"). On success
+ * *w_out receives a new W owned by the caller (a styled copy when nothing
+ * was cut), the panel is modified in place, and when anything was dropped a
+ * notice says how many units went, which (a few ids) and how many kept
+ * units lost all their neighbours. rep (may be NULL) receives the same
+ * counts. opts may be NULL (not strict, no drop, style 'W'). w is not
+ * modified. This is the one call every command that takes a panel and a W
+ * makes (fit, eventstudy, placebo, did, ...). */
+int spill_panel_match_weights(spill_ctx *ctx, spill_panel *panel, const spill_weights *w,
+                              const spill_wmatch_opts *opts, spill_weights **w_out,
+                              spill_wmatch_report *rep);
+
+/* Keep the units whose column COL satisfies cond, read from the same CSV
+ * the panel came from (path, with unit ids in id_col). cond is
+ * "COL=V1[,V2...]" (any of the values) or "COL!=V1[,V2...]" (none of them);
+ * values are compared as text (surrounding blanks ignored) or as numbers
+ * when both sides are numbers ("1" == "1.0"); text columns such as region
+ * names work. A unit whose COL changes across its rows is an error naming
+ * the unit and both values (a unit-level selection must be fixed over
+ * time). An unknown column lists the columns; no unit left is an error.
+ * The panel is modified in place; a notice says how many units were kept.
+ * *kept (may be NULL) receives the count. */
+int spill_panel_keep_if(spill_ctx *ctx, spill_panel *panel, const char *path, const char *id_col,
+                        const char *cond, int64_t *kept);
+
+/* Unit ids from a file: column col of a CSV with a header (col not NULL;
+ * repeated ids, as in a long panel, are kept once, in order of first
+ * appearance), or one id per line (col NULL; blank lines skipped). Ids are
+ * canonical ("110000.0" -> "110000"). *ids (free with spill_free_ids) and
+ * *n receive them. */
+int spill_ids_read(spill_ctx *ctx, const char *path, const char *col, char ***ids, int64_t *n);
+
+/* W restricted to the units listed (drop 0) or to all but them (drop 1),
+ * the style re-applied to the cut matrix (as spill_weights_subset). Listed
+ * ids that W lacks are an error naming them. rep (may be NULL) receives
+ * w_units, kept, w_dropped (with ids), new_islands (with ids) and style. */
+spill_weights *spill_weights_subset_ids(spill_ctx *ctx, const spill_weights *w,
+                                        const char *const *ids, int64_t nids, int drop, char style,
+                                        spill_wmatch_report *rep);
+
+/* Drop the units with an unobserved cell (p->obs) in place, with a notice
+ * listing a few; no-op for a balanced panel. Fails when no unit is left. */
+int spill_panel_drop_incomplete(spill_ctx *ctx, spill_panel *p);
+
+/* As spill_panel_read_csv, but an unbalanced panel is kept: a unit-period
+ * without a row, or a row whose outcome, treatment or a control is missing
+ * (empty, NA, ".", NaN), becomes an unobserved cell (p->obs; as Stata drops
+ * rows with missing values, noted). p->obs is NULL when every cell is
+ * observed. spec->drop_incomplete drops the units with unobserved cells
+ * instead. Used for the two-way FE OLS DID, which handles unbalanced panels
+ * exactly; the ML models need spill_panel_drop_incomplete first. */
+spill_panel *spill_panel_read_csv_unbalanced(spill_ctx *ctx, const char *path,
+                                             const spill_panel_spec *spec);
+
+/* The treatment and the outcome must move: fails (SPILL_EDATA, naming the
+ * column) when the outcome is constant over the observed cells, when the
+ * treatment is the same (all 0 or all 1) for every unit and period, or when
+ * the treatment takes a value other than 0 and 1 (p->d_name names it). */
+int spill_panel_check_variation(spill_ctx *ctx, const spill_panel *p);
+
+/* What the data look like: the facts a referee asks about. */
+#define SPILL_DESC_MAX_COHORTS 64
+typedef struct spill_sample_desc {
+  int64_t units, periods, observations; /* observations: observed unit-periods */
+  int64_t missing_cells;                /* unobserved unit-periods (unbalanced) */
+  int64_t first_period, last_period;
+  int has_treat;
+  int64_t never_treated;   /* units with d = 0 in every observed period */
+  int64_t always_treated;  /* treated in their first observed period, which is
+                              the panel's first period (adopted before it) */
+  char always_ids[200];
+  int64_t switchers_off;   /* units whose d goes from 1 back to 0 */
+  size_t n_cohorts;        /* adoption cohorts (first period with d = 1), */
+  int64_t cohort_period[SPILL_DESC_MAX_COHORTS]; /* in increasing order; */
+  int64_t cohort_units[SPILL_DESC_MAX_COHORTS];  /* always-treated excluded */
+  int has_w;
+  int64_t islands;         /* W's units without a neighbour */
+  char island_ids[200];
+  int64_t components;      /* connected components of W's graph */
+} spill_sample_desc;
+/* Describe panel p and (w may be NULL) its W (same units). */
+int spill_sample_describe(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                          spill_sample_desc *desc);
+/* A few lines of text: observations and units, periods, treatment cohorts,
+ * never- and always-treated units, W's islands and components. */
+int spill_sample_desc_print(spill_ctx *ctx, const spill_sample_desc *desc, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,7 @@ check "JSON carries the effects list" "grep -q '\"effects\": \[{\"name\":\"did\"
 "$SPILL" fit $BASE --w "$W" --w-name Contiguity --w "$W" --w-name Again --style W --draws 100 \
   --table-out "$TMP/t8.tex" > "$TMP/t8.txt" 2> "$TMP/t8.err"
 check "several W exit 0" "[ $? -eq 0 ]"
-check "Table 8 text layout" "grep -q 'Contiguity' $TMP/t8.txt && grep -q '^Indirect' $TMP/t8.txt && grep -q '^R-squared' $TMP/t8.txt && grep -q '^N  *816  *816' $TMP/t8.txt"
+check "Table 8 text layout" "grep -q 'Contiguity' $TMP/t8.txt && grep -q '^Indirect' $TMP/t8.txt && grep -q '^R-squared' $TMP/t8.txt && grep -q '^Observations  *816  *816' $TMP/t8.txt && grep -q '^Units  *48  *48' $TMP/t8.txt"
 check "Table 8 LaTeX booktabs" "grep -q 'toprule' $TMP/t8.tex && grep -q '& Contiguity & Again' $TMP/t8.tex"
 "$SPILL" fit $BASE --w "$W" --w "$W" --draws 50 --format csv > "$TMP/t8.csv"
 check "Table 8 CSV" "head -1 $TMP/t8.csv | grep -q '^statistic,usaww,usaww' && grep -q '^indirect_se,' $TMP/t8.csv"

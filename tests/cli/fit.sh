@@ -15,7 +15,7 @@ awk -F, 'NR==1{print "state,year,lgsp,lpcap,lpc,lemp,unemp"; next}
   "$SHARED/data/produc.csv" > "$TMP/produc.csv"
 
 "$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp \
-  --treat lpcap --x lpc,lemp,unemp --wy splm --no-effects \
+  --x lpcap,lpc,lemp,unemp --wy splm --no-effects \
   --json "$TMP/f.json" --csv "$TMP/f.csv" --latex "$TMP/f.tex" > "$TMP/out.txt" 2> "$TMP/err.txt"
 check "fit exits 0" "[ $? -eq 0 ]"
 check "table printed" "grep -q 'Spatial Durbin model' $TMP/out.txt && grep -q 'log-likelihood 1680.47' $TMP/out.txt"
@@ -30,17 +30,19 @@ check "no temporary files left" "[ \$(ls $TMP | grep -c tmp) -eq 0 ]"
 
 # usage errors exit 2, data errors exit 1 with a message
 "$SPILL" fit --data "$TMP/produc.csv" --id state > /dev/null 2>&1; check "missing options exit 2" "[ $? -eq 2 ]"
-"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --model xyz > /dev/null 2> "$TMP/e1"
+"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --x lpcap --model xyz > /dev/null 2> "$TMP/e1"
 check "bad model exit 2" "[ $? -eq 2 ] && grep -q \"unknown --model 'xyz'\" $TMP/e1"
 head -100 "$TMP/produc.csv" > "$TMP/unbal.csv"
-"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --no-effects > /dev/null 2> "$TMP/e2"
+"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --x lpcap --no-effects > /dev/null 2> "$TMP/e2"
 check "unbalanced exit 1 with --drop-incomplete hint" "[ $? -eq 1 ] && grep -q 'unbalanced panel' $TMP/e2 && grep -q -- '--drop-incomplete' $TMP/e2"
-"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --drop-incomplete --no-effects > /dev/null 2> "$TMP/e3"
-check "dropped units are not in W: listed" "[ $? -eq 1 ] && grep -q 'W units* not in the panel' $TMP/e3"
+"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --x lpcap --drop-incomplete --no-effects > /dev/null 2> "$TMP/e3"
+check "dropped units leave W too: the cut is reported" "[ $? -eq 0 ] && grep -q 'W follows the sample: 43 of 48 W units are not in the panel' $TMP/e3"
+"$SPILL" fit --data "$TMP/unbal.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --x lpcap --drop-incomplete --w-strict --no-effects > /dev/null 2> "$TMP/e3b"
+check "--w-strict: W units not in the panel are an error" "[ $? -eq 1 ] && grep -q 'W units are not in the panel' $TMP/e3b && grep -q -- '--w-strict' $TMP/e3b"
 sed 's/^"ALABAMA",1975,[^,]*/"ALABAMA",1975,NA/' "$TMP/produc.csv" > "$TMP/na.csv"
-"$SPILL" fit --data "$TMP/na.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --no-effects > /dev/null 2> "$TMP/e4"
+"$SPILL" fit --data "$TMP/na.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --x lpcap --no-effects > /dev/null 2> "$TMP/e4"
 check "NA cell names line and column" "[ $? -eq 1 ] && grep -q \"line 7, column 'lgsp'\" $TMP/e4"
-"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --treat lpcap --model ols --no-effects > "$TMP/ols.txt" 2>&1
+"$SPILL" fit --data "$TMP/produc.csv" --w "$SHARED/data/usaww.csv" --id state --time year --y lgsp --x lpcap --model ols --no-effects > "$TMP/ols.txt" 2>&1
 check "ols table" "[ $? -eq 0 ] && grep -q 'Cl. S.E.' $TMP/ols.txt"
 # --adopt builds the staggered DID indicator (1 from the adoption year on; empty = never)
 awk -F, 'NR==1{print $0",pilot"; next}{a=""; if ($1 ~ /^"[A-I]/) a=1980; else if ($1 ~ /^"[J-N]/) a=1984; print $0","a}' \
