@@ -131,6 +131,36 @@ done:
   return rc;
 }
 
+int spill_ls_residuals(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe, double *e)
+{
+  spill__design *d;
+  int64_t nt = p->n * p->t;
+  double *r = NULL, *b = NULL;
+  int rc = SPILL_ENOMEM;
+  if (p->n != w->n) return spill__fail(ctx, SPILL_EDATA, "the panel has %lld units but W has %lld: align the panel to W first",
+                                       (long long)p->n, (long long)w->n);
+  if (!(d = spill__design_new(ctx, p, w, fe, fe == SPILL_FE_NONE, 0, 0))) return spill_ctx_status(ctx);
+  r = spill__malloc(ctx, (d->k ? d->k * d->k : 1) * sizeof *r);
+  b = spill__malloc(ctx, (d->k ? d->k : 1) * sizeof *b);
+  if (!r || !b) goto done;
+  if (d->k && spill__xtx_chol(ctx, d->z, nt, d->k, r)) {
+    rc = spill_ctx_status(ctx);
+    goto done;
+  }
+  if (d->k) spill__ls_solve(d->z, nt, d->k, r, d->y, b);
+  for (int64_t i = 0; i < nt; i++) {
+    double f = 0;
+    for (size_t c = 0; c < d->k; c++) f += d->z[c * (size_t)nt + (size_t)i] * b[c];
+    e[i] = d->y[i] - f;
+  }
+  rc = SPILL_OK;
+done:
+  free(r);
+  free(b);
+  spill__design_free(d);
+  return rc;
+}
+
 void spill_fe_lr_tests(const spill_lmtests *tw, const spill_lmtests *unit, const spill_lmtests *time,
                        spill_fe_lr *o)
 {

@@ -777,6 +777,11 @@ typedef struct spill_map_opts {
                                  equal-area projection chosen from the extent,
                                  projected layers as they are */
   int no_scale_bar;           /* 1: leave it out */
+  int categories;             /* > 0: values are category codes 0..categories-1
+                                 (at most SPILL_MAP_MAX_CLASSES), drawn in
+                                 category_rgb with category_labels; no classing */
+  const double *category_rgb; /* 3 * categories components in [0,1] */
+  const char *const *category_labels; /* categories legend labels */
 } spill_map_opts;
 void spill_map_opts_init(spill_map_opts *opts);
 
@@ -872,7 +877,8 @@ int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const cha
  * absent; 3000 cities take about 0.3 s. */
 int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
 
-/* ---- Spatial dependence tests (estimation/moran.c, lisa.c, lmtests.c, diagnose.c) ---- */
+/* ---- Spatial dependence tests (estimation/moran.c, lisa.c, lmtests.c,
+ * diagnose.c; shapes/lisa_map.c, moran_scatter.c) ---- */
 
 /* Global Moran's I and Geary's C of one variable x (n*t values, time-major:
  * period s at x[s*n..s*n+n-1]) under W_nt = I_t (x) W (t = 1: a cross-
@@ -963,15 +969,32 @@ void spill_lisa_cluster_rgb(int code, double rgb[3]);
 int spill_lisa_write_csv(spill_ctx *ctx, const spill_lisa *l, const char *path);
 
 /* The Moran scatter plot (Anselin 1996): standardised x against its lag,
- * points coloured by cluster, the fitted line of slope I, quadrant axes;
- * PNG, SVG or PDF by extension; width in pixels/points (0: 1000). */
+ * the fitted line of slope I through the origin, axes at zero; points by
+ * cluster (significant High-High vermillion and Low-Low blue filled, High-
+ * Low and Low-High hollow in the same hues, the rest grey hollow). PNG, SVG
+ * or PDF by extension; width in pixels/points (0: 900). Drawn with the
+ * chart layer (shapes/chart.c); stats may be NULL. */
 typedef struct spill_scatter_stats {
   int width, height;
   double plot_box[4];    /* x0 y0 x1 y1 of the plotting area */
-  double xlim[2], ylim[2];
+  double ax, bx, ay, by; /* image x = ax + bx * z, image y = ay + by * lag */
+  size_t markers;        /* points drawn */
 } spill_scatter_stats;
 int spill_moran_scatter(spill_ctx *ctx, const spill_lisa *l, const char *variable, int width,
                         const char *out_path, spill_scatter_stats *stats);
+
+/* The LISA cluster map (shapes/lisa_map.c): the layer's units coloured by
+ * cluster in GeoDa's colours (High-High #FF0000, Low-Low #0000FF, Low-High
+ * #A7ADF9, High-Low #F4ADA8, not significant #EEEEEE), the legend with the
+ * counts; layer units are matched to l's ids (canonically), units absent
+ * from l drawn as missing. base may be NULL (width, title, crs from it). */
+int spill_lisa_map(spill_ctx *ctx, const spill_layer *layer, const spill_lisa *l,
+                   const spill_map_opts *base, const char *out_path, spill_map_stats *stats);
+/* The layer with fields LISA_I, LISA_Z, LISA_P (the p used for the
+ * clusters), LISA_CL (code) and LISA_CLN (name) added, as
+ * spill_layer_write_fields writes it. rep may be NULL. */
+int spill_lisa_write_shp(spill_ctx *ctx, const spill_layer *layer, const spill_lisa *l, const char *out_shp,
+                         spill_write_report *rep);
 
 /* LM tests of a spatial lag and a spatial error after least squares
  * (Anselin 1988; Anselin, Bera, Florax and Yoon 1996, robust forms; SARMA
@@ -999,6 +1022,15 @@ typedef struct spill_lmtests {
 /* p aligned to w; p->d, if any, is a regressor like the controls. */
 int spill_lm_tests(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe,
                    int splm_wy, spill_lmtests *out);
+/* Residuals e (n*t, panel layout) of the least-squares fit that the LM
+ * tests use (within-transformed; fe NONE adds a constant). */
+int spill_ls_residuals(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe, double *e);
+/* Moran's I of least-squares residuals of a cross-section (t = 1, fe NONE,
+ * constant added) with the moments of Cliff and Ord (1981, sec. 8.3) as
+ * spdep lm.morantest: E = (n/S0) tr(MW)/(n-k), Var = (n/S0)^2 [tr(MWMW') +
+ * tr((MW)^2) + tr(MW)^2]/((n-k)(n-k+2)) - E^2 (normality; one-sided p). */
+typedef struct spill_moran_resid { double moran_i, e, var, z, p; int64_t n; size_t k; } spill_moran_resid;
+int spill_moran_residuals(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_moran_resid *out);
 /* LR tests of the joint significance of unit and time fixed effects in the
  * non-spatial model (Elhorst 2014, sec. 3.5): LR_unit = 2 (lnL_twoways -
  * lnL_time) with n - 1 df, LR_time = 2 (lnL_twoways - lnL_unit) with t - 1

@@ -193,6 +193,51 @@ static void dense_cases(spill_ctx *ctx)
       dense_lm(W, n, 1, tw, p->y, X, 3, lm);
       CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_NONE, 0, &o) == SPILL_OK);
       CHECK_REL(o.tw, tw, 1e-12);
+      /* Moran's I of the residuals: M, MW and the traces by dense products */
+      {
+        double A[9] = {0}, *M = calloc((size_t)(n * n), sizeof(double)), *MW = calloc((size_t)(n * n), sizeof(double));
+        double *MWt = calloc((size_t)(n * n), sizeof(double));
+        double e[64] = {0}, ee = 0, ewe = 0, t0 = 0, t1 = 0, t2 = 0, s0 = 0;
+        spill_moran_resid mr;
+        for (int a = 0; a < 3; a++)
+          for (int c = 0; c < 3; c++)
+            for (int i = 0; i < n; i++) A[a * 3 + c] += X[i * 3 + a] * X[i * 3 + c];
+        inverse(A, 3);
+        for (int i = 0; i < n; i++)
+          for (int j = 0; j < n; j++) {
+            double h = 0;
+            for (int a = 0; a < 3; a++)
+              for (int c = 0; c < 3; c++) h += X[i * 3 + a] * A[a * 3 + c] * X[j * 3 + c];
+            M[i * n + j] = (i == j) - h;
+            s0 += W[i * n + j];
+          }
+        for (int i = 0; i < n; i++)
+          for (int j = 0; j < n; j++) {
+            for (int m = 0; m < n; m++) {
+              MW[i * n + j] += M[i * n + m] * W[m * n + j];
+              MWt[i * n + j] += M[i * n + m] * W[j * n + m];
+            }
+            e[i] += M[i * n + j] * p->y[j];
+          }
+        for (int i = 0; i < n; i++) {
+          t0 += MW[i * n + i];
+          ee += e[i] * e[i];
+          for (int j = 0; j < n; j++) {
+            ewe += e[i] * W[i * n + j] * e[j];
+            t1 += MW[i * n + j] * MWt[j * n + i]; /* tr(MW MW') */
+            t2 += MW[i * n + j] * MW[j * n + i];
+          }
+        }
+        double I = n / s0 * ewe / ee, E = n / s0 * t0 / (n - 3);
+        double V = (n / s0) * (n / s0) * (t1 + t2 + t0 * t0) / ((n - 3.0) * (n - 1.0)) - E * E;
+        CHECK(spill_moran_residuals(ctx, p, w, &mr) == SPILL_OK);
+        CHECK_REL(mr.moran_i, I, 1e-10);
+        CHECK_REL(mr.e, E, 1e-10);
+        CHECK_REL(mr.var, V, 1e-10);
+        free(M);
+        free(MW);
+        free(MWt);
+      }
       CHECK_REL(o.lm_lag, lm[0], 1e-9);
       CHECK_REL(o.lm_err, lm[1], 1e-9);
       CHECK_REL(o.rlm_lag, lm[2], 1e-9);
