@@ -208,6 +208,7 @@ spill_moran_table *spill_moran_by_period(spill_ctx *ctx, const spill_weights *w,
     char lab[32];
     int pooled = r == (size_t)t;
     if (pooled) snprintf(lab, sizeof lab, "pooled");
+    else if (t == 1 && !times) snprintf(lab, sizeof lab, "all");
     else snprintf(lab, sizeof lab, "%lld", (long long)(times ? times[r] : (int64_t)r + 1));
     if (!(tab->label[r] = spill__strdup(ctx, lab))) goto fail;
     tab->count = r + 1;

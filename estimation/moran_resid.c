@@ -1,5 +1,8 @@
 /* Moran's I of least-squares residuals with the moments of Cliff and Ord
- * (1981, sec. 8.3) as spdep lm.morantest computes them (normality). */
+ * (1981, sec. 8.3) for a general W. spdep lm.morantest applies the form
+ * for symmetric W to (W + W')/2; the two agree (the quadratic form e'We
+ * depends on the symmetric part only): on Columbus (queen, W) both give
+ * Var = 0.008099305. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

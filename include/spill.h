@@ -904,7 +904,8 @@ int spill_moran_test(spill_ctx *ctx, const spill_weights *w, const double *x, in
                      uint64_t seed, spill_moran *out);
 
 /* The by-period table (the seeds' layout): one row per period, then
- * "pooled" (I_t (x) W over all periods) when t > 1. */
+ * "pooled" (I_t (x) W over all periods) when t > 1; a cross-section
+ * without times is labelled "all". */
 typedef struct spill_moran_table {
   char *variable;              /* the variable's name */
   size_t count;
