@@ -57,7 +57,23 @@ int spill_moran_scatter(spill_ctx *ctx, const spill_lisa *l, const char *variabl
   pn->ylabel = ylab;
   pn->xmin = pn->ymin = -lim;
   pn->xmax = pn->ymax = lim;
-  pn->legend = SPILL__LEGEND_BELOW;
+  {
+    /* the legend goes in the corner with the fewest points (the chart layer
+     * draws it inside the plot): usually Low-High or High-Low */
+    static const int pos[4] = {SPILL__LEGEND_TOPLEFT, SPILL__LEGEND_BOTTOMRIGHT, SPILL__LEGEND_TOPRIGHT,
+                               SPILL__LEGEND_BOTTOMLEFT};
+    static const int sx[4] = {-1, 1, 1, -1}, sy[4] = {1, -1, 1, -1};
+    size_t best = (size_t)-1;
+    for (int k = 0; k < 4; k++) {
+      size_t cnt = 0;
+      for (int64_t i = 0; i < l->n; i++)
+        cnt += sx[k] * l->zs[i] > 0.15 * lim && sy[k] * l->lag[i] > 0.45 * lim;
+      if (cnt < best) {
+        best = cnt;
+        pn->legend = pos[k];
+      }
+    }
+  }
   spill__chart_ref(pn, 1, 0, 0);
   spill__chart_ref(pn, 0, 0, 0);
   /* the least-squares line of the lag on z: slope I when W is row-standardised */

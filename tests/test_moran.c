@@ -1,8 +1,10 @@
 /* Spatial dependence tests: Moran's I, Geary's C, local Moran and the LM
  * tests against spdep/splm (refs/README.md) and against dense computations
  * written here; permutation p-values reproducible and uniform under H0. */
+#include <cairo.h>
 #include <shapefil.h>
 #include "check.h"
+#include "shp_fixture.h"
 #include "spill.h"
 
 /* ---- dense helpers ---- */
@@ -436,12 +438,205 @@ static void produc(spill_ctx *ctx)
   spill_weights_free(w);
 }
 
+
+/* Kolmogorov-Smirnov distance of m values from U(0,1). */
+static int cmp_d(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+static double ks_uniform(double *u, int m)
+{
+  double d = 0;
+  qsort(u, (size_t)m, sizeof *u, cmp_d);
+  for (int i = 0; i < m; i++) {
+    double a = (i + 1.0) / m - u[i], b = u[i] - (double)i / m;
+    d = fmax(d, fmax(a, b));
+  }
+  return d;
+}
+
+/* Permutation p-values: the same seed gives the same p; under H0 (iid
+ * values on a lattice) they are uniform: KS over 400 simulated data sets
+ * below the 1% critical value 1.628/sqrt(m) (Smirnov's asymptotic). The
+ * LISA pseudo p is folded (at most ~1/2): 2p is what should be uniform. */
+static void permutation_null(spill_ctx *ctx)
+{
+  spill_weights *w = spill_weights_lattice(ctx, 10, 10, 0);
+  spill_rng rng;
+  enum { M = 400 };
+  double pg[M], pc[M], pl[M], pl2[M], x[100], crit = 1.628 / sqrt((double)M), d;
+  spill_moran a, b;
+  spill_lisa_opts lo;
+  spill_weights_transform(ctx, w, 'W');
+  spill_rng_seed(&rng, 2024);
+  for (int i = 0; i < 100; i++) x[i] = spill_rng_normal(&rng);
+  CHECK(spill_moran_test(ctx, w, x, 1, 199, 11, &a) == SPILL_OK);
+  CHECK(spill_moran_test(ctx, w, x, 1, 199, 11, &b) == SPILL_OK);
+  CHECK(a.pi_perm == b.pi_perm && a.pc_perm == b.pc_perm && a.perm_mean_i == b.perm_mean_i);
+  CHECK(spill_moran_test(ctx, w, x, 1, 199, 12, &b) == SPILL_OK);
+  CHECK(a.perm_mean_i != b.perm_mean_i);
+  spill_lisa_opts_init(&lo);
+  lo.perm = 199;
+  lo.seed = 5;
+  {
+    spill_lisa *l1 = spill_lisa_compute(ctx, w, x, &lo), *l2 = spill_lisa_compute(ctx, w, x, &lo);
+    int same = l1 && l2;
+    for (int i = 0; same && i < 100; i++) same = l1->p_perm[i] == l2->p_perm[i];
+    CHECK(same);
+    spill_lisa_free(l1);
+    spill_lisa_free(l2);
+  }
+  for (int r = 0; r < M; r++) {
+    spill_lisa *l;
+    for (int i = 0; i < 100; i++) x[i] = spill_rng_normal(&rng);
+    CHECK(spill_moran_test(ctx, w, x, 1, 199, 100 + (uint64_t)r, &a) == SPILL_OK);
+    pg[r] = a.pi_perm;
+    pc[r] = a.pc_perm;
+    lo.seed = 1000 + (uint64_t)r;
+    l = spill_lisa_compute(ctx, w, x, &lo);
+    CHECK(l != NULL);
+    pl[r] = l ? fmin(1, 2 * l->p_perm[0]) : 0;   /* a corner unit (2 neighbours) */
+    pl2[r] = l ? fmin(1, 2 * l->p_perm[55]) : 0; /* an interior one (4) */
+    spill_lisa_free(l);
+  }
+  d = ks_uniform(pg, M);
+  CHECK_MSG(d < crit, "Moran permutation p: KS D = %.4f >= %.4f", d, crit);
+  printf("null: KS D of Moran perm p %.4f", d);
+  d = ks_uniform(pc, M);
+  CHECK_MSG(d < crit, "Geary permutation p: KS D = %.4f >= %.4f", d, crit);
+  printf(", Geary %.4f", d);
+  d = ks_uniform(pl, M);
+  CHECK_MSG(d < crit + 1.0 / 100, "LISA corner 2p: KS D = %.4f", d); /* + the grid step 2/(R+1) / 2 */
+  printf(", LISA corner %.4f", d);
+  d = ks_uniform(pl2, M);
+  CHECK_MSG(d < crit + 1.0 / 100, "LISA interior 2p: KS D = %.4f", d);
+  printf(", interior %.4f (1%% critical %.4f)\n", d, crit);
+  spill_weights_free(w);
+}
+
+/* Pixel colour at (x, y) of an ARGB32 PNG. */
+static unsigned pixel(cairo_surface_t *s, double x, double y)
+{
+  int stride = cairo_image_surface_get_stride(s);
+  unsigned char *d = cairo_image_surface_get_data(s);
+  return *(unsigned *)(d + (int)y * stride + 4 * (int)x) & 0xffffff;
+}
+
+/* A 6 x 6 grid of unit squares: high values in the lower-left 3 x 3 block,
+ * low in the upper-right, noise elsewhere; the cluster map must paint the
+ * HH block red and the LL block blue in GeoDa's colours, the scatter must
+ * put its points where the data are. */
+static void figures(spill_ctx *ctx)
+{
+  const char *dir = check_tmpdir();
+  char base[400], shp[700], png[700], svg[700], sc[700], out[700];
+  fx f;
+  spill_layer *L;
+  spill_weights *w;
+  double x[36];
+  spill_lisa_opts lo;
+  spill_lisa *l;
+  spill_map_stats ms;
+  spill_scatter_stats ss;
+  snprintf(base, sizeof base, "%s/grid6", dir);
+  fx_open(&f, base, SHPT_POLYGON);
+  for (int r = 0; r < 6; r++)
+    for (int c = 0; c < 6; c++) fx_square(&f, c, r, 1, r * 6 + c + 1, "cell");
+  fx_close(&f);
+  snprintf(shp, sizeof shp, "%s.shp", base);
+  L = spill_layer_read(ctx, shp, NULL);
+  CHECK_MSG(L != NULL, "%s", spill_ctx_error(ctx));
+  if (!L) return;
+  w = spill_weights_contiguity(ctx, L, NULL);
+  spill_weights_transform(ctx, w, 'W');
+  for (int r = 0; r < 6; r++)
+    for (int c = 0; c < 6; c++) {
+      int k = r * 6 + c;
+      x[k] = (r < 3 && c < 3) ? 10 + 0.1 * k : (r >= 3 && c >= 3) ? -10 - 0.1 * k : 0.3 * ((k * 7) % 5 - 2);
+    }
+  spill_lisa_opts_init(&lo);
+  lo.perm = 999;
+  l = spill_lisa_compute(ctx, w, x, &lo);
+  CHECK(l != NULL);
+  if (!l) goto done;
+  /* unit (0,0) (id 1) and (5,5) (id 36) sit deep in their blocks */
+  CHECK_EQ_INT(l->cluster[spill_weights_find(w, "1")], SPILL_LISA_HH);
+  CHECK_EQ_INT(l->cluster[spill_weights_find(w, "36")], SPILL_LISA_LL);
+  snprintf(png, sizeof png, "%s/lisa.png", dir);
+  snprintf(svg, sizeof svg, "%s/lisa.svg", dir);
+  CHECK(spill_lisa_map(ctx, L, l, NULL, png, &ms) == SPILL_OK);
+  CHECK(spill_lisa_map(ctx, L, l, NULL, svg, NULL) == SPILL_OK);
+  {
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    double bw = ms.map_box[2] - ms.map_box[0], bh = ms.map_box[3] - ms.map_box[1];
+    CHECK(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++) {
+        char id[8];
+        unsigned want, got;
+        double rgb[3];
+        snprintf(id, sizeof id, "%d", r * 6 + c + 1);
+        spill_lisa_cluster_rgb(l->cluster[spill_weights_find(w, id)], rgb);
+        want = ((unsigned)(rgb[0] * 255 + 0.5) << 16) | ((unsigned)(rgb[1] * 255 + 0.5) << 8) | (unsigned)(rgb[2] * 255 + 0.5);
+        got = pixel(s, ms.map_box[0] + (c + 0.5) / 6 * bw, ms.map_box[1] + (6 - r - 0.5) / 6 * bh);
+        CHECK_MSG(got == want, "cell (%d,%d): pixel %06x, cluster colour %06x", r, c, got, want);
+      }
+    CHECK(pixel(s, ms.map_box[0] + 0.5 / 6 * bw, ms.map_box[1] + 5.5 / 6 * bh) == 0xFF0000);
+    CHECK(pixel(s, ms.map_box[0] + 5.5 / 6 * bw, ms.map_box[1] + 0.5 / 6 * bh) == 0x0000FF);
+    cairo_surface_destroy(s);
+  }
+  CHECK_EQ_INT(ms.class_counts[SPILL_LISA_HH], l->counts[SPILL_LISA_HH]);
+  CHECK_EQ_INT(ms.class_counts[SPILL_LISA_LL], l->counts[SPILL_LISA_LL]);
+  /* the scatter: a marker's colour where each HH/LL point lies */
+  snprintf(sc, sizeof sc, "%s/scatter.png", dir);
+  CHECK(spill_moran_scatter(ctx, l, "x", 700, sc, &ss) == SPILL_OK);
+  CHECK_EQ_INT(ss.markers, 36);
+  {
+    cairo_surface_t *s = cairo_image_surface_create_from_png(sc);
+    int64_t u = spill_weights_find(w, "1"), v = spill_weights_find(w, "36");
+    int hh = 0, ll = 0;
+    /* filled markers: vermillion for High-High, blue for Low-Low (chart
+     * palette), looked for within 4 pixels (the fitted line may cross the centre) */
+    for (int dy = -4; dy <= 4; dy++)
+      for (int dx = -4; dx <= 4; dx++) {
+        unsigned a = pixel(s, ss.ax + ss.bx * l->zs[u] + dx, ss.ay + ss.by * l->lag[u] + dy);
+        unsigned b = pixel(s, ss.ax + ss.bx * l->zs[v] + dx, ss.ay + ss.by * l->lag[v] + dy);
+        hh |= ((a >> 16) & 255) > 180 && (a & 255) < 60;
+        ll |= (b & 255) > 140 && ((b >> 16) & 255) < 60;
+      }
+    CHECK(hh);
+    CHECK(ll);
+    /* the corners of the plot area are empty (white) */
+    CHECK(pixel(s, ss.plot_box[0] + 3, ss.plot_box[3] - 3) == 0xffffff);
+    cairo_surface_destroy(s);
+  }
+  /* the joined shapefile carries the clusters */
+  snprintf(out, sizeof out, "%s/lisa_out.shp", dir);
+  CHECK(spill_lisa_write_shp(ctx, L, l, out, NULL) == SPILL_OK);
+  {
+    spill_layer *o = spill_layer_read(ctx, out, NULL);
+    long fcl = o ? spill_layer_field_index(o, "LISA_CL") : -1;
+    CHECK(o && fcl >= 0);
+    if (o && fcl >= 0)
+      for (size_t u = 0; u < 36; u++)
+        CHECK_EQ_INT((int)spill_layer_attr_number(o, u, (size_t)fcl), l->cluster[spill_weights_find(w, spill_layer_ids(L)[u])]);
+    spill_layer_free(o);
+  }
+done:
+  spill_lisa_free(l);
+  spill_weights_free(w);
+  spill_layer_free(L);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   dense_cases(ctx);
   columbus(ctx);
   produc(ctx);
+  permutation_null(ctx);
+  figures(ctx);
   spill_ctx_free(ctx);
   return check_done("test_moran");
 }
