@@ -256,7 +256,8 @@ static void print_text(const spill_diagnose *d, FILE *out)
     }
     fmt_num(s, sizeof s, x->stat, "%.4f");
     fmt_num(df, sizeof df, x->df, "%.0f");
-    if (isfinite(x->p)) snprintf(p, sizeof p, x->p < 1e-4 ? "%.2e" : "%.4f", x->p);
+    if (isfinite(x->p) && x->p < 1e-16) snprintf(p, sizeof p, "<1e-16");
+    else if (isfinite(x->p)) snprintf(p, sizeof p, x->p < 1e-4 ? "%.2e" : "%.4f", x->p);
     else p[0] = 0;
     fprintf(out, "  %-20s %12s %5s %10s  %s\n", x->name, s, df, p, x->reading);
   }
