@@ -795,6 +795,11 @@ typedef struct spill_map_opts {
                                  equal-area projection chosen from the extent,
                                  projected layers as they are */
   int no_scale_bar;           /* 1: leave it out */
+  int categories;             /* > 0: values are category codes 0..categories-1
+                                 (at most SPILL_MAP_MAX_CLASSES), drawn in
+                                 category_rgb with category_labels; no classing */
+  const double *category_rgb; /* 3 * categories components in [0,1] */
+  const char *const *category_labels; /* categories legend labels */
 } spill_map_opts;
 void spill_map_opts_init(spill_map_opts *opts);
 
@@ -1020,6 +1025,202 @@ int spill_sample_describe(spill_ctx *ctx, const spill_panel *p, const spill_weig
 /* A few lines of text: observations and units, periods, treatment cohorts,
  * never- and always-treated units, W's islands and components. */
 int spill_sample_desc_print(spill_ctx *ctx, const spill_sample_desc *desc, FILE *out);
+/* ---- Spatial dependence tests (estimation/moran.c, lisa.c, lmtests.c,
+ * diagnose.c; shapes/lisa_map.c, moran_scatter.c) ---- */
+
+/* Global Moran's I and Geary's C of one variable x (n*t values, time-major:
+ * period s at x[s*n..s*n+n-1]) under W_nt = I_t (x) W (t = 1: a cross-
+ * section). Moments under normality and under randomisation as Cliff and
+ * Ord (1981, ch. 2) and spdep moran.test / geary.test give them; p-values
+ * one-sided for positive autocorrelation (spdep's default "greater"):
+ * z_I = (I - E I)/sd, z_C = (1 - C)/sd. With perm > 0, a permutation
+ * pseudo p-value (R + 1 ranks, as spdep moran.mc and GeoDa): x permuted over
+ * all n*t places, p = (#{I_perm >= I} + 1)/(perm + 1) (Geary: C_perm <= C). */
+typedef struct spill_moran {
+  int64_t n;                   /* values used (n*t) */
+  double s0, s1, s2;           /* Cliff-Ord weight sums of W_nt */
+  double moran_i, ei, vi_norm, zi_norm, pi_norm, vi_rand, zi_rand, pi_rand;
+  double geary_c, ec, vc_norm, zc_norm, pc_norm, vc_rand, zc_rand, pc_rand;
+  int perm;                    /* permutations (0: none; p_perm NaN) */
+  uint64_t seed;
+  double pi_perm, pc_perm;     /* permutation pseudo p-values */
+  double perm_mean_i, perm_sd_i; /* mean and SD of I over the permutations */
+} spill_moran;
+/* x must be finite (a NaN fails naming the unit and period); W needs at
+ * least one link. */
+int spill_moran_test(spill_ctx *ctx, const spill_weights *w, const double *x, int64_t t, int perm,
+                     uint64_t seed, spill_moran *out);
+
+/* The by-period table (the seeds' layout): one row per period, then
+ * "pooled" (I_t (x) W over all periods) when t > 1; a cross-section
+ * without times is labelled "all". */
+typedef struct spill_moran_table {
+  char *variable;              /* the variable's name */
+  size_t count;
+  char **label;                /* "1970", ..., "pooled" */
+  spill_moran *row;
+} spill_moran_table;
+/* x in the panel's layout (n*t, time-major; W's unit order); times may be
+ * NULL (1..t). Free with spill_moran_table_free. */
+spill_moran_table *spill_moran_by_period(spill_ctx *ctx, const spill_weights *w, const double *x,
+                                         int64_t t, const int64_t *times, const char *variable,
+                                         int perm, uint64_t seed);
+void spill_moran_table_free(spill_moran_table *tab);
+/* Text (aligned), CSV, LaTeX (booktabs) or JSON (jansson). */
+int spill_moran_table_print(spill_ctx *ctx, const spill_moran_table *tab, FILE *out, spill_table_fmt fmt);
+int spill_moran_table_save(spill_ctx *ctx, const spill_moran_table *tab, const char *path,
+                           spill_table_fmt fmt);
+
+/* Local Moran (Anselin 1995), as spdep localmoran (mlvar = TRUE):
+ * z = x - mean, m2 = z'z/n, I_i = (z_i/m2) (W z)_i; E and Var under total
+ * randomisation (spdep < 1.1 and spdep's conditional = FALSE: E = -w_i/(n-1),
+ * Var = A w_i(2) + B (w_i^2 - w_i(2)) - E^2, A = (n - b2)/(n-1), B = (2 b2 -
+ * n)/((n-1)(n-2)), b2 = m4/m2^2) or conditional on x_i (spdep >= 1.1
+ * default: E = -z_i^2 w_i/((n-1) m2), Var = (z_i/m2)^2 n/(n-2) (w_i(2) -
+ * w_i^2/(n-1)) (m2 - z_i^2/(n-1))), with w_i = sum_j w_ij, w_i(2) = sum_j w_ij^2.
+ * Pseudo p-values by conditional permutation (x_i fixed, its neighbours
+ * drawn without replacement from the other n-1 values; GeoDa and spdep
+ * localmoran_perm), folded: p = (min(#{I_perm >= I_i}, #{I_perm <= I_i}) + 1)
+ * / (perm + 1). Clusters (GeoDa's codes) where p <= alpha (or, with fdr,
+ * below the Benjamini-Hochberg cut): quadrant of the standardised x and its
+ * lag. */
+enum { SPILL_LISA_NS = 0, SPILL_LISA_HH, SPILL_LISA_LL, SPILL_LISA_LH, SPILL_LISA_HL };
+typedef struct spill_lisa_opts {
+  int perm;          /* conditional permutations (default 999; 0: clusters use p_norm) */
+  uint64_t seed;     /* default 1 */
+  double alpha;      /* default 0.05 */
+  int fdr;           /* 1: Benjamini-Hochberg false discovery rate at alpha */
+  int total_var;     /* 1: E/Var under total randomisation (spdep conditional = FALSE) */
+} spill_lisa_opts;
+void spill_lisa_opts_init(spill_lisa_opts *o);
+typedef struct spill_lisa {
+  int64_t n;
+  char **ids;        /* n (W's ids, copied) */
+  double *x;         /* the values */
+  double *zs, *lag;  /* standardised x ((x - mean)/sd, sd with n - 1) and its W lag */
+  double *ii, *e, *var, *z, *p_norm; /* I_i, E, Var, Z, two-sided normal p */
+  double *p_perm;    /* pseudo p (NaN without permutations) */
+  int *cluster;      /* SPILL_LISA_* */
+  size_t counts[5];  /* units per cluster code */
+  double alpha, cut; /* alpha and the p cut used (BH cut with fdr) */
+  int perm, fdr, total_var;
+  uint64_t seed;
+  double global_i;   /* Moran's I (the scatter's slope when W is row-standardised) */
+} spill_lisa;
+spill_lisa *spill_lisa_compute(spill_ctx *ctx, const spill_weights *w, const double *x,
+                               const spill_lisa_opts *opts);
+void spill_lisa_free(spill_lisa *l);
+/* "not significant", "High-High", "Low-Low", "Low-High", "High-Low". */
+const char *spill_lisa_cluster_name(int code);
+/* GeoDa's colours of the codes: rgb[3] in [0,1]. */
+void spill_lisa_cluster_rgb(int code, double rgb[3]);
+/* CSV: id,x,z_std,lag_std,Ii,E_Ii,Var_Ii,Z_Ii,p_norm,p_perm,cluster,cluster_name (atomic). */
+int spill_lisa_write_csv(spill_ctx *ctx, const spill_lisa *l, const char *path);
+
+/* The Moran scatter plot (Anselin 1996): standardised x against its lag,
+ * the fitted line of slope I through the origin, axes at zero; points by
+ * cluster (significant High-High vermillion and Low-Low blue filled, High-
+ * Low and Low-High hollow in the same hues, the rest grey hollow). PNG, SVG
+ * or PDF by extension; width in pixels/points (0: 900). Drawn with the
+ * chart layer (shapes/chart.c); stats may be NULL. */
+typedef struct spill_scatter_stats {
+  int width, height;
+  double plot_box[4];    /* x0 y0 x1 y1 of the plotting area */
+  double ax, bx, ay, by; /* image x = ax + bx * z, image y = ay + by * lag */
+  size_t markers;        /* points drawn */
+} spill_scatter_stats;
+int spill_moran_scatter(spill_ctx *ctx, const spill_lisa *l, const char *variable, int width,
+                        const char *out_path, spill_scatter_stats *stats);
+
+/* The LISA cluster map (shapes/lisa_map.c): the layer's units coloured by
+ * cluster in GeoDa's colours (High-High #FF0000, Low-Low #0000FF, Low-High
+ * #A7ADF9, High-Low #F4ADA8, not significant #EEEEEE), the legend with the
+ * counts; layer units are matched to l's ids (canonically), units absent
+ * from l drawn as missing. base may be NULL (width, title, crs from it). */
+int spill_lisa_map(spill_ctx *ctx, const spill_layer *layer, const spill_lisa *l,
+                   const spill_map_opts *base, const char *out_path, spill_map_stats *stats);
+/* The layer with fields LISA_I, LISA_Z, LISA_P (the p used for the
+ * clusters), LISA_CL (code) and LISA_CLN (name) added, as
+ * spill_layer_write_fields writes it. rep may be NULL. */
+int spill_lisa_write_shp(spill_ctx *ctx, const spill_layer *layer, const spill_lisa *l, const char *out_shp,
+                         spill_write_report *rep);
+
+/* LM tests of a spatial lag and a spatial error after least squares
+ * (Anselin 1988; Anselin, Bera, Florax and Yoon 1996, robust forms; SARMA
+ * = RLM-lag + LM-error as spdep), for a cross-section (fe NONE, with a
+ * constant) and for panels after unit, time or two-way fixed effects with
+ * W_nt = I_t (x) W (Elhorst 2014, sec. 3.5; splm slmtest model "within"):
+ * e the within residuals, s2 = e'e/(nt), T_W = tr(W'W + WW),
+ * J = (W Z b)' M (W Z b)/s2 + t T_W,
+ * LM-lag = (e' Wy/s2)^2/J, LM-err = (e'We/s2)^2/(t T_W),
+ * RLM-lag = (e'Wy/s2 - e'We/s2)^2/(J - t T_W),
+ * RLM-err = (e'We/s2 - t T_W/J e'Wy/s2)^2/(t T_W (1 - t T_W/J)).
+ * With time effects, splm_wy = 1 lags the demeaned y and fitted values
+ * (W Q y, W Z b: Elhorst's and splm's definition), 0 demeans the lags
+ * (Q W y, Q W Z b); with unit effects alone they are identical. */
+typedef struct spill_lmtests {
+  spill_fe fe;
+  int64_t n, t;
+  int splm_wy;
+  size_t k;                    /* regressors (constant included) */
+  double s2, tw, j;            /* e'e/nt, tr(W'W + WW), J */
+  double lm_lag, lm_err, rlm_lag, rlm_err, sarma;
+  double p_lag, p_err, p_rlag, p_rerr, p_sarma; /* chi-square upper tails (df 1; SARMA 2) */
+  double loglik;               /* of the least-squares fit: -nt/2 (ln(2 pi s2) + 1) */
+} spill_lmtests;
+/* p aligned to w; p->d, if any, is a regressor like the controls. */
+int spill_lm_tests(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe,
+                   int splm_wy, spill_lmtests *out);
+/* Residuals e (n*t, panel layout) of the least-squares fit that the LM
+ * tests use (within-transformed; fe NONE adds a constant). */
+int spill_ls_residuals(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe, double *e);
+/* Moran's I of least-squares residuals of a cross-section (t = 1, fe NONE,
+ * constant added) with the moments of Cliff and Ord (1981, sec. 8.3) as
+ * spdep lm.morantest: E = (n/S0) tr(MW)/(n-k), Var = (n/S0)^2 [tr(MWMW') +
+ * tr((MW)^2) + tr(MW)^2]/((n-k)(n-k+2)) - E^2 (normality; one-sided p). */
+typedef struct spill_moran_resid { double moran_i, e, var, z, p; int64_t n; size_t k; } spill_moran_resid;
+int spill_moran_residuals(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_moran_resid *out);
+/* LR tests of the joint significance of unit and time fixed effects in the
+ * non-spatial model (Elhorst 2014, sec. 3.5): LR_unit = 2 (lnL_twoways -
+ * lnL_time) with n - 1 df, LR_time = 2 (lnL_twoways - lnL_unit) with t - 1
+ * df, from the lm tests' log-likelihoods. */
+typedef struct spill_fe_lr { double lr_unit, df_unit, p_unit, lr_time, df_time, p_time; } spill_fe_lr;
+void spill_fe_lr_tests(const spill_lmtests *twoways, const spill_lmtests *unit,
+                       const spill_lmtests *time, spill_fe_lr *out);
+
+/* The model-choice section (spill diagnose): rows of tests with a reading. */
+typedef struct spill_diag_row {
+  char section[40];   /* "Moran's I of y", "LM tests, unit FE", ... */
+  char name[48];      /* "1970", "LM-lag", "Hausman (FE vs RE)" */
+  double stat, df, p; /* NaN where it does not apply */
+  char reading[200];  /* one line: what the row says */
+} spill_diag_row;
+typedef struct spill_diagnose {
+  size_t count, cap;
+  spill_diag_row *row;
+  char y[64];
+  int64_t n, t;
+} spill_diagnose;
+typedef struct spill_diagnose_opts {
+  int perm;           /* Moran permutations (default 0) */
+  uint64_t seed;
+  int splm_wy;        /* the W y convention with time effects (spill_fit_opts) */
+  int no_sdm;         /* 1: leave out the SDM fit (and its LR/Wald rows) */
+  spill_fe sdm_fe;    /* FE of the SDM fit (default two-way) */
+  double alpha;       /* level of the readings (default 0.05) */
+} spill_diagnose_opts;
+void spill_diagnose_opts_init(spill_diagnose_opts *o);
+/* Moran's I of y by period and pooled, the LM tests under no, unit, time and
+ * two-way FE, the FE LR tests, a "Hausman (FE vs RE)" row (NaN until wired:
+ * spill_diagnose_set), and the SDM vs SAR/SEM LR and Wald tests. p aligned to w. */
+spill_diagnose *spill_diagnose_run(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                                   const spill_diagnose_opts *opts);
+/* Fill the row named name (e.g. "Hausman (FE vs RE)") with a result. */
+int spill_diagnose_set(spill_ctx *ctx, spill_diagnose *d, const char *name, double stat, double df,
+                       double p, const char *reading);
+void spill_diagnose_free(spill_diagnose *d);
+int spill_diagnose_print(spill_ctx *ctx, const spill_diagnose *d, FILE *out, spill_table_fmt fmt);
+int spill_diagnose_save(spill_ctx *ctx, const spill_diagnose *d, const char *path, spill_table_fmt fmt);
 
 #ifdef __cplusplus
 }

@@ -383,14 +383,25 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
     }
     if (highlight && highlight[i]) stats->highlighted++;
   }
-  if (nfinite) {
+  if (opts->categories > 0) { /* categorical: code c in (c - 0.5, c + 0.5] */
+    if (opts->categories > SPILL_MAP_MAX_CLASSES || !opts->category_rgb || !opts->category_labels) {
+      rc = spill__fail(ctx, SPILL_EINVAL, "a categorical map needs 1 to %d categories with colours and labels",
+                       SPILL_MAP_MAX_CLASSES);
+      goto done;
+    }
+    k = opts->categories;
+    for (int c = 0; c <= k; c++) stats->bounds[c] = c - 0.5;
+    memcpy(stats->rgb, opts->category_rgb, 3 * (size_t)k * sizeof *stats->rgb);
+  } else if (nfinite) {
     rc = spill_classify(ctx, values, L->n, opts->method, opts->classes ? opts->classes : 5,
                         opts->breaks, opts->nbreaks, stats->bounds, &k);
     if (rc) goto done;
   }
   stats->classes = k;
   pal = opts->palette ? opts->palette : (vmin < 0 && vmax > 0 ? "rdbu" : "viridis");
-  if (spill_palette_diverging(pal) < 0 || k > 0) {
+  if (opts->categories > 0) {
+    pal = "categories";
+  } else if (spill_palette_diverging(pal) < 0 || k > 0) {
     rc = spill_palette_colors(ctx, pal, stats->bounds, k, stats->rgb);
     if (rc) goto done;
   }
@@ -415,14 +426,18 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
     cairo_surface_t *probe = cairo_image_surface_create(CAIRO_FORMAT_A8, 4, 4);
     cairo_t *pc = cairo_create(probe);
     double lt_w = 0, maxw = 0, cw = 0;
-    if (k) label_format(stats->bounds, k, &dec, &sci);
+    if (k && opts->categories <= 0) label_format(stats->bounds, k, &dec, &sci);
     for (int c = 0; c < k; c++) {
       char a[48], z[48];
       fmt_num(stats->bounds[c], dec, sci, a, sizeof a);
       fmt_num(stats->bounds[c + 1], dec, sci, z, sizeof z);
       rows[nrows].kind = 0;
       rows[nrows].cls = c;
-      snprintf(rows[nrows].label, sizeof rows[nrows].label, "%s \xE2\x80\x93 %s", a, z);
+      if (opts->categories > 0)
+        snprintf(rows[nrows].label, sizeof rows[nrows].label, "%s",
+                 opts->category_labels[c] ? opts->category_labels[c] : "");
+      else
+        snprintf(rows[nrows].label, sizeof rows[nrows].label, "%s \xE2\x80\x93 %s", a, z);
       snprintf(rows[nrows].count, sizeof rows[nrows].count, "(%zu)", stats->class_counts[c]);
       nrows++;
     }
