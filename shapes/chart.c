@@ -215,7 +215,7 @@ static void finish_axis(axis *a, double fmin_, double fmax_, int integer)
     a->hi = fmax(a->hi, ceil(a->hi - 0.04 * r) + 0.5);
   }
   a->step = nice_step(a->hi - a->lo, 5);
-  if (integer && a->step < 1) a->step = 1;
+  if (integer && (a->step < 1 || a->hi - a->lo <= 14)) a->step = 1;
 }
 
 typedef struct pgeom {
