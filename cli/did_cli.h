@@ -33,4 +33,8 @@ typedef int (*cli_did_printer)(spill_ctx *ctx, const void *obj, FILE *out, spill
 int cli_did_outputs(spill_ctx *ctx, const cli_did_args *a, const void *obj, cli_did_printer print,
                     cli_did_saver save);
 
+/* spill fit --by (cli/fit_by.c): cmd_fit hands over when --by is given. */
+int cli_fit_has_by(int argc, char **argv);
+int cmd_fit_by(int argc, char **argv);
+
 #endif
