@@ -410,6 +410,12 @@ int spill_bacon_save(spill_ctx *ctx, const spill_bacon *b, const char *path, spi
 /* ---- figure ---- */
 int spill_bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, const char *title)
 {
+  return spill__bacon_plot(ctx, b, path, title, NULL);
+}
+
+int spill__bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, const char *title,
+                   spill__chart_stats *st)
+{
   spill__chart c;
   size_t n = b->count;
   double *x = spill__malloc(ctx, (2 * n * SPILL_BACON_NTYPES + 1) * sizeof *x);
@@ -453,7 +459,7 @@ int spill_bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, con
     r->color = 0;
     spill__chart_ref(&c.panel[0], 0, 0, 0);
   }
-  rc = spill__chart_draw(ctx, &c, path, NULL);
+  rc = spill__chart_draw(ctx, &c, path, st);
   free(x);
   return rc;
 }

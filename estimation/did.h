@@ -48,6 +48,15 @@ long spill__coef_index(const spill_fit *f, const char *name);
 json_t *spill__jnum(double v);
 int spill__jdump(spill_ctx *ctx, json_t *root, FILE *out);
 
+/* The figures with what was drawn reported (tests check the pixels). */
+struct spill__chart_stats;
+int spill__eventstudy_plot(spill_ctx *ctx, const spill_eventstudy *es, const char *path, const char *title,
+                           struct spill__chart_stats *st);
+int spill__placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path, const char *title,
+                        struct spill__chart_stats *st);
+int spill__bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, const char *title,
+                      struct spill__chart_stats *st);
+
 /* A normal two-sided p-value and the 97.5% normal quantile. */
 #define SPILL__Z975 1.959963984540054
 

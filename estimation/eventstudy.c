@@ -346,6 +346,12 @@ int spill_eventstudy_save(spill_ctx *ctx, const spill_eventstudy *es, const char
 /* ---- figure ---- */
 int spill_eventstudy_plot(spill_ctx *ctx, const spill_eventstudy *es, const char *path, const char *title)
 {
+  return spill__eventstudy_plot(ctx, es, path, title, NULL);
+}
+
+int spill__eventstudy_plot(spill_ctx *ctx, const spill_eventstudy *es, const char *path, const char *title,
+                   spill__chart_stats *st)
+{
   spill__chart c;
   size_t m1 = es->m + 1;
   int sdm = es->model == SPILL_MODEL_SDM, np = sdm ? 3 : 1, rc;
@@ -401,7 +407,7 @@ int spill_eventstudy_plot(spill_ctx *ctx, const spill_eventstudy *es, const char
     s->hollow = 1;
     s->color = 0;
   }
-  rc = spill__chart_draw(ctx, &c, path, NULL);
+  rc = spill__chart_draw(ctx, &c, path, st);
   free(buf);
   return rc;
 }

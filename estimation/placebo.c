@@ -117,7 +117,7 @@ static double conc(const setup *S, double e00, double e01, double e11, double rh
 /* One refit for adoption periods adopt: estimate, its p-value and the SDM
  * effects. */
 static void refit(const setup *S, ws *w, const int64_t *adopt, double *b, double *bp, double *dir,
-                  double *ind)
+                  double *ind, double *rho_out)
 {
   int64_t n = S->n, t = S->t, nt = S->nt;
   const spill_panel *p = S->p;
@@ -211,6 +211,7 @@ static void refit(const setup *S, ws *w, const int64_t *adopt, double *b, double
       }
       rho = 0.5 * (lo + hi);
     }
+    if (rho_out) *rho_out = rho;
     beta = b0[0] - rho * b1[0];
     theta = b0[1] - rho * b1[1];
     s2 = (e00 - 2 * rho * e01 + rho * rho * e11) / (double)nt;
@@ -263,7 +264,7 @@ static int task(spill_ctx *ctx, void *user, int thread, int nthreads)
   for (int r = thread; r < S->reps; r += nthreads) {
     double dir, ind;
     draw(S, &w, r);
-    refit(S, &w, w.adopt, &S->out->b[r], &S->out->bp[r], &dir, &ind);
+    refit(S, &w, w.adopt, &S->out->b[r], &S->out->bp[r], &dir, &ind, NULL);
     if (S->sdm) {
       S->out->bdirect[r] = dir;
       S->out->bindirect[r] = ind;
@@ -501,10 +502,8 @@ spill_placebo *spill_placebo_run(spill_ctx *ctx, const spill_panel *p, const spi
   if (setup_build(ctx, &S, opts)) goto done;
   { /* the real estimate by the same refit */
     ws w0;
-    double se_dummy;
     if (ws_alloc(ctx, &S, &w0)) goto done;
-    refit(&S, &w0, adopt, &pl->coef, &pl->p, &pl->direct, &pl->indirect);
-    (void)se_dummy;
+    refit(&S, &w0, adopt, &pl->coef, &pl->p, &pl->direct, &pl->indirect, &pl->rho);
     ws_free(&w0);
     if (!isfinite(pl->coef)) {
       spill__fail(ctx, SPILL_EDATA, "placebo: the real treatment is collinear with the fixed effects and controls");
@@ -667,6 +666,12 @@ int spill_placebo_write_draws(spill_ctx *ctx, const spill_placebo *pl, const cha
 /* ---- figure ---- */
 int spill_placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path, const char *title)
 {
+  return spill__placebo_plot(ctx, pl, path, title, NULL);
+}
+
+int spill__placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path, const char *title,
+                   spill__chart_stats *st)
+{
   enum { NG = 200, NB = 30 };
   spill__chart c;
   int sdm = pl->model == SPILL_MODEL_SDM, np = sdm ? 3 : 1, rc;
@@ -733,7 +738,7 @@ int spill_placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path
     r->label = lab[q];
     r->color = 0;
   }
-  rc = spill__chart_draw(ctx, &c, path, NULL);
+  rc = spill__chart_draw(ctx, &c, path, st);
   free(buf);
   return rc;
 }
