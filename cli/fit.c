@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli.h"
 #include "fit_effects.h"
+#include "did_cli.h"
 
 static const char fit_help[] =
     "usage: spill fit --data PANEL.csv --w W.gal --id COL --time COL --y COL\n"
@@ -44,6 +45,7 @@ static const char fit_help[] =
     "output:\n"
     "  --json FILE         the fit as JSON (written atomically); also --csv FILE, --latex FILE\n"
     "  --format F          the table printed: text (default), csv, latex, json\n"
+    "  --by COL            heterogeneity by a unit-level group (see spill fit --by --help)\n"
     "\n";
 
 typedef struct fit_args {
@@ -257,6 +259,7 @@ int cmd_fit(int argc, char **argv)
   spill_effects *eff = NULL;
   char **xcols = NULL;
   int rc = CLI_FAIL;
+  if (cli_fit_has_by(argc, argv)) return cmd_fit_by(argc, argv); /* heterogeneity: cli/fit_by.c */
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
   if (a.show_help) {
     fputs(fit_help, stdout);

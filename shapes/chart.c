@@ -215,7 +215,7 @@ static void finish_axis(axis *a, double fmin_, double fmax_, int integer)
     a->hi = fmax(a->hi, ceil(a->hi - 0.04 * r) + 0.5);
   }
   a->step = nice_step(a->hi - a->lo, 5);
-  if (integer && a->step < 1) a->step = 1;
+  if (integer && (a->step < 1 || a->hi - a->lo <= 14)) a->step = 1;
 }
 
 typedef struct pgeom {
@@ -601,7 +601,11 @@ static void draw_refs(cairo_t *cr, const layout *L, const spill__panel *P, const
     st->refs++;
     if (R->label) {
       font(cr, L->fs_tick, 0);
-      if (R->vertical) text_at(cr, a + 0.6 * u, g->y0 + 0.6 * u + L->fs_tick, 0, 0, L->fs_tick, R->label);
+      if (R->vertical) { /* right of the line, or left of it when it would leave the box */
+        int left = a + 0.6 * u + text_w(cr, R->label) > g->x1 - 0.3 * u;
+        text_at(cr, left ? a - 0.6 * u : a + 0.6 * u, g->y0 + 0.6 * u + L->fs_tick, left ? 1 : 0, 0, L->fs_tick,
+                R->label);
+      }
       else text_at(cr, g->x1 - 0.6 * u, a - 0.5 * u, 1, 0, L->fs_tick, R->label);
     }
   }
