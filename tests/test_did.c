@@ -108,10 +108,219 @@ static void test_mpdta(spill_ctx *ctx)
   spill_panel_free(p);
 }
 
+
+/* ---- imputation / two-stage against dense computations ---- */
+
+/* Solve A x = b (k x k row-major, copied) by Gaussian elimination with
+ * partial pivoting; m right-hand sides in b (k x m row-major). */
+static void dense_solve(const double *a0, int k, double *b, int m)
+{
+  double *a = malloc((size_t)k * k * sizeof *a);
+  memcpy(a, a0, (size_t)k * k * sizeof *a);
+  for (int c = 0; c < k; c++) {
+    int piv = c;
+    for (int r = c + 1; r < k; r++)
+      if (fabs(a[r * k + c]) > fabs(a[piv * k + c])) piv = r;
+    if (piv != c) {
+      for (int j = 0; j < k; j++) {
+        double t = a[c * k + j];
+        a[c * k + j] = a[piv * k + j];
+        a[piv * k + j] = t;
+      }
+      for (int j = 0; j < m; j++) {
+        double t = b[c * m + j];
+        b[c * m + j] = b[piv * m + j];
+        b[piv * m + j] = t;
+      }
+    }
+    for (int r = c + 1; r < k; r++) {
+      double f = a[r * k + c] / a[c * k + c];
+      for (int j = c; j < k; j++) a[r * k + j] -= f * a[c * k + j];
+      for (int j = 0; j < m; j++) b[r * m + j] -= f * b[c * m + j];
+    }
+  }
+  for (int c = k - 1; c >= 0; c--)
+    for (int j = 0; j < m; j++) {
+      double s = b[c * m + j];
+      for (int q = c + 1; q < k; q++) s -= a[c * k + q] * b[q * m + j];
+      b[c * m + j] = s / a[c * k + c];
+    }
+  free(a);
+}
+
+/* A staggered panel: cohorts from the list (0 never), heterogeneous effects
+ * growing with event time, one control correlated with the unit effect. */
+static spill_panel *sim_panel(spill_ctx *ctx, int64_t n, int64_t t, const int64_t *cohorts, int nco, int nx,
+                              uint64_t seed)
+{
+  spill_panel *p = spill_panel_new(ctx, n, t, NULL, NULL, (size_t)nx, 1);
+  spill_rng rng;
+  spill_rng_seed(&rng, seed);
+  for (int64_t s = 0; s < t; s++) p->times[s] = 2001 + s;
+  for (int64_t i = 0; i < n; i++) {
+    int64_t g = cohorts[i % nco];
+    double a = spill_rng_normal(&rng);
+    for (int64_t s = 0; s < t; s++) {
+      int64_t k = s * n + i;
+      double x = nx ? 0.5 * a + spill_rng_normal(&rng) : 0, d = g && p->times[s] >= g;
+      if (nx) p->x[k] = x;
+      p->d[k] = d;
+      p->y[k] = a + 0.1 * (double)s * (double)s + 0.7 * x + d * (1.0 + 0.3 * (double)(p->times[s] - g) + 0.2 * (double)(g % 3)) +
+                spill_rng_normal(&rng);
+    }
+  }
+  return p;
+}
+
+typedef struct dense_res {
+  double est[32], se_bjs[32], se_2s[32];
+  int64_t e[32];
+  int count; /* [0] overall, then event times 0.. */
+} dense_res;
+
+/* The papers' formulas with dense matrices: Z = [unit dummies, period
+ * dummies 2..T, controls], Omega0 = untreated rows. */
+static void dense_impute(const spill_panel *p, int nx, dense_res *out)
+{
+  int64_t n = p->n, t = p->t, nt = n * t;
+  int k = (int)(n + t - 1 + nx);
+  double *Z = calloc((size_t)nt * k, sizeof *Z), *A = calloc((size_t)k * k, sizeof *A), *b = calloc((size_t)k, sizeof *b);
+  double *fit = malloc((size_t)nt * sizeof *fit), *tau = malloc((size_t)nt * sizeof *tau);
+  int64_t *g = calloc((size_t)n, sizeof *g), emax = -1;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t s = t - 1; s >= 0; s--)
+      if (p->d[s * n + i] == 1) g[i] = p->times[s];
+  for (int64_t s = 0; s < t; s++)
+    for (int64_t i = 0; i < n; i++) {
+      double *z = Z + (size_t)(s * n + i) * k;
+      z[i] = 1;
+      if (s > 0) z[n + s - 1] = 1;
+      for (int q = 0; q < nx; q++) z[n + t - 1 + q] = p->x[(size_t)q * nt + s * n + i];
+      if (p->d[s * n + i] == 1 && p->times[s] - g[i] > emax) emax = p->times[s] - g[i];
+    }
+  for (int64_t r = 0; r < nt; r++) {
+    if (p->d[r] == 1) continue;
+    for (int a = 0; a < k; a++) {
+      b[a] += Z[r * k + a] * p->y[r];
+      for (int c = 0; c < k; c++) A[a * k + c] += Z[r * k + a] * Z[r * k + c];
+    }
+  }
+  dense_solve(A, k, b, 1);
+  for (int64_t r = 0; r < nt; r++) {
+    fit[r] = 0;
+    for (int a = 0; a < k; a++) fit[r] += Z[r * k + a] * b[a];
+    tau[r] = p->y[r] - fit[r];
+  }
+  out->count = 0;
+  for (int64_t j = -1; j <= emax; j++) {
+    /* estimand: all treated (j = -1) or event time j */
+    double *ind = calloc((size_t)nt, sizeof *ind), *zt = calloc((size_t)k, sizeof *zt), *gv = NULL;
+    double N = 0, sum = 0, vb = 0, vg = 0, *psib = calloc((size_t)n, sizeof *psib);
+    double *meat_z = calloc((size_t)n * k, sizeof *meat_z), *w2 = calloc((size_t)n, sizeof *w2);
+    for (int64_t r = 0; r < nt; r++) {
+      int64_t i = r % n, s = r / n;
+      if (p->d[r] == 1 && (j < 0 || p->times[s] - g[i] == j)) {
+        ind[r] = 1;
+        N += 1;
+        sum += tau[r];
+      }
+    }
+    for (int64_t r = 0; r < nt; r++)
+      if (ind[r])
+        for (int a = 0; a < k; a++) zt[a] += Z[r * k + a];
+    gv = malloc((size_t)k * sizeof *gv);
+    memcpy(gv, zt, (size_t)k * sizeof *gv);
+    dense_solve(A, k, gv, 1); /* A^-1 Z' 1_I, i.e. (X2'X1 A^-1)' as A is symmetric */
+    out->est[out->count] = sum / N;
+    out->e[out->count] = j;
+    for (int64_t r = 0; r < nt; r++) {
+      int64_t i = r % n, s = r / n;
+      if (p->d[r] != 1) { /* Omega0: v = -z'A^-1 Z'1_I / N */
+        double h = 0;
+        for (int a = 0; a < k; a++) h += Z[r * k + a] * gv[a];
+        psib[i] -= h * tau[r];
+        for (int a = 0; a < k; a++) meat_z[i * k + a] += Z[r * k + a] * tau[r]; /* X10_i' u1_i */
+      } else if (ind[r]) {
+        /* BJS: tau minus its cohort-by-period mean */
+        double cm = 0, cn = 0;
+        for (int64_t i2 = 0; i2 < n; i2++)
+          if (g[i2] == g[i]) {
+            cm += tau[s * n + i2];
+            cn += 1;
+          }
+        psib[i] += tau[r] - cm / cn;
+        w2[i] += tau[r] - sum / N; /* x2' u2 */
+      }
+    }
+    for (int64_t i = 0; i < n; i++) {
+      double wi = w2[i];
+      for (int a = 0; a < k; a++) wi -= gv[a] * meat_z[i * k + a]; /* - X2'X1 A^-1 X10_i'u1_i */
+      vg += wi * wi;
+      vb += psib[i] * psib[i];
+    }
+    out->se_bjs[out->count] = sqrt(vb) / N;
+    out->se_2s[out->count] = sqrt(vg) / N; /* bread (X2'X2)^-1 = 1/N */
+    out->count++;
+    free(ind);
+    free(zt);
+    free(gv);
+    free(psib);
+    free(meat_z);
+    free(w2);
+  }
+  free(Z);
+  free(A);
+  free(b);
+  free(fit);
+  free(tau);
+  free(g);
+}
+
+static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, double tol_se)
+{
+  static const int64_t cohorts[] = {0, 2003, 2004, 0, 2006, 2004, 2003};
+  spill_panel *p = sim_panel(ctx, n, t, cohorts, 7, nx, 42 + (uint64_t)n);
+  spill_did_opts o;
+  spill_did_result *ri, *r2;
+  dense_res d;
+  dense_impute(p, nx, &d);
+  spill_did_opts_init(&o);
+  o.method = SPILL_DID_IMPUTATION;
+  o.use_x = nx > 0;
+  ri = spill_did_estimate(ctx, p, &o);
+  o.method = SPILL_DID_TWOSTAGE;
+  r2 = spill_did_estimate(ctx, p, &o);
+  CHECK_MSG(ri && r2, "%s", spill_ctx_error(ctx));
+  if (ri && r2) {
+    const spill_did_table *oi = spill_did_find(ri, "overall"), *o2 = spill_did_find(r2, "overall");
+    const spill_did_table *ei = spill_did_find(ri, "event time"), *e2 = spill_did_find(r2, "event time");
+    CHECK(oi && o2 && ei && e2);
+    CHECK_REL(oi->row[0].est, d.est[0], 1e-10);
+    CHECK_REL(o2->row[0].est, oi->row[0].est, 1e-13);
+    CHECK_REL(oi->row[0].se, d.se_bjs[0], tol_se);
+    CHECK_REL(o2->row[0].se, d.se_2s[0], tol_se);
+    for (int j = 1; j < d.count; j++) {
+      const spill_did_row *a = row_by(ei, INT64_MIN, INT64_MIN, d.e[j]), *b = row_by(e2, INT64_MIN, INT64_MIN, d.e[j]);
+      CHECK_MSG(a && b, "event time %lld missing", (long long)d.e[j]);
+      if (!a || !b) continue;
+      CHECK_REL(a->est, d.est[j], 1e-10);
+      CHECK_REL(b->est, a->est, 1e-13);
+      CHECK_REL(a->se, d.se_bjs[j], tol_se);
+      CHECK_REL(b->se, d.se_2s[j], tol_se);
+    }
+  }
+  spill_did_result_free(ri);
+  spill_did_result_free(r2);
+  spill_panel_free(p);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   test_mpdta(ctx);
+  test_impute_dense(ctx, 14, 6, 0, 1e-10);
+  test_impute_dense(ctx, 14, 6, 1, 1e-10);
+  test_impute_dense(ctx, 70, 8, 1, 1e-10);
   spill_ctx_free(ctx);
   return check_done("test_did");
 }
