@@ -314,6 +314,336 @@ static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, doub
   spill_panel_free(p);
 }
 
+/* ---- spillovers (Butts 2021) on simulated panels ---- */
+
+/* y = a_i + l_t + tau d + sum_k delta_k S_k + e with exposure rings S_k
+ * from ex; pilots in three cohorts. */
+static void sim_spill(spill_panel *p, const spill_exposure *ex, double tau, const double *delta, uint64_t seed)
+{
+  spill_rng rng;
+  spill_rng_seed(&rng, seed);
+  for (int64_t i = 0; i < p->n; i++) {
+    double a = spill_rng_normal(&rng);
+    for (int64_t s = 0; s < p->t; s++) {
+      int64_t k = s * p->n + i;
+      int r = ex->ring[k];
+      p->y[k] = a + 0.2 * (double)s + tau * p->d[k] + (r ? delta[r - 1] : 0) + 0.5 * spill_rng_normal(&rng);
+    }
+  }
+}
+
+static spill_panel *pilot_panel(spill_ctx *ctx, const spill_weights *w, int64_t t, uint64_t seed, double share)
+{
+  spill_panel *p = spill_panel_new(ctx, w->n, t, (const char *const *)w->ids, NULL, 0, 1);
+  spill_rng rng;
+  static const int64_t gs[3] = {2004, 2006, 2008};
+  spill_rng_seed(&rng, seed);
+  for (int64_t s = 0; s < t; s++) p->times[s] = 2001 + s;
+  for (int64_t i = 0; i < p->n; i++) {
+    int64_t g = spill_rng_uniform(&rng) < share ? gs[spill_rng_u64(&rng) % 3] : 0;
+    for (int64_t s = 0; s < t; s++) p->d[s * p->n + i] = g && p->times[s] >= g;
+  }
+  return p;
+}
+
+static int covers(const spill_did_row *r, double truth) { return r && r->lo <= truth && truth <= r->hi; }
+
+static const spill_did_row *row_label(const spill_did_table *t, const char *prefix)
+{
+  for (size_t j = 0; t && j < t->count; j++)
+    if (!strncmp(t->row[j].label, prefix, strlen(prefix))) return &t->row[j];
+  return NULL;
+}
+
+static void test_spillover(spill_ctx *ctx)
+{
+  char buf[1024], shp[1024];
+  const char *gal = check_shared("refs/china_prefectures_queen.gal", buf, sizeof buf);
+  spill_weights *w = gal ? spill_weights_read(ctx, gal, SPILL_WFMT_GAL) : spill_weights_lattice(ctx, 20, 20, 1);
+  const double delta[2] = {0.5, 0.2}, tau = 1.0;
+  spill_panel *p;
+  spill_exposure *ex;
+  spill_did_opts o;
+  spill_did_result *r;
+  CHECK_MSG(w != NULL, "%s", spill_ctx_error(ctx));
+  if (!w) return;
+  if (!gal) printf("note: china_prefectures absent: 20 x 20 queen lattice instead\n");
+  p = pilot_panel(ctx, w, 10, 11, 0.15);
+  ex = spill_exposure_orders(ctx, p, w, 2);
+  CHECK_MSG(ex != NULL, "%s", spill_ctx_error(ctx));
+  if (!ex) goto done;
+  sim_spill(p, ex, tau, delta, 5);
+  spill_did_opts_init(&o);
+  o.method = SPILL_DID_IMPUTATION;
+  o.exposure = ex;
+  r = spill_did_estimate(ctx, p, &o);
+  CHECK_MSG(r != NULL, "%s", spill_ctx_error(ctx));
+  if (r) {
+    const spill_did_table *ov = spill_did_find(r, "overall"), *cmp;
+    const spill_did_row *att = row_label(ov, "ATT"), *s1 = row_label(ov, "spillover on exposed controls, order 1");
+    const spill_did_row *s2 = row_label(ov, "spillover on exposed controls, order 2"), *tw, *twe;
+    CHECK(spill_did_compare(ctx, r, p, NULL, &o) == 0);
+    cmp = spill_did_find(r, "comparison");
+    tw = row_label(cmp, "TWFE: treated");
+    twe = row_label(cmp, "TWFE with exposure: treated");
+    if (att && s1 && s2 && tw && twe)
+      printf("spillover sim (order rings): ATT %.4f (%.4f), order-1 %.4f (%.4f), order-2 %.4f (%.4f); "
+             "plain TWFE %.4f (%.4f); TWFE with exposure %.4f; truth 1, 0.5, 0.2\n",
+             att->est, att->se, s1->est, s1->se, s2->est, s2->se, tw->est, tw->se, twe->est);
+    CHECK_MSG(covers(att, tau), "ATT %.4f [%.4f, %.4f]", att ? att->est : NAN, att ? att->lo : NAN, att ? att->hi : NAN);
+    CHECK_MSG(covers(s1, delta[0]), "order-1 spillover %.4f [%.4f, %.4f]", s1 ? s1->est : NAN, s1 ? s1->lo : NAN,
+              s1 ? s1->hi : NAN);
+    CHECK_MSG(covers(s2, delta[1]), "order-2 spillover %.4f [%.4f, %.4f]", s2 ? s2->est : NAN, s2 ? s2->lo : NAN,
+              s2 ? s2->hi : NAN);
+    /* Butts (2021, eq. 5): TWFE estimates tau minus the spillover onto controls */
+    CHECK_MSG(tw && tw->est < tau - 0.15 && tw->hi < tau, "plain TWFE %.4f [%.4f, %.4f] should be biased down",
+              tw ? tw->est : NAN, tw ? tw->lo : NAN, tw ? tw->hi : NAN);
+    CHECK_MSG(covers(twe, tau), "TWFE with exposure %.4f", twe ? twe->est : NAN);
+    /* event-time rows of the spillover recover the constant effect */
+    {
+      const spill_did_table *e1 = spill_did_find(r, "spillover order 1 by event time");
+      int bad = 0;
+      CHECK(e1 && e1->count >= 3);
+      for (size_t j = 0; e1 && j < e1->count; j++) bad += fabs(e1->row[j].est - delta[0]) > 4 * e1->row[j].se;
+      CHECK_EQ_INT(bad, 0);
+    }
+    /* two-stage: same point estimates */
+    {
+      spill_did_result *r2;
+      o.method = SPILL_DID_TWOSTAGE;
+      r2 = spill_did_estimate(ctx, p, &o);
+      CHECK(r2 != NULL);
+      if (r2) {
+        const spill_did_row *a2 = row_label(spill_did_find(r2, "overall"), "spillover on exposed controls, order 1");
+        CHECK(a2 && s1 && fabs(a2->est - s1->est) < 1e-12);
+      }
+      spill_did_result_free(r2);
+    }
+  }
+  spill_did_result_free(r);
+  spill_exposure_free(ex);
+  /* distance rings from the map's centroids (geodesic) */
+  if (gal && check_shared("data/china_prefectures.shp", shp, sizeof shp)) {
+    spill_layer *layer = spill_layer_read(ctx, shp, NULL);
+    double *x = NULL, *y = NULL, edges[2] = {100, 200}, dring[2] = {0.4, 0.15};
+    CHECK_MSG(layer != NULL, "%s", spill_ctx_error(ctx));
+    if (layer && (int64_t)spill_layer_count(layer) == p->n) {
+      spill_points pts;
+      x = malloc((size_t)p->n * sizeof *x);
+      y = malloc((size_t)p->n * sizeof *y);
+      CHECK(spill_layer_centroids(ctx, layer, x, y) == 0);
+      pts = (spill_points){p->n, (const char *const *)p->ids, x, y, spill_layer_geographic(layer), 0};
+      ex = spill_exposure_rings(ctx, p, &pts, edges, 2);
+      CHECK_MSG(ex != NULL, "%s", spill_ctx_error(ctx));
+      if (ex) {
+        /* an independent check of one unit's ring: brute-force geodesic */
+        int64_t i0 = -1, s0 = p->t - 1;
+        for (int64_t i = 0; i < p->n && i0 < 0; i++)
+          if (ex->ring[s0 * p->n + i] == 2) i0 = i;
+        if (i0 >= 0) {
+          double dn = INFINITY;
+          for (int64_t j = 0; j < p->n; j++)
+            if (p->d[s0 * p->n + j] == 1) dn = fmin(dn, spill_geodesic_km(x[i0], y[i0], x[j], y[j]));
+          CHECK_MSG(dn > 100 && dn <= 200, "unit %lld nearest pilot at %.1f km", (long long)i0, dn);
+        }
+        sim_spill(p, ex, tau, dring, 9);
+        spill_did_opts_init(&o);
+        o.method = SPILL_DID_TWOSTAGE;
+        o.exposure = ex;
+        r = spill_did_estimate(ctx, p, &o);
+        CHECK_MSG(r != NULL, "%s", spill_ctx_error(ctx));
+        if (r) {
+          const spill_did_table *ov = spill_did_find(r, "overall");
+          CHECK(covers(row_label(ov, "ATT"), tau));
+          CHECK(covers(row_label(ov, "spillover on exposed controls, 0-100 km"), dring[0]));
+          CHECK(covers(row_label(ov, "spillover on exposed controls, 100-200 km"), dring[1]));
+        }
+        spill_did_result_free(r);
+        spill_exposure_free(ex);
+      }
+    }
+    free(x);
+    free(y);
+    spill_layer_free(layer);
+  }
+done:
+  spill_panel_free(p);
+  spill_weights_free(w);
+}
+
+/* ---- bootstrap reproducibility, identification messages, covariates ---- */
+
+static void test_boot_threads(spill_ctx *ctx)
+{
+  static const int64_t cohorts[] = {0, 2003, 2004, 0, 2006, 2004, 2003};
+  spill_panel *p = sim_panel(ctx, 300, 6, cohorts, 7, 0, 3);
+  spill_did_opts o;
+  spill_did_result *r1, *r2, *r3;
+  spill_ctx *c2 = spill_ctx_new();
+  spill_did_opts_init(&o);
+  o.boot = 499;
+  o.seed = 12345;
+  spill_ctx_set_threads(ctx, 1);
+  spill_ctx_set_threads(c2, 2);
+  r1 = spill_did_estimate(ctx, p, &o);
+  r2 = spill_did_estimate(c2, p, &o);
+  o.seed = 54321;
+  r3 = spill_did_estimate(ctx, p, &o);
+  CHECK(r1 && r2 && r3);
+  if (r1 && r2 && r3) {
+    int same = 1, differ = 0;
+    for (size_t k = 0; k < r1->ntab; k++) {
+      same &= r1->tab[k].crit == r2->tab[k].crit || (isnan(r1->tab[k].crit) && isnan(r2->tab[k].crit));
+      for (size_t j = 0; j < r1->tab[k].count; j++) {
+        same &= r1->tab[k].row[j].se == r2->tab[k].row[j].se || isnan(r1->tab[k].row[j].se);
+        differ |= r1->tab[k].row[j].se != r3->tab[k].row[j].se && !isnan(r1->tab[k].row[j].se);
+      }
+    }
+    CHECK_MSG(same, "bootstrap differs between 1 and 2 threads");
+    CHECK_MSG(differ, "another seed should give other bootstrap SEs");
+    /* bootstrap SEs near the analytic ones */
+    o.boot = 0;
+    {
+      spill_did_result *ra = spill_did_estimate(ctx, p, &o);
+      const spill_did_table *a = spill_did_find(ra, "overall"), *b = spill_did_find(r1, "overall");
+      CHECK(a && b && fabs(a->row[0].se / b->row[0].se - 1) < 0.15);
+      spill_did_result_free(ra);
+    }
+  }
+  spill_ctx_set_threads(ctx, 0);
+  spill_did_result_free(r1);
+  spill_did_result_free(r2);
+  spill_did_result_free(r3);
+  spill_ctx_free(c2);
+  spill_panel_free(p);
+}
+
+static int has_note(const spill_did_result *r, const char *s)
+{
+  for (size_t k = 0; r && k < r->nnotes; k++)
+    if (strstr(r->notes[k], s)) return 1;
+  return 0;
+}
+
+static void test_identification(spill_ctx *ctx)
+{
+  static const int64_t all_treated[] = {2003, 2004, 2006};
+  static const int64_t first[] = {0, 2001, 2004, 0, 2003};
+  spill_panel *p = sim_panel(ctx, 30, 6, all_treated, 3, 0, 8), *q = sim_panel(ctx, 30, 6, first, 5, 0, 9);
+  spill_did_opts o;
+  spill_did_result *r;
+  spill_did_opts_init(&o);
+  o.boot = 0;
+  r = spill_did_estimate(ctx, p, &o);
+  CHECK(r == NULL && strstr(spill_ctx_error(ctx), "no never-treated group"));
+  o.control = SPILL_CS_NOTYET;
+  r = spill_did_estimate(ctx, p, &o);
+  CHECK_MSG(r && has_note(r, "last cohort (2006) serves as the not-yet-treated control"), "%s", spill_ctx_error(ctx));
+  if (r) {
+    const spill_did_table *tg = spill_did_find(r, "ATT(g,t)");
+    for (size_t j = 0; tg && j < tg->count; j++) CHECK(tg->row[j].t < 2006 && tg->row[j].g != 2006);
+  }
+  spill_did_result_free(r);
+  o.method = SPILL_DID_IMPUTATION;
+  r = spill_did_estimate(ctx, p, &o);
+  CHECK(r && has_note(r, "every unit is eventually treated") && has_note(r, "no unit is clean"));
+  spill_did_result_free(r);
+  o.method = SPILL_DID_CS;
+  o.control = SPILL_CS_NEVER;
+  r = spill_did_estimate(ctx, q, &o);
+  CHECK(r && has_note(r, "treated from the first period (2001) dropped"));
+  spill_did_result_free(r);
+  o.method = SPILL_DID_TWOSTAGE;
+  r = spill_did_estimate(ctx, q, &o);
+  CHECK(r && has_note(r, "no clean period"));
+  spill_did_result_free(r);
+  /* treatment that switches off is refused, naming the unit */
+  q->d[3 * q->n + 1] = 0;
+  r = spill_did_estimate(ctx, q, &o);
+  CHECK(r == NULL && strstr(spill_ctx_error(ctx), "switches off"));
+  spill_panel_free(p);
+  spill_panel_free(q);
+}
+
+/* CS with a covariate: outcome regression and doubly robust ATT(g,t) against
+ * a direct computation (OLS on controls; logit by Newton in the test). */
+static void test_cs_covariates(spill_ctx *ctx)
+{
+  static const int64_t cohorts[] = {0, 2003, 2004, 0, 2006, 2004, 2003};
+  spill_panel *p = sim_panel(ctx, 400, 6, cohorts, 7, 1, 21);
+  spill_did_opts o;
+  spill_did_result *rr, *rd;
+  int64_t g = 2004, cur = 4, pre = 2; /* ATT(2004, 2005): base 2003 */
+  int64_t n = p->n;
+  double xtx[4] = {0}, xty[2] = {0}, beta[2], gam[2] = {0, 0};
+  double att_reg = 0, nt = 0, a_t = 0, a_c = 0, wc = 0;
+  spill_did_opts_init(&o);
+  o.boot = 0;
+  o.use_x = 1;
+  o.est = SPILL_CS_REG;
+  rr = spill_did_estimate(ctx, p, &o);
+  o.est = SPILL_CS_DR;
+  rd = spill_did_estimate(ctx, p, &o);
+  CHECK(rr && rd);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t gi = cohorts[i % 7];
+    double x = p->x[pre * n + i], dy = p->y[cur * n + i] - p->y[pre * n + i];
+    if (gi != 0) continue;
+    xtx[0] += 1;
+    xtx[1] += x;
+    xtx[3] += x * x;
+    xty[0] += dy;
+    xty[1] += x * dy;
+  }
+  xtx[2] = xtx[1];
+  {
+    double det = xtx[0] * xtx[3] - xtx[1] * xtx[2];
+    beta[0] = (xtx[3] * xty[0] - xtx[1] * xty[1]) / det;
+    beta[1] = (-xtx[2] * xty[0] + xtx[0] * xty[1]) / det;
+  }
+  for (int it = 0; it < 50; it++) { /* logit of G = 2004 vs never on [1, x] */
+    double h[4] = {0}, sc[2] = {0}, det;
+    for (int64_t i = 0; i < n; i++) {
+      int64_t gi = cohorts[i % 7];
+      double x = p->x[pre * n + i], pr;
+      if (gi != 0 && gi != g) continue;
+      pr = 1 / (1 + exp(-(gam[0] + gam[1] * x)));
+      sc[0] += (gi == g) - pr;
+      sc[1] += ((gi == g) - pr) * x;
+      h[0] += pr * (1 - pr);
+      h[1] += pr * (1 - pr) * x;
+      h[3] += pr * (1 - pr) * x * x;
+    }
+    h[2] = h[1];
+    det = h[0] * h[3] - h[1] * h[2];
+    gam[0] += (h[3] * sc[0] - h[1] * sc[1]) / det;
+    gam[1] += (-h[2] * sc[0] + h[0] * sc[1]) / det;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    int64_t gi = cohorts[i % 7];
+    double x = p->x[pre * n + i], dy = p->y[cur * n + i] - p->y[pre * n + i], e = dy - beta[0] - beta[1] * x;
+    if (gi == g) {
+      att_reg += e;
+      nt += 1;
+    } else if (gi == 0) {
+      double pr = 1 / (1 + exp(-(gam[0] + gam[1] * x)));
+      a_c += pr / (1 - pr) * e;
+      wc += pr / (1 - pr);
+    }
+  }
+  a_t = att_reg / nt;
+  if (rr && rd) {
+    const spill_did_row *xr = row_by(spill_did_find(rr, "ATT(g,t)"), g, 2005, 1);
+    const spill_did_row *xd = row_by(spill_did_find(rd, "ATT(g,t)"), g, 2005, 1);
+    CHECK(xr && xd);
+    if (xr) CHECK_REL(xr->est, a_t, 1e-10);
+    if (xd) CHECK_REL(xd->est, a_t - a_c / wc, 1e-9);
+  }
+  spill_did_result_free(rr);
+  spill_did_result_free(rd);
+  spill_panel_free(p);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -321,6 +651,10 @@ int main(void)
   test_impute_dense(ctx, 14, 6, 0, 1e-10);
   test_impute_dense(ctx, 14, 6, 1, 1e-10);
   test_impute_dense(ctx, 70, 8, 1, 1e-10);
+  test_spillover(ctx);
+  test_boot_threads(ctx);
+  test_identification(ctx);
+  test_cs_covariates(ctx);
   spill_ctx_free(ctx);
   return check_done("test_did");
 }
