@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "estimation/did.h"
+#include "estimation/staggered.h"
 
 /* One ATT(g,t) with its influence function over the n units. */
 typedef struct gt_entry {

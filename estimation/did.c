@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "estimation/did.h"
+#include "estimation/staggered.h"
 
 int spill__did_cohorts(spill_ctx *ctx, const spill_panel *p, int64_t *g)
 {

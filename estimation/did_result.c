@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "estimation/did.h"
+#include "estimation/staggered.h"
 
 void spill_did_opts_init(spill_did_opts *o)
 {

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "estimation/did.h"
+#include "estimation/staggered.h"
 
 void spill_exposure_free(spill_exposure *e)
 {

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "estimation/did.h"
+#include "estimation/staggered.h"
 #include "spatial/parallel.h"
 
 typedef struct boot_job {

@@ -872,6 +872,194 @@ int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const cha
  * absent; 3000 cities take about 0.3 s. */
 int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
 
+/* ---- DID diagnostics: event study, placebo, Goodman-Bacon, heterogeneity
+ *      (estimation/eventstudy.c, placebo.c, bacon.c, heterogeneity.c,
+ *      did_common.c; figures by shapes/chart.c) ---- */
+
+/* Event study: leads and lags of each unit's adoption (the first period with
+ * treatment 1) replace the treatment: dummies for relative periods -lead..lag
+ * with the endpoints binned (<= -lead, >= lag) and period `ref` omitted;
+ * never-treated units have all dummies 0. TWFE (model OLS): two-way within
+ * OLS, cluster-robust SEs by unit. SDM: every dummy enters with its W term,
+ * and the direct, indirect and total effects of each relative period come
+ * with simulated SEs (as spill_effects_compute). The pre-trend test is the
+ * joint Wald test that every lead (relative period < 0, ref excluded) is
+ * zero: the coefficients (TWFE) or the coefficients and their W terms (SDM). */
+typedef struct spill_es_opts {
+  spill_model model;          /* SPILL_MODEL_OLS (TWFE, default) or SPILL_MODEL_SDM */
+  int lead, lag;              /* window (default 4 and 4) */
+  int ref;                    /* omitted period (default -1) */
+  spill_logdet logdet;
+  spill_effects_opts effects; /* SDM effects draws, seed, level */
+} spill_es_opts;
+void spill_es_opts_init(spill_es_opts *o);
+
+typedef struct spill_eventstudy {
+  spill_model model;
+  int lead, lag, ref;
+  size_t m;                    /* relative periods estimated (window less ref) */
+  int *rel;                    /* m relative periods, increasing */
+  char **names;                /* m dummy names ("pre4".."post0".."post4") */
+  double *coef, *se, *p;       /* m: coefficient (SDM: beta), SE, p-value; NaN if dropped */
+  double *wcoef, *wse;         /* m: SDM W terms (NULL for TWFE) */
+  spill_effect_stat *direct, *indirect, *total; /* m each, SDM only (else NULL) */
+  double pre_wald, pre_p;      /* joint pre-trend test */
+  int pre_df;
+  double rho, rho_se;          /* SDM */
+  int64_t n, t, treated, never, always;
+  spill_fit *fit;              /* the underlying fit (owned) */
+} spill_eventstudy;
+/* Fit on panel p (aligned to w; w may be NULL for TWFE). Free with
+ * spill_eventstudy_free. */
+spill_eventstudy *spill_eventstudy_fit(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                                       const spill_es_opts *opts);
+void spill_eventstudy_free(spill_eventstudy *es);
+/* Table: relative period, estimate, SE, 95% interval, p (SDM: beta, theta,
+ * direct, indirect, total with SEs), then the pre-trend test. */
+int spill_eventstudy_print(spill_ctx *ctx, const spill_eventstudy *es, FILE *out, spill_table_fmt fmt);
+int spill_eventstudy_save(spill_ctx *ctx, const spill_eventstudy *es, const char *path,
+                          spill_table_fmt fmt);
+/* Figure (PNG/SVG/PDF by extension): estimates with 95% intervals against
+ * relative time, the omitted period at 0, a line at zero and one at the
+ * adoption; the SDM draws one panel per effect. title may be NULL. */
+int spill_eventstudy_plot(spill_ctx *ctx, const spill_eventstudy *es, const char *path,
+                          const char *title);
+
+/* Placebo (randomisation inference). PERMUTE reassigns the real adoption
+ * periods to random units (the number of pilots and each cohort's size are
+ * kept); RANDOM_TIME draws as many pilots with adoption periods drawn
+ * uniformly from the second to the last period; SHIFT moves every real
+ * adoption back `shift` periods on the periods before the first real
+ * adoption (one estimate, no distribution). Each replication has its own
+ * random stream (seed, replication), so results do not depend on threads. */
+typedef enum spill_placebo_mode {
+  SPILL_PLACEBO_PERMUTE = 0, SPILL_PLACEBO_RANDOM_TIME, SPILL_PLACEBO_SHIFT
+} spill_placebo_mode;
+typedef struct spill_placebo_opts {
+  spill_model model;          /* SPILL_MODEL_OLS (TWFE, default) or SPILL_MODEL_SDM */
+  spill_placebo_mode mode;
+  int reps;                   /* default 500 */
+  int shift;                  /* SHIFT: periods (default 2) */
+  uint64_t seed;              /* default 1 */
+  spill_logdet logdet;
+} spill_placebo_opts;
+void spill_placebo_opts_init(spill_placebo_opts *o);
+
+typedef struct spill_placebo {
+  spill_model model;
+  spill_placebo_mode mode;
+  int reps, shift;
+  uint64_t seed;
+  int64_t n, t, pilots;
+  /* the real estimates (SHIFT: the estimate at the shifted dates) */
+  double coef, se, p;          /* TWFE coefficient (SDM: beta) */
+  double direct, indirect, total, rho; /* SDM (NaN for TWFE) */
+  /* reps placebo draws: estimate, its own p-value (TWFE: cluster-robust;
+   * SDM: beta's, given rho), and the SDM effects */
+  double *b, *bp, *bdirect, *bindirect;
+  double mean, sd;             /* of b */
+  /* permutation p-values (1 + #{|placebo| >= |real|}) / (1 + reps) */
+  double p_coef, p_direct, p_indirect;
+  int threads;
+} spill_placebo;
+/* Run the placebo on p (aligned to w; w may be NULL for TWFE). The refits
+ * reuse what does not change: the within transform of y and the controls,
+ * their projections, and ln|I - rho W| on a grid. */
+spill_placebo *spill_placebo_run(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                                 const spill_placebo_opts *opts);
+void spill_placebo_free(spill_placebo *pl);
+int spill_placebo_print(spill_ctx *ctx, const spill_placebo *pl, FILE *out, spill_table_fmt fmt);
+int spill_placebo_save(spill_ctx *ctx, const spill_placebo *pl, const char *path, spill_table_fmt fmt);
+/* Placebo draws as CSV: rep,estimate,p[,direct,indirect] (atomic). */
+int spill_placebo_write_draws(spill_ctx *ctx, const spill_placebo *pl, const char *path);
+/* Figure: kernel density of the placebo estimates and their p-values
+ * (scatter, right axis), the real estimate marked; SDM: one panel each for
+ * beta, direct and indirect. */
+int spill_placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path, const char *title);
+
+/* Goodman-Bacon (2021) decomposition of the two-way FE DID estimate into
+ * every 2x2 comparison. Timing groups are the adoption periods; units
+ * treated from the first period are "always treated" and, as in the paper
+ * and R bacondecomp, serve only as controls for later groups ("later vs
+ * always treated"). Balanced panels with an absorbing treatment. With
+ * controls, the Frisch-Waugh form of the paper (sec. 5): the estimate is
+ * omega * within + (1 - omega) * sum of between-group 2x2 terms. */
+typedef enum spill_bacon_type {
+  SPILL_BACON_TREATED_NEVER = 0, /* treated vs never treated */
+  SPILL_BACON_EARLY_LATE,        /* earlier vs later treated (later not yet treated) */
+  SPILL_BACON_LATE_EARLY,        /* later vs earlier treated (earlier already treated) */
+  SPILL_BACON_LATE_ALWAYS,       /* later vs always treated */
+  SPILL_BACON_NTYPES
+} spill_bacon_type;
+typedef struct spill_bacon_cmp {
+  spill_bacon_type type;
+  int64_t treated, control;    /* adoption periods of the two groups (0: never) */
+  int64_t n_treated, n_control;
+  double weight, estimate;
+} spill_bacon_cmp;
+typedef struct spill_bacon {
+  int64_t n, t, never, always;
+  size_t count;
+  spill_bacon_cmp *c;
+  double twfe, twfe_se;        /* two-way FE estimate (cluster-robust SE) */
+  double type_weight[SPILL_BACON_NTYPES], type_estimate[SPILL_BACON_NTYPES];
+  double weighted_sum;         /* sum of weight * estimate (= twfe without controls) */
+  int controls;                /* number of controls (0: plain decomposition) */
+  double omega, within;        /* with controls: within-group weight and estimate */
+} spill_bacon;
+spill_bacon *spill_bacon_compute(spill_ctx *ctx, const spill_panel *p);
+void spill_bacon_free(spill_bacon *b);
+const char *spill_bacon_type_name(spill_bacon_type t);
+/* Summary by type, then every comparison (CSV/JSON: both). */
+int spill_bacon_print(spill_ctx *ctx, const spill_bacon *b, FILE *out, spill_table_fmt fmt);
+int spill_bacon_save(spill_ctx *ctx, const spill_bacon *b, const char *path, spill_table_fmt fmt);
+/* Scatter of weight against estimate by type, the TWFE estimate as a line. */
+int spill_bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, const char *title);
+
+/* Heterogeneity by a unit-level group (a control column constant within each
+ * unit, removed from the controls): separate fits by group (SDM: W cut to
+ * the group and re-standardised), and three tests of equal treatment
+ * effects: the pooled interaction model (treatment x group, Wald, cluster-
+ * robust; SDM: with the W terms), a seemingly-unrelated comparison of the
+ * separate fits (as Stata suest: joint cluster-robust covariance of the
+ * stacked scores; SDM: of the direct and of the indirect effects), and
+ * Fisher's permutation test (as Stata bdiff: group labels permuted across
+ * units, empirical p-value). */
+typedef struct spill_het_opts {
+  spill_model model;           /* SPILL_MODEL_OLS (default) or SPILL_MODEL_SDM */
+  int reps;                    /* permutations (default 1000; 0 none) */
+  uint64_t seed;
+  spill_logdet logdet;
+  spill_effects_opts effects;
+} spill_het_opts;
+void spill_het_opts_init(spill_het_opts *o);
+typedef struct spill_het_group {
+  double value;                /* the group's value of the column */
+  int64_t units;
+  double coef, se;             /* treatment coefficient (SDM: beta) */
+  spill_effect_stat direct, indirect; /* SDM */
+  spill_fit *fit;              /* owned */
+} spill_het_group;
+typedef struct spill_heterogeneity {
+  spill_model model;
+  char *by;
+  size_t groups;
+  spill_het_group *g;
+  double wald, wald_p; int wald_df;          /* pooled interaction */
+  double sur, sur_p; int sur_df;             /* seemingly unrelated (coefficient) */
+  double sur_direct, sur_direct_p, sur_indirect, sur_indirect_p; /* SDM */
+  int reps;
+  double diff, perm_p, perm_p1;  /* first minus last group; two-sided and one-sided (bdiff) */
+  double diff_direct, perm_p_direct, diff_indirect, perm_p_indirect; /* SDM */
+} spill_heterogeneity;
+spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *p,
+                                             const spill_weights *w, const char *by,
+                                             const spill_het_opts *opts);
+void spill_heterogeneity_free(spill_heterogeneity *h);
+int spill_heterogeneity_print(spill_ctx *ctx, const spill_heterogeneity *h, FILE *out,
+                              spill_table_fmt fmt);
+int spill_heterogeneity_save(spill_ctx *ctx, const spill_heterogeneity *h, const char *path,
+                             spill_table_fmt fmt);
 /* ---- staggered DID robust to heterogeneous effects and to spillovers
  *      (estimation/callaway.c, imputation.c, exposure.c, did_result.c) ---- */
 
