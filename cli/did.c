@@ -47,11 +47,14 @@ static const char did_help[] =
     "output:\n"
     "  --format F          text (default), csv, latex, json\n"
     "  --json FILE, --csv FILE, --latex FILE   tables written atomically\n"
+    "  --figure FILE       event-time figure (.png .svg .pdf): estimates, pointwise intervals,\n"
+    "                      the uniform band (cs with --boot), one panel per spillover ring\n"
+    "  --title TEXT        the figure's title (default: the method line)\n"
     "\n"
     "examples:\n"
     "  spill did --data mpdta.csv --id countyreal --time year --y lemp --adopt first.treat\n"
     "  spill did --data mpdta.csv --id countyreal --time year --y lemp --adopt first.treat \\\n"
-    "            --control notyet --boot 999 --seed 7 --json cs.json\n"
+    "            --control notyet --boot 999 --seed 7 --json cs.json --figure cs.png\n"
     "  spill did --method imputation --data panel.csv --id city --time year --y lngdp \\\n"
     "            --adopt pilot_year --w cities_queen.gal --exposure orders:2\n"
     "  spill did --method twostage --data panel.csv --id city --time year --y lngdp \\\n"
@@ -59,7 +62,7 @@ static const char did_help[] =
 
 typedef struct did_args {
   const char *data, *id, *time, *y, *treat, *adopt, *x, *w, *style, *exposure, *map, *map_id;
-  const char *json, *csv, *latex;
+  const char *json, *csv, *latex, *figure, *title;
   int drop_incomplete, no_compare, format, help;
   long threads;
   spill_did_opts o;
@@ -122,6 +125,8 @@ static int parse(int argc, char **argv, did_args *a)
     else if (!strcmp(o, "--json")) slot = &a->json;
     else if (!strcmp(o, "--csv")) slot = &a->csv;
     else if (!strcmp(o, "--latex")) slot = &a->latex;
+    else if (!strcmp(o, "--figure")) slot = &a->figure;
+    else if (!strcmp(o, "--title")) slot = &a->title;
     else if (strcmp(o, "--method") && strcmp(o, "--control") && strcmp(o, "--base") && strcmp(o, "--est") &&
              strcmp(o, "--boot") && strcmp(o, "--seed") && strcmp(o, "--threads") && strcmp(o, "--level") &&
              strcmp(o, "--format"))
@@ -344,6 +349,10 @@ int cmd_did(int argc, char **argv)
   if ((rc = save(ctx, r, a.json, SPILL_TABLE_JSON)) || (rc = save(ctx, r, a.csv, SPILL_TABLE_CSV)) ||
       (rc = save(ctx, r, a.latex, SPILL_TABLE_LATEX)))
     goto done;
+  if (a.figure && a.o.method != SPILL_DID_TWFE && spill_did_plot(ctx, r, a.figure, a.title)) {
+    rc = cli_fail(ctx);
+    goto done;
+  }
   rc = CLI_OK;
 done:
   spill_did_result_free(r);

@@ -1166,6 +1166,11 @@ const spill_did_table *spill_did_find(const spill_did_result *r, const char *nam
  * LaTeX (booktabs) or JSON (jansson); _save writes path atomically. */
 int spill_did_print(spill_ctx *ctx, const spill_did_result *r, FILE *out, spill_table_fmt fmt);
 int spill_did_save(spill_ctx *ctx, const spill_did_result *r, const char *path, spill_table_fmt fmt);
+/* The event-time figure (.png/.svg/.pdf by extension, written atomically):
+ * estimates with pointwise intervals and the uniform band when there is one
+ * (CS with the bootstrap); leads hollow; one panel for the treated and one
+ * per spillover ring (up to 3). title NULL: the result's description. */
+int spill_did_plot(spill_ctx *ctx, const spill_did_result *r, const char *path, const char *title);
 
 #ifdef __cplusplus
 }
