@@ -1409,6 +1409,117 @@ int spill_heterogeneity_print(spill_ctx *ctx, const spill_heterogeneity *h, FILE
                               spill_table_fmt fmt);
 int spill_heterogeneity_save(spill_ctx *ctx, const spill_heterogeneity *h, const char *path,
                              spill_table_fmt fmt);
+/* ---- staggered DID robust to heterogeneous effects and to spillovers
+ *      (estimation/callaway.c, imputation.c, exposure.c, did_result.c) ---- */
+
+/* Exposure of untreated units to nearby treatment (Butts 2021, arXiv
+ * 2105.03737): each unit-period gets a ring 0 (clean: neither treated nor
+ * exposed) or k = 1..rings; treated unit-periods have ring 0 (their effect
+ * includes what other pilots send them). Panel and W/points in the same
+ * unit order (spill_panel_align). Built from the panel's treatment d. */
+typedef struct spill_exposure {
+  int64_t n, t;
+  int rings;        /* exposure categories K >= 1 */
+  char **labels;    /* K labels: "W d > 0", "W d >= 0.5", "0-50 km", "order 2" */
+  int *ring;        /* n*t, time-major [s*n + i]: 0 or 1..K */
+  int64_t *onset;   /* n: first period (time value) the unit is exposed while
+                       untreated; INT64_MIN never */
+  char *kind;       /* "any", "cutoff", "rings", "orders" */
+} spill_exposure;
+void spill_exposure_free(spill_exposure *e);
+/* (W d_t)_i > 0 (cutoff <= 0) or (W d_t)_i >= cutoff, W as given. */
+spill_exposure *spill_exposure_from_w(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                                      double cutoff);
+/* Contiguity orders: ring k = the nearest treated unit is exactly k steps
+ * away in W's graph (spill_weights_higher_order), k = 1..max_order. */
+spill_exposure *spill_exposure_orders(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
+                                      int max_order);
+/* Distance rings: ring k when the distance to the nearest treated unit lies
+ * in (edges_km[k-1], edges_km[k]], edges_km[0] = 0 implied; nedges >= 1
+ * increasing outer edges. pts in the panel's unit order (geodesic km when
+ * geographic: spill_distance_km). */
+spill_exposure *spill_exposure_rings(spill_ctx *ctx, const spill_panel *p, const spill_points *pts,
+                                     const double *edges_km, int nedges);
+
+typedef enum spill_did_method {
+  SPILL_DID_CS = 0,        /* Callaway and Sant'Anna (2021) */
+  SPILL_DID_IMPUTATION,    /* Borusyak, Jaravel and Spiess (2024) */
+  SPILL_DID_TWOSTAGE,      /* Gardner (2022), did2s */
+  SPILL_DID_TWFE           /* two-way fixed effects OLS, clustered by unit */
+} spill_did_method;
+typedef enum spill_cs_control { SPILL_CS_NEVER = 0, SPILL_CS_NOTYET } spill_cs_control;
+typedef enum spill_cs_base { SPILL_CS_VARYING = 0, SPILL_CS_UNIVERSAL } spill_cs_base;
+/* ATT(g,t) with covariates: outcome regression (DRDID reg_did_panel) or
+ * doubly robust (drdid_panel, Sant'Anna and Zhao 2020); without covariates
+ * both reduce to the difference of mean changes. */
+typedef enum spill_cs_est { SPILL_CS_DR = 0, SPILL_CS_REG } spill_cs_est;
+
+typedef struct spill_did_opts {
+  spill_did_method method;
+  spill_cs_control control;
+  spill_cs_base base;
+  spill_cs_est est;
+  int use_x;            /* 1: use the panel's controls (CS: at the base period,
+                           imputation/two-stage: time-varying in the first stage) */
+  int boot;             /* CS multiplier-bootstrap draws (default 999; 0: analytic SEs) */
+  uint64_t seed;        /* bootstrap seed (default 1); results do not depend on threads */
+  double level;         /* interval level (default 0.95) */
+  const spill_exposure *exposure; /* NULL: no spillover categories */
+  int leads;            /* imputation/two-stage: add pre-period rows (default 1) */
+} spill_did_opts;
+void spill_did_opts_init(spill_did_opts *opts);
+
+/* One estimate. Keys not used by a table are INT64_MIN. */
+typedef struct spill_did_row {
+  char *label;          /* "ATT(2004,2005)", "e=-1", "simple ATT", "TWFE" */
+  int64_t g, t, e;      /* cohort, period, event time */
+  double est, se;       /* se: bootstrap (CS with boot > 0) or analytic */
+  double lo, hi;        /* pointwise interval at level */
+  double ulo, uhi;      /* uniform band (NaN when the table has none) */
+  int64_t nobs;         /* treated (or exposed) unit-periods or units behind it */
+} spill_did_row;
+typedef struct spill_did_table {
+  char *name;           /* "ATT(g,t)", "event time", "group", "calendar", "overall",
+                           "spillover 0-50 km by event time", "comparison" */
+  size_t count;
+  spill_did_row *row;
+  double crit;          /* uniform-band critical value (NaN: none) */
+} spill_did_table;
+typedef struct spill_did_result {
+  spill_did_method method;
+  char *description;    /* one line: method, controls, base period, SEs */
+  int64_t n, t;         /* units and periods used */
+  int64_t n_treated, n_never; /* eventually treated and never-treated units */
+  size_t ntab;
+  spill_did_table *tab;
+  size_t nnotes;
+  char **notes;         /* what is and is not identified, units dropped, ... */
+  int boot; uint64_t seed; double level;
+} spill_did_result;
+
+/* Estimate on a balanced panel with absorbing treatment p->d (staggered
+ * adoption). Fails (SPILL_EDATA) when d switches off, naming the unit.
+ * Units treated from the first period and periods where Y(0) cannot be
+ * identified are dropped with notes in the result. Returns a result owned by
+ * the caller. */
+spill_did_result *spill_did_estimate(spill_ctx *ctx, const spill_panel *p, const spill_did_opts *opts);
+/* Add a "comparison" table: plain TWFE (and TWFE with the exposure rings
+ * when opts->exposure), and the SDM-DID effects of the treatment when w is
+ * given (w as the SDM is to be fitted, e.g. row-standardised). */
+int spill_did_compare(spill_ctx *ctx, spill_did_result *r, const spill_panel *p, const spill_weights *w,
+                      const spill_did_opts *opts);
+void spill_did_result_free(spill_did_result *r);
+/* The table by name, or NULL. */
+const spill_did_table *spill_did_find(const spill_did_result *r, const char *name);
+/* Tables as text (aligned), CSV (table,label,g,t,e,estimate,se,lo,hi,ulo,uhi,n),
+ * LaTeX (booktabs) or JSON (jansson); _save writes path atomically. */
+int spill_did_print(spill_ctx *ctx, const spill_did_result *r, FILE *out, spill_table_fmt fmt);
+int spill_did_save(spill_ctx *ctx, const spill_did_result *r, const char *path, spill_table_fmt fmt);
+/* The event-time figure (.png/.svg/.pdf by extension, written atomically):
+ * estimates with pointwise intervals and the uniform band when there is one
+ * (CS with the bootstrap); leads hollow; one panel for the treated and one
+ * per spillover ring (up to 3). title NULL: the result's description. */
+int spill_did_plot(spill_ctx *ctx, const spill_did_result *r, const char *path, const char *title);
 
 #ifdef __cplusplus
 }
