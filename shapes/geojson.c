@@ -354,7 +354,7 @@ spill_layer *spill__geojson_read(spill_ctx *ctx, const char *path, const spill_r
   coords c = {NULL, 0, 0};
   size_t n, vcap = 0;
   int rc = SPILL_ENOMEM, with_fid = 0;
-  char what[64];
+  char what[1100];
   if (!L) return NULL;
   L->geos = ctx->geos;
   L->source = SPILL__SRC_GEOJSON;

@@ -163,7 +163,7 @@ spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read
   char **cols = NULL, *pk = NULL;
   size_t ncols = 0, n = 0, vcap = 0, sqlcap;
   int srs = -1, rc = SPILL_ENOMEM;
-  char what[600];
+  char what[1400];
   if (!L) return NULL;
   L->geos = ctx->geos;
   L->source = SPILL__SRC_GPKG;
