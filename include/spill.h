@@ -880,6 +880,12 @@ int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const cha
  * absent; 3000 cities take about 0.3 s. */
 int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
 
+/* ---- map formats and text encodings (shapes/geojson.c, gpkg.c, dbf.c) ---- */
+
+/* The encoding the layer's attribute text was read in ("UTF-8", "GBK",
+ * "GB18030", "CP1252", ...; cells are always given as UTF-8). */
+const char *spill_layer_encoding(const spill_layer *layer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -333,11 +333,11 @@ static char *crs_def(const json_t *root)
   return strdup("OGC:CRS84");
 }
 
-/* The definition as WKT (ESRI flavour, as a .prj holds), or def itself. */
+/* The definition as WKT2 (its CRS name kept), or def itself. */
 static char *as_wkt(spill_ctx *ctx, char *def)
 {
   PJ *pj = proj_create(ctx->proj, def);
-  const char *w = pj ? proj_as_wkt(ctx->proj, pj, PJ_WKT1_ESRI, NULL) : NULL;
+  const char *w = pj ? proj_as_wkt(ctx->proj, pj, PJ_WKT2_2019, NULL) : NULL;
   char *out = w ? strdup(w) : NULL;
   proj_destroy(pj);
   if (!out) return def;

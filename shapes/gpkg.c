@@ -177,6 +177,7 @@ spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read
     }
   }
   if (o->layer) want = (char *)o->layer;
+  if (o->encoding && (rc = spill__attr_check_encoding(ctx, o->encoding, "--encoding"))) goto fail;
   if (!(L->path = spill__strdup(ctx, file))) goto fail;
   rc = SPILL_EIO;
   if (!file_exists(file)) {

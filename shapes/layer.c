@@ -603,6 +603,7 @@ const char *spill_layer_prj(const spill_layer *L) { return L->prj; }
 const char *spill_layer_crs_name(const spill_layer *L) { return L->crs_name; }
 size_t spill_layer_repaired(const spill_layer *L) { return L->repaired; }
 size_t spill_layer_skipped(const spill_layer *L) { return L->skipped; }
+const char *spill_layer_encoding(const spill_layer *L) { return L->encoding[0] ? L->encoding : "UTF-8"; }
 
 void spill_layer_bounds(const spill_layer *L, double b[4]) { memcpy(b, L->bounds, sizeof L->bounds); }
 
