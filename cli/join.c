@@ -78,8 +78,15 @@ int cmd_join(int argc, char **argv)
   if (!layer || spill_layer_write_joined(ctx, layer, csv, values_id, allow, out, &m, &w)) {
     cli_fail(ctx);
   } else {
-    printf("Written: %s (%zu units; .shx, .dbf and the map's .prj/.cpg beside it)\n", out,
-           spill_layer_count(layer));
+    char ext[16] = "";
+    const char *dot = strrchr(map, '.');
+    for (size_t k = 0; dot && dot[k + 1] && k < sizeof ext - 1; k++) ext[k] = (char)(dot[k + 1] | 0x20);
+    if (!strcmp(ext, "shp"))
+      printf("Written: %s (%zu units; .shx, .dbf and the map's .prj/.cpg beside it; text in UTF-8)\n", out,
+             spill_layer_count(layer));
+    else
+      printf("Written: %s (%zu units, a shapefile: .shx, .dbf, .prj from the map's CRS and a UTF-8 .cpg beside it)\n",
+             out, spill_layer_count(layer));
     printf("Matched on '%s': %zu units with a row, %zu without (empty cells)\n", m.id_col,
            m.matched, m.units_without);
     if (m.unmatched) printf("Not in the map: %zu CSV ids (%s), left out\n", m.unmatched, m.unmatched_ids);

@@ -28,6 +28,12 @@ expect 0 "--encoding NAME" -- "$spill" join --help
 expect 2 "--encoding needs a value" -- "$spill" info "$tmp/cities.geojson" --encoding
 expect 2 "--layer needs a value" -- "$spill" weights rook "$tmp/cities.geojson" --layer
 
+# join from GeoJSON writes a shapefile that reads back with the Chinese text
+printf 'adcode,label\n130200,港口\n' >"$tmp/v.csv"
+expect 0 "a shapefile: .shx, .dbf, .prj from the map's CRS and a UTF-8 .cpg" -- "$spill" join "$tmp/cities.geojson" --id adcode --values "$tmp/v.csv" -o "$tmp/j.shp"
+expect 0 "e.g. 石家庄市" -- "$spill" info "$tmp/j.shp" --id adcode
+expect 0 "Number of nonzero links: 4" -- "$spill" weights queen "$tmp/j.shp" --id adcode
+
 # bad inputs
 printf '{"type":"Feature","properties":{"adcode":1},"geometry":null}\n' >"$tmp/feature.geojson"
 expect 1 "not a GeoJSON FeatureCollection (its type is \"Feature\")" -- "$spill" weights queen "$tmp/feature.geojson"
