@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const char *help =
-    "usage: spill map MAP.shp [--values FILE.csv] --field NAME -o OUT.png|svg|pdf [options]\n"
+    "usage: spill map MAP.shp|.geojson|.gpkg [--values FILE.csv] --field NAME -o OUT.png|svg|pdf [options]\n"
     "\n"
     "Draw a choropleth of one column per unit. Values come from a CSV matched\n"
     "to the map's ids (e.g. the per-city effects of `spill fit --city-effects`),\n"
@@ -19,6 +19,10 @@ static const char *help =
     "  --field NAME          the column (or DBF field) to map\n"
     "  --id FIELD            the map's id field (default: record number 1..n)\n"
     "  --values-id COL       the CSV's id column (default: 'id', else the first)\n"
+    "  --encoding NAME       the map's attribute text encoding (iconv name: GBK,\n"
+    "                        GB18030, ...), overriding .cpg, DBF language byte\n"
+    "                        and detection\n"
+    "  --layer TABLE         the GeoPackage feature table, when it holds several\n"
     "  --allow-unmatched     CSV ids that are not in the map are counted and\n"
     "                        listed, not an error\n"
     "  --classes K           number of classes, 1 to 12 (default 5)\n"
@@ -113,6 +117,8 @@ int cmd_map(int argc, char **argv)
     if (!strcmp(opt, "--values")) csv = val;
     else if (!strcmp(opt, "--field")) field = val;
     else if (!strcmp(opt, "--id")) ropts.id_field = val;
+    else if (!strcmp(opt, "--encoding")) ropts.encoding = val;
+    else if (!strcmp(opt, "--layer")) ropts.layer = val;
     else if (!strcmp(opt, "--values-id")) values_id = val;
     else if (!strcmp(opt, "--allow-unmatched")) { allow = 1; continue; }
     else if (!strcmp(opt, "--no-scale-bar")) { o.no_scale_bar = 1; continue; }

@@ -1,4 +1,4 @@
-/* spill info MAP.shp: what a shapefile holds, as spill reads it. */
+/* spill info MAP: what a map (shapefile, GeoJSON, GeoPackage) holds, as spill reads it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,19 +6,24 @@
 #include "cli.h"
 
 static const char *help =
-    "usage: spill info MAP.shp [--id FIELD] [--skip-null]\n"
+    "usage: spill info MAP.shp|MAP.geojson|MAP.gpkg [--id FIELD] [--skip-null]\n"
     "\n"
-    "Summarise a shapefile as spill reads it: units, shape kind, coordinate\n"
-    "system (from the .prj), bounds, DBF fields with their types, invalid\n"
-    "polygons repaired, null shapes skipped, and the first unit ids.\n"
+    "Summarise a map as spill reads it: units, shape kind, coordinate system\n"
+    "(from the .prj, the GeoJSON crs, the GeoPackage srs), bounds, attribute\n"
+    "fields with their types and text encoding, invalid polygons repaired,\n"
+    "null shapes skipped, and the first unit ids.\n"
     "\n"
     "options:\n"
     "  --id FIELD    unit ids from this DBF field (default: record number 1..n)\n"
     "  --skip-null   leave out null shapes (reported) instead of failing\n"
+    "  --encoding NAME  attribute text encoding (iconv name: GBK, GB18030, ...),\n"
+    "                overriding the .cpg, the DBF language byte and detection\n"
+    "  --layer TABLE the GeoPackage feature table, when it holds several\n"
     "  -h, --help    this text\n"
     "\n"
     "example:\n"
-    "  spill info china_prefectures.shp --id adcode\n";
+    "  spill info china_prefectures.shp --id adcode\n"
+    "  spill info cities.geojson --id adcode\n";
 
 static const char *type_name(char t)
 {
@@ -47,6 +52,10 @@ int cmd_shapes(int argc, char **argv)
     if (!strcmp(argv[a], "--id")) {
       if (a + 1 >= argc) return cli_usage_error("info", "--id needs a field name");
       opts.id_field = argv[++a];
+    } else if (!strcmp(argv[a], "--encoding") || !strcmp(argv[a], "--layer")) {
+      if (a + 1 >= argc) return cli_usage_error("info", "%s needs a value", argv[a]);
+      if (!strcmp(argv[a], "--encoding")) opts.encoding = argv[++a];
+      else opts.layer = argv[++a];
     } else if (!strcmp(argv[a], "--skip-null")) {
       opts.skip_null = 1;
     } else if (argv[a][0] == '-' && argv[a][1]) {
@@ -57,7 +66,7 @@ int cmd_shapes(int argc, char **argv)
       return cli_usage_error("info", "one map expected, got '%s' and '%s'", map, argv[a]);
     }
   }
-  if (!map) return cli_usage_error("info", "no map given (MAP.shp)");
+  if (!map) return cli_usage_error("info", "no map given (MAP.shp, .geojson or .gpkg)");
   ctx = cli_ctx_new();
   layer = spill_layer_read(ctx, map, &opts);
   if (!layer) {
@@ -77,6 +86,7 @@ int cmd_shapes(int argc, char **argv)
   printf("Repaired (invalid polygons): %zu\n", spill_layer_repaired(layer));
   printf("Skipped (null shapes): %zu\n", spill_layer_skipped(layer));
   printf("Ids: %s\n", opts.id_field ? opts.id_field : "record number");
+  printf("Text encoding: %s (shown as UTF-8)\n", spill_layer_encoding(layer));
   printf("Fields (%zu):\n", nf);
   for (size_t f = 0; f < nf; f++) {
     const char *first = n ? spill_layer_attr_text(layer, 0, f) : "";

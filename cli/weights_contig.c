@@ -5,10 +5,10 @@
 #include "cli.h"
 
 static const char *help =
-    "usage: spill weights queen|rook MAP.shp [options] -o OUT\n"
+    "usage: spill weights queen|rook MAP.shp|MAP.geojson|MAP.gpkg [options] -o OUT\n"
     "\n"
-    "Contiguity weights of the polygons of MAP.shp (with its .shx and .dbf;\n"
-    ".prj and .cpg are read when present). Queen: units sharing at least one\n"
+    "Contiguity weights of the polygons of a map: a shapefile (with its .shx\n"
+    "and .dbf; .prj and .cpg are read when present), GeoJSON or GeoPackage. Queen: units sharing at least one\n"
     "boundary point; rook: at least two (in practice a shared edge). Points\n"
     "match when they lie within the snap tolerance, as in R spdep's poly2nb.\n"
     "\n"
@@ -23,12 +23,17 @@ static const char *help =
     "  --snap TOL        tolerance in map units (default sqrt(DBL_EPSILON) = 1.49e-8)\n"
     "  --style S         B binary (default), W row-standardised, C, U, S or M\n"
     "  --skip-null       leave out null shapes (reported) instead of failing\n"
+    "  --encoding NAME   attribute text encoding (iconv name: GBK, GB18030, BIG5,\n"
+    "                    CP1252, ...) overriding the .cpg, the DBF language byte\n"
+    "                    and detection\n"
+    "  --layer TABLE     the GeoPackage feature table, when it holds several\n"
     "  -h, --help        this text\n"
     "\n"
     "Without -o only the summary is printed.\n"
     "\n"
     "example:\n"
-    "  spill weights queen china_prefectures.shp --id adcode --style W -o w.gal\n";
+    "  spill weights queen china_prefectures.shp --id adcode --style W -o w.gal\n"
+    "  spill weights queen cities.geojson --id adcode -o w.gal\n";
 
 static void layer_line(const spill_layer *layer, const char *path)
 {
@@ -66,12 +71,14 @@ int cmd_weights_contig(int argc, char **argv)
       ropts.skip_null = 1;
     } else if (!strcmp(arg, "-o") || !strcmp(arg, "--output") || !strcmp(arg, "--id") ||
                !strcmp(arg, "--order") || !strcmp(arg, "--snap") || !strcmp(arg, "--style") ||
-               !strcmp(arg, "--format")) {
+               !strcmp(arg, "--format") || !strcmp(arg, "--encoding") || !strcmp(arg, "--layer")) {
       const char *val;
       if (!has_value) return cli_usage_error(cmd, "%s needs a value", arg);
       val = argv[++a];
       if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) out = val;
       else if (!strcmp(arg, "--id")) ropts.id_field = val;
+      else if (!strcmp(arg, "--encoding")) ropts.encoding = val;
+      else if (!strcmp(arg, "--layer")) ropts.layer = val;
       else if (!strcmp(arg, "--style")) style = val;
       else if (!strcmp(arg, "--format")) fmt = val;
       else if (!strcmp(arg, "--order")) {

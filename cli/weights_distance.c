@@ -31,6 +31,10 @@ static const char *help_common =
     "  --intersect FILE  keep only links also in another weight file\n"
     "  --style S         B, W (row-standardised), C, U, S or M (spectral)\n"
     "  --skip-null       leave out null shapes (reported) instead of failing\n"
+    "  --encoding NAME   attribute text encoding (iconv name: GBK, GB18030, BIG5,\n"
+    "                    CP1252, ...) overriding the .cpg, the DBF language byte\n"
+    "                    and detection\n"
+    "  --layer TABLE     the GeoPackage feature table, when it holds several\n"
     "  -h, --help        this text\n"
     "\n"
     "Two distinct units at the same location are an error naming both.\n"
@@ -106,6 +110,7 @@ typedef struct opts {
   int skip_null, planar, has_k, has_threshold, has_cutoff, has_bandwidth;
   long k;
   double unit_km, threshold, cutoff, power, bandwidth;
+  const char *encoding, *layer; /* the map's text encoding, GeoPackage table */
 } opts;
 
 /* Locations of the layer's units (or of the --coords fields). */
@@ -153,6 +158,8 @@ static int load_locations(spill_ctx *ctx, const opts *o, locs *l)
   int rc;
   ro.id_field = o->id;
   ro.skip_null = o->skip_null;
+  ro.encoding = o->encoding;
+  ro.layer = o->layer;
   l->layer = spill_layer_read(ctx, o->map, &ro);
   if (!l->layer) return cli_fail(ctx);
   n = spill_layer_count(l->layer);
@@ -310,7 +317,7 @@ static int parse(int argc, char **argv, opts *o)
     static const char *valued[] = {"-o", "--output", "--format", "--style", "--id", "--coords", "--crs",
                                    "--symmetrize", "--union", "--intersect", "--var", "--data", "--time",
                                    "--panel-id", "--years", "--kernel", "--form", "--k", "--threshold",
-                                   "--cutoff", "--power", "--bandwidth", "--unit-km", NULL};
+                                   "--cutoff", "--power", "--bandwidth", "--unit-km", "--encoding", "--layer", NULL};
     int is_valued = 0;
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
     for (int v = 0; valued[v]; v++) is_valued |= !strcmp(arg, valued[v]);
@@ -324,6 +331,8 @@ static int parse(int argc, char **argv, opts *o)
       else if (!strcmp(arg, "--format")) o->fmt = val;
       else if (!strcmp(arg, "--style")) o->style = val;
       else if (!strcmp(arg, "--id")) o->id = val;
+      else if (!strcmp(arg, "--encoding")) o->encoding = val;
+      else if (!strcmp(arg, "--layer")) o->layer = val;
       else if (!strcmp(arg, "--coords")) o->coords = val;
       else if (!strcmp(arg, "--crs")) o->crs = val;
       else if (!strcmp(arg, "--symmetrize")) o->sym = val;

@@ -126,12 +126,20 @@ typedef struct spill_read_opts {
   const char *id_field; /* DBF field giving unit ids; NULL: 1-based record number */
   int skip_null;        /* 1: skip null shapes (reported) instead of failing */
   int no_repair;        /* 1: keep invalid polygons as they are */
+  const char *encoding; /* iconv name of the attribute text's encoding
+                           (DBF; GeoJSON not in UTF-8); NULL: from the .cpg,
+                           the DBF language byte, else detected */
+  const char *layer;    /* GeoPackage feature table; NULL: the only one */
 } spill_read_opts;
 
 typedef struct spill_layer spill_layer;
 
-/* Read PATH (.shp; its .shx, .dbf and optional .prj/.cpg beside it).
- * opts may be NULL (defaults). Returns a layer owned by the caller. */
+/* Read PATH: a shapefile (.shp; its .shx, .dbf and optional .prj/.cpg
+ * beside it), GeoJSON (.geojson, .json: a FeatureCollection; lon/lat WGS 84
+ * unless a "crs" member says otherwise) or GeoPackage (.gpkg, or
+ * FILE.gpkg:TABLE to pick one of several feature tables). Ids come from
+ * the attribute (property, column) opts->id_field. opts may be NULL
+ * (defaults). Returns a layer owned by the caller. */
 spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read_opts *opts);
 void spill_layer_free(spill_layer *layer);
 
@@ -1520,6 +1528,11 @@ int spill_did_save(spill_ctx *ctx, const spill_did_result *r, const char *path, 
  * (CS with the bootstrap); leads hollow; one panel for the treated and one
  * per spillover ring (up to 3). title NULL: the result's description. */
 int spill_did_plot(spill_ctx *ctx, const spill_did_result *r, const char *path, const char *title);
+/* ---- map formats and text encodings (shapes/geojson.c, gpkg.c, dbf.c) ---- */
+
+/* The encoding the layer's attribute text was read in ("UTF-8", "GBK",
+ * "GB18030", "CP1252", ...; cells are always given as UTF-8). */
+const char *spill_layer_encoding(const spill_layer *layer);
 
 #ifdef __cplusplus
 }

@@ -8,16 +8,77 @@
 #include "shapes/read.h"
 
 /* 1 if s is well-formed UTF-8 (RFC 3629). */
-static int valid_utf8(const unsigned char *s)
+int spill__attr_valid_utf8(const char *str, size_t len)
 {
-  while (*s) {
+  const unsigned char *s = (const unsigned char *)str, *e = s + len;
+  while (s < e) {
     int n = *s < 0x80 ? 0 : (*s >> 5) == 6 ? 1 : (*s >> 4) == 14 ? 2 : (*s >> 3) == 30 ? 3 : -1;
-    if (n < 0) return 0;
+    if (n < 0 || e - s <= n) return n == 0;
     s++;
     for (int k = 0; k < n; k++, s++)
       if ((*s & 0xC0) != 0x80) return 0;
   }
   return 1;
+}
+
+static int valid_utf8(const char *s) { return spill__attr_valid_utf8(s, strlen(s)); }
+
+/* Convert s from the encoding of cd to a new UTF-8 string. */
+static char *to_utf8(iconv_t cd, const char *s, size_t len)
+{
+  size_t cap = 4 * len + 4, inleft = len, outleft = cap - 1;
+  char *out = malloc(cap), *in = (char *)s, *o = out;
+  if (!out) return NULL;
+  iconv(cd, NULL, NULL, NULL, NULL);
+  if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+      iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) { /* a truncated multi-byte tail is invalid too */
+    free(out);
+    errno = EILSEQ;
+    return NULL;
+  }
+  *o = '\0';
+  return out;
+}
+
+char *spill__attr_to_utf8(const char *enc, const char *s, size_t len)
+{
+  iconv_t cd = iconv_open("UTF-8", enc);
+  char *out;
+  if (cd == (iconv_t)-1) return NULL;
+  out = to_utf8(cd, s, len);
+  iconv_close(cd);
+  return out;
+}
+
+int spill__attr_looks_gb18030(const char *str, size_t len)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  size_t two = 0, gb2312 = 0;
+  char *out;
+  for (size_t k = 0; k < len; k++) {
+    if (s[k] < 0x80) continue;
+    if (k + 1 < len && s[k + 1] >= 0x30 && s[k + 1] <= 0x39) { /* four-byte form */
+      k += 3;
+      continue;
+    }
+    two++;
+    gb2312 += s[k] >= 0xA1 && k + 1 < len && s[k + 1] >= 0xA1;
+    k++;
+  }
+  if (two > 0 && 2 * gb2312 < two) return 0; /* mostly outside GB2312: not Chinese text */
+  out = spill__attr_to_utf8("GB18030", str, len);
+  free(out);
+  return out != NULL;
+}
+
+int spill__attr_check_encoding(spill_ctx *ctx, const char *enc, const char *what)
+{
+  iconv_t cd = iconv_open("UTF-8", enc);
+  if (cd == (iconv_t)-1)
+    return spill__fail(ctx, SPILL_EINVAL, "%s '%s': iconv does not know this encoding (try UTF-8, GBK, GB18030, "
+                       "BIG5, CP1252; `iconv -l` lists them all)", what, enc);
+  iconv_close(cd);
+  return 0;
 }
 
 /* The iconv name of a .cpg's code page: "UTF-8" for UTF-8 (no conversion),
@@ -50,6 +111,43 @@ static void iconv_name(const char *cpg, char out[64])
     snprintf(out, 64, "%s", t);
 }
 
+/* The code page of a DBF language-driver byte (header byte 29), after the
+ * ESRI ArcPad reference table "Language driver IDs and code pages"; NULL
+ * for 0 (none) and 0x57 ("ANSI": the writer's system code page, unknown). */
+static const char *ldid_encoding(int id)
+{
+  switch (id) {
+  case 0x01: case 0x09: case 0x0B: case 0x0D: case 0x0F: case 0x11: case 0x15: case 0x18: case 0x19: case 0x1B:
+    return "CP437";
+  case 0x02: case 0x0A: case 0x0E: case 0x10: case 0x12: case 0x14: case 0x16: case 0x1A: case 0x1D: case 0x25:
+  case 0x37:
+    return "CP850";
+  case 0x03: case 0x58: case 0x59: return "CP1252";
+  case 0x04: return "MACINTOSH";
+  case 0x08: case 0x17: case 0x66: return "CP865";
+  case 0x13: case 0x7B: return "CP932";
+  case 0x1C: case 0x6C: return "CP863";
+  case 0x1F: case 0x22: case 0x23: case 0x40: case 0x64: case 0x87: return "CP852";
+  case 0x24: return "CP860";
+  case 0x26: case 0x65: return "CP866";
+  case 0x4D: case 0x7A: return "GBK"; /* CP936, simplified Chinese */
+  case 0x4E: case 0x79: return "CP949";
+  case 0x4F: case 0x78: return "BIG5"; /* CP950 */
+  case 0x50: case 0x7C: return "CP874";
+  case 0x67: return "CP861";
+  case 0x6A: case 0x86: return "CP737";
+  case 0x6B: case 0x88: return "CP857";
+  case 0x96: return "MAC-CYRILLIC";
+  case 0x97: return "MAC-CENTRALEUROPE";
+  case 0xC8: return "CP1250";
+  case 0xC9: return "CP1251";
+  case 0xCA: return "CP1254";
+  case 0xCB: return "CP1253";
+  case 0xCC: return "CP1257";
+  default: return NULL;
+  }
+}
+
 static char *read_small_file(const char *path)
 {
   FILE *f = fopen(path, "rb");
@@ -68,35 +166,74 @@ static char *read_small_file(const char *path)
   return buf;
 }
 
-/* Convert s (trimmed copy) from the encoding of cd to a new UTF-8 string. */
-static char *to_utf8(iconv_t cd, const char *s, size_t len)
+/* No .cpg, no language byte: UTF-8 when every text is, else GB18030 when
+ * all the non-UTF-8 text reads as Chinese in it, else CP1252. */
+static const char *detect(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const char *dbf_path)
 {
-  size_t cap = 4 * len + 4, inleft = len, outleft = cap - 1;
-  char *out = malloc(cap), *in = (char *)s, *o = out;
-  if (!out) return NULL;
-  iconv(cd, NULL, NULL, NULL, NULL);
-  if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
-    free(out);
-    errno = EILSEQ;
-    return NULL;
-  }
-  *o = '\0';
-  return out;
+  int nf = DBFGetFieldCount(dbf), utf8 = 1;
+  char *all = NULL;
+  size_t len = 0, cap = 0;
+  const char *enc;
+  for (size_t i = 0; i < L->n; i++)
+    for (int f = 0; f < nf; f++) {
+      const char *raw = DBFReadStringAttribute(dbf, (int)L->records[i] - 1, f);
+      size_t k;
+      if (!raw || valid_utf8(raw)) continue;
+      utf8 = 0;
+      k = strlen(raw);
+      if (len + k + 2 > cap) {
+        size_t c = 2 * (len + k + 2);
+        char *p = realloc(all, c);
+        if (!p) {
+          free(all);
+          return "CP1252";
+        }
+        all = p;
+        cap = c;
+      }
+      memcpy(all + len, raw, k);
+      len += k;
+      all[len++] = '\n';
+    }
+  if (utf8) return "UTF-8";
+  enc = spill__attr_looks_gb18030(all, len) ? "GB18030" : "CP1252";
+  free(all);
+  spill__notice(ctx, "%s has no .cpg and its text is not UTF-8; read as %s%s; name the encoding with --encoding "
+                "or a .cpg if that is wrong", dbf_path, enc, !strcmp(enc, "GB18030") ? " (GBK), as it reads as Chinese" : "");
+  return enc;
 }
 
 int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const char *dbf_path,
-                          const char *cpg_path)
+                          const char *cpg_path, const char *encoding)
 {
   char enc[64] = "UTF-8";
+  const char *from = "assumed";
   iconv_t cd = (iconv_t)-1, fallback = (iconv_t)-1;
   int nf = DBFGetFieldCount(dbf), rc = SPILL_ENOMEM;
   L->cpg = read_small_file(cpg_path);
-  if (L->cpg) iconv_name(L->cpg, enc);
+  if (encoding) {
+    if (spill__attr_check_encoding(ctx, encoding, "--encoding")) return SPILL_EINVAL;
+    iconv_name(encoding, enc);
+    from = "given with --encoding";
+  } else if (L->cpg) {
+    iconv_name(L->cpg, enc);
+    from = cpg_path;
+  } else {
+    const char *cp = DBFGetCodePage(dbf), *ld = cp && !strncmp(cp, "LDID/", 5) ? ldid_encoding(atoi(cp + 5)) : NULL;
+    if (ld) {
+      snprintf(enc, sizeof enc, "%s", ld);
+      from = "named by the .dbf's language byte";
+    } else {
+      snprintf(enc, sizeof enc, "%s", detect(ctx, L, dbf, dbf_path));
+      from = "detected";
+    }
+  }
+  snprintf(L->encoding, sizeof L->encoding, "%s", enc);
   if (strcmp(enc, "UTF-8") != 0) {
     cd = iconv_open("UTF-8", enc);
     if (cd == (iconv_t)-1)
       return spill__fail(ctx, SPILL_EFORMAT, "%s names the encoding '%s', which iconv does not know; "
-                         "write a known code page there (UTF-8, GBK, 1252, ...)", cpg_path, L->cpg);
+                         "write a known code page there (UTF-8, GBK, 1252, ...)", cpg_path, L->cpg ? L->cpg : enc);
   }
   L->nfields = nf > 0 ? (size_t)nf : 0;
   L->field_names = spill__calloc(ctx, L->nfields + 1, sizeof *L->field_names);
@@ -137,25 +274,25 @@ int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
         cell = to_utf8(cd, raw, len);
       } else {
         cell = strndup(raw, len);
-        if (cell && !valid_utf8((unsigned char *)cell)) {
-          /* No .cpg (or one saying UTF-8) and bytes that are not UTF-8: the
-           * ESRI default is the Windows code page; read it as CP1252. */
+        if (cell && !valid_utf8(cell)) {
+          /* A .cpg saying UTF-8 (or --encoding UTF-8) and bytes that are
+           * not UTF-8: read the cell as CP1252, the ESRI default. */
           char *conv = NULL;
           if (fallback == (iconv_t)-1) fallback = iconv_open("UTF-8", "CP1252");
           if (fallback != (iconv_t)-1) conv = to_utf8(fallback, raw, len);
           if (conv) {
-            if (L->cpg) {
-              spill__notice(ctx, "%s: record %d, field %s: text is not UTF-8 as %s says; read as CP1252", dbf_path,
-                            rec + 1, L->field_names[f], cpg_path);
-            }
+            spill__notice(ctx, "%s: record %d, field %s: text is not UTF-8 as %s says; read as CP1252", dbf_path,
+                          rec + 1, L->field_names[f], L->cpg && !encoding ? cpg_path : "--encoding");
             free(cell);
             cell = conv;
           }
         }
       }
       if (!cell) {
-        spill__fail(ctx, SPILL_EFORMAT, "%s: record %d, field %s: text is not valid %s (the encoding %s); fix the .cpg",
-                    dbf_path, rec + 1, L->field_names[f], enc, L->cpg ? cpg_path : "assumed");
+        spill__fail(ctx, SPILL_EFORMAT,
+                    "%s: record %d, field %s: text is not valid %s (the encoding %s); name the right one with "
+                    "--encoding or a .cpg",
+                    dbf_path, rec + 1, L->field_names[f], enc, from);
         rc = SPILL_EFORMAT;
         goto done;
       }

@@ -305,7 +305,7 @@ static int check_dbf_size(spill_ctx *ctx, DBFHandle dbf, const char *dbf_path)
   return 0;
 }
 
-static int repair_invalid(spill_ctx *ctx, spill_layer *L, const char *shp_path)
+int spill__layer_repair(spill_ctx *ctx, spill_layer *L, const char *shp_path)
 {
   GEOSContextHandle_t h = ctx->geos;
   GEOSMakeValidParams *params = GEOSMakeValidParams_create_r(h);
@@ -459,7 +459,7 @@ static int read_shapes(spill_ctx *ctx, spill_layer *L, SHPHandle shp, int nrec, 
   if (!rc && L->n == 0)
     rc = spill__fail(ctx, SPILL_EDATA, "%s: no shapes to read (%d record%s, %zu null)", shp_path, nrec,
                      nrec == 1 ? "" : "s", L->skipped);
-  if (!rc && L->kind == SPILL_SHAPE_POLYGON && !o->no_repair) rc = repair_invalid(ctx, L, shp_path);
+  if (!rc && L->kind == SPILL_SHAPE_POLYGON && !o->no_repair) rc = spill__layer_repair(ctx, L, shp_path);
   return rc;
 }
 
@@ -484,8 +484,14 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
   SAHooks hooks;
   int nrec = 0, type = 0, rc = SPILL_ENOMEM;
   if (!path || !*path) {
-    spill__fail(ctx, SPILL_EINVAL, "no shapefile path given");
+    spill__fail(ctx, SPILL_EINVAL, "no map path given");
     return NULL;
+  }
+  {
+    char ext[16];
+    spill__extension(path, ext);
+    if (!strcmp(ext, "geojson") || !strcmp(ext, "json")) return spill__geojson_read(ctx, path, o);
+    if (!strcmp(ext, "gpkg") || (strstr(path, ".gpkg:") && !file_exists(path))) return spill__gpkg_read(ctx, path, o);
   }
   L = spill__calloc(ctx, 1, sizeof *L);
   base = strip_shp(ctx, path);
@@ -540,7 +546,7 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
   }
   if ((rc = read_shapes(ctx, L, shp, nrec, type, shp_path, o))) goto fail;
   spill__progress(ctx, "reading shapes", 1.0);
-  if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path))) goto fail;
+  if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path, o->encoding))) goto fail;
   if ((rc = spill__layer_set_ids(ctx, L, o->id_field, dbf_path))) goto fail;
   if ((rc = spill__layer_read_prj(ctx, L, prj_path))) goto fail;
   rc = 0;
@@ -597,6 +603,7 @@ const char *spill_layer_prj(const spill_layer *L) { return L->prj; }
 const char *spill_layer_crs_name(const spill_layer *L) { return L->crs_name; }
 size_t spill_layer_repaired(const spill_layer *L) { return L->repaired; }
 size_t spill_layer_skipped(const spill_layer *L) { return L->skipped; }
+const char *spill_layer_encoding(const spill_layer *L) { return L->encoding[0] ? L->encoding : "UTF-8"; }
 
 void spill_layer_bounds(const spill_layer *L, double b[4]) { memcpy(b, L->bounds, sizeof L->bounds); }
 

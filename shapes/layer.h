@@ -5,6 +5,8 @@
 
 #include "core/internal.h"
 
+enum { SPILL__SRC_SHP = 0, SPILL__SRC_GEOJSON = 1, SPILL__SRC_GPKG = 2 };
+
 struct spill_layer {
   size_t n;                 /* units kept */
   spill_shape_kind kind;
@@ -25,12 +27,17 @@ struct spill_layer {
   char *field_types;        /* nfields: 'N' 'C' 'L' 'D' */
   int *field_widths, *field_decimals;
   char **cells;             /* n * nfields UTF-8 texts, row-major, owned */
-  char *path;               /* the .shp path as given */
+  char *path;               /* the .shp (.geojson, .gpkg) path as given */
   char *cpg;                /* the .cpg text (encoding) or NULL */
+  int source;               /* SPILL__SRC_SHP, _GEOJSON or _GPKG */
+  char encoding[32];        /* the encoding attribute text was read in
+                               ("UTF-8", "GBK", ...); cells are UTF-8 */
   /* Boundary vertices exactly as read (before any repair), for contiguity:
    * unit i's rings in file order, each closed, interleaved x,y at
    * vxy[2*vstart[i]] .. vxy[2*vstart[i+1]-1]. NULL when the layer was not
-   * read from a shapefile (contiguity then takes the GEOS coordinates). */
+   * read from a file (contiguity then takes the GEOS coordinates). GeoJSON
+   * and GeoPackage layers fill them from their geometries as read: per
+   * polygon the exterior ring, then its holes. */
   int64_t *vstart;          /* n+1 */
   double *vxy;
 };

@@ -10,6 +10,7 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include "shapes/font.h"
 #include "shapes/maps.h"
 
 void spill_map_opts_init(spill_map_opts *o)
@@ -211,12 +212,6 @@ static size_t path_unit(cairo_t *cr, const frame *F, const rings *R, size_t i, s
 }
 
 /* ---- text ---- */
-static void font(cairo_t *cr, double size, int bold)
-{
-  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
-}
 
 static double text_width(cairo_t *cr, const char *s)
 {
@@ -345,6 +340,7 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   cairo_t *cr = NULL;
   cairo_pattern_t *hatch = NULL;
   legend_row rows[SPILL_MAP_MAX_CLASSES + 2];
+  char family[128]; /* one font for all text, covering Chinese (shapes/font.c) */
   int nrows = 0;
   size_t nfinite = 0;
   double vmin = INFINITY, vmax = -INFINITY;
@@ -357,6 +353,7 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   if (!L || !values || !out_path) return spill__fail(ctx, SPILL_EINVAL, "spill_map_draw: no layer, values or output");
   stats->units = L->n;
   if ((rc = out_format(ctx, out_path, &fmt))) return rc;
+  spill__font_family(family);
   W = opts->width > 0 ? opts->width : 1600;
   if (W < 200 || W > 20000)
     return spill__fail(ctx, SPILL_EINVAL, "map width %g is out of range (200 to 20000)", W);
@@ -454,18 +451,18 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
       snprintf(rows[nrows].count, sizeof rows[nrows].count, "(%zu)", stats->highlighted);
       nrows++;
     }
-    font(pc, fs, 0);
+    spill__font_select(pc, family, fs, 0);
     for (int r = 0; r < nrows; r++) {
       maxw = fmax(maxw, text_width(pc, rows[r].label));
       cw = fmax(cw, text_width(pc, rows[r].count));
     }
     if (opts->legend_title) {
-      font(pc, fs * 1.05, 1);
+      spill__font_select(pc, family, fs * 1.05, 1);
       lt_w = text_width(pc, opts->legend_title);
     }
     if (opts->title) { /* a long title shrinks to fit the width */
       double tw;
-      font(pc, title_fs, 1);
+      spill__font_select(pc, family, title_fs, 1);
       tw = text_width(pc, opts->title);
       if (tw > W - 2 * margin) title_fs *= (W - 2 * margin) / tw;
     }
@@ -523,7 +520,7 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
 
   if (opts->title) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    font(cr, title_fs, 1);
+    spill__font_select(cr, family, title_fs, 1);
     text_at(cr, margin, margin + 1.15 * title_fs, opts->title);
   }
 
@@ -573,16 +570,16 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   /* the legend, right of the map */
   {
     double lx = margin + map_aw + gap, ly = F.oy, sw = 1.7 * lfs, sh = 1.1 * lfs, cx;
-    font(cr, lfs, 0);
+    spill__font_select(cr, family, lfs, 0);
     cx = 0;
     for (int r = 0; r < nrows; r++) cx = fmax(cx, text_width(cr, rows[r].label));
     if (opts->legend_title) {
       cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-      font(cr, lfs * 1.05, 1);
+      spill__font_select(cr, family, lfs * 1.05, 1);
       text_at(cr, lx, ly + 1.1 * lfs, opts->legend_title);
       ly += 1.9 * lfs;
     }
-    font(cr, lfs, 0);
+    spill__font_select(cr, family, lfs, 0);
     for (int r = 0; r < nrows; r++) {
       double y = ly + r * 1.6 * lfs;
       cairo_rectangle(cr, lx, y, sw, sh);
@@ -623,7 +620,7 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
       cairo_set_line_width(cr, fmax(0.5, 0.06 * u));
       cairo_stroke(cr);
     }
-    font(cr, 0.9 * fs, 0);
+    spill__font_select(cr, family, 0.9 * fs, 0);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     text_at(cr, x0 - 0.25 * fs, y0 + h + 1.05 * fs, "0");
     snprintf(lab, sizeof lab, "%g km", km);
@@ -643,7 +640,7 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   {
     char cap[200];
     snprintf(cap, sizeof cap, "%s", crs.desc);
-    font(cr, 0.75 * fs, 0);
+    spill__font_select(cr, family, 0.75 * fs, 0);
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
     text_at(cr, W - margin - text_width(cr, cap), H - 0.8 * margin, cap);
   }

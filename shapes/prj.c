@@ -34,18 +34,26 @@ static PJ *horizontal(PJ_CONTEXT *pc, PJ *crs)
 
 int spill__layer_read_prj(spill_ctx *ctx, spill_layer *L, const char *prj_path)
 {
-  PJ_CONTEXT *pc = ctx->proj;
-  PJ *crs = NULL, *h = NULL, *cs = NULL;
-  PJ_TYPE t;
-  const char *name;
-  L->prj = read_text(prj_path);
-  if (!L->prj) {
+  char *text = read_text(prj_path);
+  if (!text) {
+    L->prj = NULL;
     L->has_prj = 0;
     L->geographic = 0;
     L->unit_m = 0;
     snprintf(L->crs_name, sizeof L->crs_name, "planar (no .prj)");
     return 0;
   }
+  return spill__layer_set_crs(ctx, L, text, prj_path);
+}
+
+int spill__layer_set_crs(spill_ctx *ctx, spill_layer *L, char *def, const char *prj_path)
+{
+  PJ_CONTEXT *pc = ctx->proj;
+  PJ *crs = NULL, *h = NULL, *cs = NULL;
+  PJ_TYPE t;
+  const char *name;
+  free(L->prj);
+  L->prj = def;
   L->has_prj = 1;
   crs = proj_create(pc, L->prj);
   h = crs ? horizontal(pc, crs) : NULL;

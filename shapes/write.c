@@ -140,6 +140,32 @@ static void dbf_name(const char *name, char out[12], char (*taken)[12], size_t n
   }
 }
 
+static int utf8_cut(const char *s, int max) /* bytes to keep: a whole character */
+{
+  int k = max;
+  while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+  return k;
+}
+
+/* A source field's (UTF-8) name kept as it is, made unique among taken
+ * with a numeric suffix when two names cut to 10 bytes clash. */
+static void dbf_name_utf8(const char *name, char out[12], char (*taken)[12], size_t ntaken)
+{
+  snprintf(out, 12, "%s", name[0] ? name : "x");
+  for (int k = 1;; k++) {
+    int clash = 0;
+    for (size_t j = 0; j < ntaken && !clash; j++) clash = !spill__strcasecmp(out, taken[j]);
+    if (!clash) return;
+    {
+      char suf[8];
+      int sl = snprintf(suf, sizeof suf, "_%d", k), len = (int)strlen(name);
+      int keep = len + sl > 10 ? utf8_cut(name, 10 - sl) : len;
+      memcpy(out, name, (size_t)keep);
+      memcpy(out + keep, suf, (size_t)sl + 1);
+    }
+  }
+}
+
 /* Width and decimals that keep NUM_DIGITS significant digits of every
  * value (fewer decimals when the values need fewer). */
 static int num_spec(spill_ctx *ctx, const spill_field_column *col, size_t n, int *width, int *dec)
@@ -184,13 +210,6 @@ static int num_spec(spill_ctx *ctx, const spill_field_column *col, size_t n, int
   return SPILL_OK;
 }
 
-static int utf8_cut(const char *s, int max) /* bytes to keep: a whole character */
-{
-  int k = max;
-  while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
-  return k;
-}
-
 /* The attribute bytes of new field f for unit i, into rec (width bytes). */
 static void format_cell(const spill_field_column *col, const newfield *f, size_t i, char *rec,
                         size_t *truncated)
@@ -216,6 +235,124 @@ static void format_cell(const spill_field_column *col, const newfield *f, size_t
   }
 }
 
+/* A field of the source carried to the output: raw bytes copied from the
+ * source record (off, width), or its text cells re-written (raw < 0). */
+typedef struct srcfield {
+  char name[12];
+  char type;
+  int width, dec, off, raw;
+} srcfield;
+
+/* name cut to at most 10 bytes on a UTF-8 character boundary */
+static void cut_name(const char *name, char out[12])
+{
+  int len = (int)strlen(name);
+  if (len > 10) len = utf8_cut(name, 10);
+  memcpy(out, name, (size_t)len);
+  out[len] = '\0';
+}
+
+/* A source cell's text into rec (f->width bytes): text left-aligned,
+ * numbers right-aligned (as dBASE writes them). */
+static void format_text(const char *s, const srcfield *f, char *rec, size_t *truncated)
+{
+  int len = (int)strlen(s);
+  memset(rec, ' ', (size_t)f->width);
+  if (len > f->width) {
+    len = f->type == 'C' ? utf8_cut(s, f->width) : f->width;
+    (*truncated)++;
+  }
+  memcpy(rec + (f->type == 'N' ? f->width - len : 0), s, (size_t)len);
+}
+
+/* Signed area of a GEOS ring (shoelace; > 0 counter-clockwise). */
+static double ring_area(GEOSContextHandle_t h, const GEOSCoordSequence *cs, unsigned m)
+{
+  double a = 0, x0 = 0, y0 = 0, x1, y1;
+  if (m) GEOSCoordSeq_getXY_r(h, cs, 0, &x0, &y0);
+  for (unsigned k = 1; k < m; k++) {
+    GEOSCoordSeq_getXY_r(h, cs, k, &x1, &y1);
+    a += x0 * y1 - x1 * y0;
+    x0 = x1;
+    y0 = y1;
+  }
+  return a / 2;
+}
+
+/* Unit i's GEOS geometry as a shapefile object: every ring a part, outer
+ * rings clockwise and holes counter-clockwise (ESRI Shapefile Technical
+ * Description, 1998, p. 8). */
+static SHPObject *shp_object(spill_ctx *ctx, const spill_layer *L, size_t i)
+{
+  GEOSContextHandle_t h = L->geos;
+  const GEOSGeometry *g = L->geoms[i];
+  int np, nparts = 0, nv = 0, *starts = NULL;
+  double *x = NULL, *y = NULL;
+  SHPObject *o = NULL;
+  if (GEOSGeomTypeId_r(h, g) == GEOS_POINT) {
+    double px = 0, py = 0;
+    GEOSGeomGetX_r(h, g, &px);
+    GEOSGeomGetY_r(h, g, &py);
+    return SHPCreateSimpleObject(SHPT_POINT, 1, &px, &py, NULL);
+  }
+  np = GEOSGetNumGeometries_r(h, g);
+  for (int pass = 0; pass < 2; pass++) {
+    nparts = nv = 0;
+    for (int p = 0; p < np; p++) {
+      const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, p);
+      int nh = GEOSGetNumInteriorRings_r(h, poly);
+      for (int r = -1; r < nh; r++) {
+        const GEOSGeometry *ring = r < 0 ? GEOSGetExteriorRing_r(h, poly) : GEOSGetInteriorRingN_r(h, poly, r);
+        const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+        unsigned m = 0;
+        if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &m)) goto done;
+        if (pass) {
+          int reverse = (r < 0) == (ring_area(h, cs, m) > 0);
+          starts[nparts] = nv;
+          for (unsigned k = 0; k < m; k++)
+            GEOSCoordSeq_getXY_r(h, cs, reverse ? m - 1 - k : k, &x[nv + (int)k], &y[nv + (int)k]);
+        }
+        nparts++;
+        nv += (int)m;
+      }
+    }
+    if (!pass) {
+      starts = malloc(((size_t)nparts + 1) * sizeof *starts);
+      x = malloc(((size_t)nv + 1) * sizeof *x);
+      y = malloc(((size_t)nv + 1) * sizeof *y);
+      if (!starts || !x || !y) goto done;
+    }
+  }
+  o = SHPCreateObject(SHPT_POLYGON, -1, nparts, starts, NULL, nv, x, y, NULL, NULL);
+done:
+  if (!o) spill__fail(ctx, SPILL_EDEP, "%s: unit %zu: cannot turn its geometry into shapefile parts", L->path, i + 1);
+  free(starts);
+  free(x);
+  free(y);
+  return o;
+}
+
+/* The .prj text of a layer not read from a shapefile: ESRI WKT. */
+static int write_prj(spill_ctx *ctx, const spill_layer *L, const char *tbase)
+{
+  PJ *pj;
+  const char *wkt;
+  char *path;
+  FILE *f;
+  int rc = SPILL_OK;
+  if (!L->has_prj || !L->prj) return SPILL_OK;
+  pj = proj_create(ctx->proj, L->prj);
+  wkt = pj ? proj_as_wkt(ctx->proj, pj, PJ_WKT1_ESRI, NULL) : NULL;
+  if (!wkt) wkt = L->prj;
+  path = spill__with_ext(ctx, tbase, "prj");
+  f = path ? fopen(path, "wb") : NULL;
+  if (!f || fputs(wkt, f) < 0) rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: %s", path ? path : "the .prj", strerror(errno));
+  if (f && fclose(f) != 0 && !rc) rc = spill__fail(ctx, SPILL_EIO, "cannot write %s", path);
+  proj_destroy(pj);
+  free(path);
+  return rc;
+}
+
 int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
                              const spill_field_column *cols, const char *out_shp,
                              spill_write_report *rep)
@@ -227,7 +364,11 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   char *sbase = NULL, *obase = NULL, *tbase = NULL, *path = NULL, *rec = NULL;
   char (*taken)[12] = NULL;
   newfield *nf = NULL;
-  int nsrc = 0, stype = 0, nsf = 0, srclen = 0, reclen, created = 0;
+  srcfield *sf = NULL;
+  int nsrc = 0, stype = 0, nsf = 0, reclen, created = 0;
+  /* text re-written in UTF-8 (with a UTF-8 .cpg) unless the source is a
+   * shapefile already in UTF-8, whose records are copied byte for byte */
+  int from_shp = L->source == SPILL__SRC_SHP, convert = !from_shp || strcmp(L->encoding, "UTF-8");
   int rc = SPILL_OK;
   char ext[16];
   if (!rep) rep = &local;
@@ -235,7 +376,7 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   spill__extension(out_shp, ext);
   if (strcmp(ext, "shp"))
     return spill__fail(ctx, SPILL_EINVAL, "%s: name the output .shp (its .shx, .dbf, .prj and .cpg go beside it)", out_shp);
-  if (!L->path) return spill__fail(ctx, SPILL_EINVAL, "the layer was not read from a shapefile: nothing to copy shapes from");
+  if (!L->path) return spill__fail(ctx, SPILL_EINVAL, "the layer has no source file");
   for (size_t c = 0; c < ncols; c++)
     if (!cols[c].name || (!cols[c].values && !cols[c].text))
       return spill__fail(ctx, SPILL_EINVAL, "column %zu has no name or no values", c + 1);
@@ -244,39 +385,67 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
     rc = SPILL_ENOMEM;
     goto done;
   }
-  if (!strcmp(sbase, obase)) {
+  if (from_shp && !strcmp(sbase, obase)) {
     rc = spill__fail(ctx, SPILL_EINVAL, "%s: the output would replace the map it is copied from; choose another name", out_shp);
     goto done;
   }
   spill__shp_hooks(&hooks);
-  src = SHPOpenLL(L->path, "rb", &hooks);
-  {
-    char *dbfp = sibling(ctx, sbase, "dbf");
-    sdbf = dbfp ? DBFOpenLL(dbfp, "rb", &hooks) : NULL;
-    free(dbfp);
-  }
-  if (!src || !sdbf) {
-    rc = spill__fail(ctx, SPILL_EIO, "cannot reopen %s (and its .dbf) to copy its shapes", L->path);
-    goto done;
-  }
-  SHPGetInfo(src, &nsrc, &stype, NULL, NULL);
-  nsf = DBFGetFieldCount(sdbf);
-  srclen = 1; /* the deletion flag, then the fields */
-  for (int f = 0; f < nsf; f++) {
-    int w = 0;
-    DBFGetFieldInfo(sdbf, f, NULL, &w, NULL);
-    srclen += w;
+  if (from_shp) {
+    src = SHPOpenLL(L->path, "rb", &hooks);
+    {
+      char *dbfp = sibling(ctx, sbase, "dbf");
+      sdbf = dbfp ? DBFOpenLL(dbfp, "rb", &hooks) : NULL;
+      free(dbfp);
+    }
+    if (!src || !sdbf) {
+      rc = spill__fail(ctx, SPILL_EIO, "cannot reopen %s (and its .dbf) to copy its shapes", L->path);
+      goto done;
+    }
+    SHPGetInfo(src, &nsrc, &stype, NULL, NULL);
+    nsf = DBFGetFieldCount(sdbf);
+  } else {
+    stype = L->kind == SPILL_SHAPE_POINT ? SHPT_POINT : SHPT_POLYGON;
+    nsf = (int)L->nfields;
   }
 
-  /* the fields: the source's, then the new ones under unique DBF names */
+  /* the source's fields, then the new ones under unique DBF names */
   taken = spill__calloc(ctx, (size_t)nsf + ncols + 1, sizeof *taken);
   nf = spill__calloc(ctx, ncols + 1, sizeof *nf);
-  if (!taken || !nf) {
+  sf = spill__calloc(ctx, (size_t)nsf + 1, sizeof *sf);
+  if (!taken || !nf || !sf) {
     rc = SPILL_ENOMEM;
     goto done;
   }
-  for (int f = 0; f < nsf; f++) DBFGetFieldInfo(sdbf, f, taken[f], NULL, NULL);
-  reclen = srclen;
+  reclen = 1; /* the deletion flag, then the fields */
+  for (int f = 0, soff = 1; f < nsf; f++) {
+    srcfield *q = &sf[f];
+    if (from_shp) {
+      DBFGetFieldInfo(sdbf, f, q->name, &q->width, &q->dec);
+      q->type = DBFGetNativeFieldType(sdbf, f);
+      q->off = soff;
+      soff += q->width;
+      q->raw = 1;
+    } else {
+      q->type = L->field_types[f];
+      q->width = L->field_widths[f];
+      q->dec = L->field_decimals[f];
+      q->raw = 0;
+    }
+    if (convert) {
+      char name[12];
+      cut_name(L->field_names[f], name);
+      dbf_name_utf8(name, q->name, taken, (size_t)f);
+      if (q->type == 'C' || !from_shp) { /* re-written from the UTF-8 cells: as wide as they need */
+        q->raw = 0;
+        for (size_t i = 0; i < L->n && q->type == 'C'; i++) {
+          int len = (int)strlen(L->cells[i * L->nfields + (size_t)f]);
+          if (len > q->width) q->width = len > 254 ? 254 : len;
+        }
+      }
+    }
+    memcpy(taken[f], q->name, 12);
+    reclen += q->width;
+  }
   for (size_t c = 0; c < ncols; c++) {
     newfield *f = &nf[c];
     dbf_name(cols[c].name, f->name, taken, (size_t)nsf + c);
@@ -309,20 +478,6 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
                  f->name, f->width);
     }
   }
-  { /* new text is UTF-8: say so when the map's .cpg names another encoding */
-    const char *cp = DBFGetCodePage(sdbf);
-    int utf8 = !cp || !strncmp(cp, "LDID/", 5) || !spill__strcasecmp(cp, "UTF-8") ||
-               !spill__strcasecmp(cp, "UTF8") || !strcmp(cp, "65001");
-    for (size_t c = 0; c < ncols && !utf8; c++)
-      for (size_t i = 0; cols[c].text && i < L->n && !utf8; i++)
-        for (const char *q = cols[c].text[i]; q && *q; q++)
-          if ((unsigned char)*q >= 0x80) {
-            spill__notice(ctx, "%s: the map's .cpg says %s, but column '%s' holds UTF-8 text; "
-                          "readers may show it garbled", out_shp, cp, cols[c].name);
-            utf8 = 1;
-            break;
-          }
-  }
   rec = spill__malloc(ctx, (size_t)reclen + 1);
   if (!rec) {
     rc = SPILL_ENOMEM;
@@ -338,13 +493,14 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   created = 1;
   dst = SHPCreateLL(path, stype, &hooks);
   {
-    const char *cp = DBFGetCodePage(sdbf);
+    const char *cp = from_shp ? DBFGetCodePage(sdbf) : NULL;
     free(path);
     if (!(path = spill__with_ext(ctx, tbase, "dbf"))) {
       rc = SPILL_ENOMEM;
       goto done;
     }
-    ddbf = DBFCreateLL(path, cp && !strncmp(cp, "LDID/", 5) ? cp : "LDID/87", &hooks);
+    /* converted text: no language byte (the .cpg says UTF-8) */
+    ddbf = DBFCreateLL(path, convert ? "LDID/0" : cp && !strncmp(cp, "LDID/", 5) ? cp : "LDID/87", &hooks);
   }
   if (!dst || !ddbf) {
     rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: %s (is the folder there and writable?)",
@@ -352,11 +508,8 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
     goto done;
   }
   for (int f = 0; f < nsf; f++) {
-    char name[12];
-    int w = 0, d = 0;
-    DBFGetFieldInfo(sdbf, f, name, &w, &d);
-    if (DBFAddNativeFieldType(ddbf, name, DBFGetNativeFieldType(sdbf, f), w, d) < 0) {
-      rc = spill__fail(ctx, SPILL_EIO, "%s: cannot add field %s", out_shp, name);
+    if (DBFAddNativeFieldType(ddbf, sf[f].name, sf[f].type, sf[f].width, sf[f].dec) < 0) {
+      rc = spill__fail(ctx, SPILL_EIO, "%s: cannot add field %s", out_shp, sf[f].name);
       goto done;
     }
   }
@@ -369,12 +522,19 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   }
   for (size_t i = 0; i < L->n; i++) {
     int r = (int)(L->records ? L->records[i] - 1 : (int64_t)i);
-    SHPObject *obj = r >= 0 && r < nsrc ? SHPReadObject(src, r) : NULL;
-    const char *tuple = obj ? DBFReadTuple(sdbf, r) : NULL;
-    size_t off = (size_t)srclen;
-    if (!obj || !tuple) {
-      if (obj) SHPDestroyObject(obj);
-      rc = spill__fail(ctx, SPILL_EFORMAT, "%s, record %d: cannot read it again to copy it", L->path, r + 1);
+    SHPObject *obj;
+    const char *tuple = NULL;
+    size_t off = 1;
+    if (from_shp) {
+      obj = r >= 0 && r < nsrc ? SHPReadObject(src, r) : NULL;
+      tuple = obj ? DBFReadTuple(sdbf, r) : NULL;
+      if (!obj || !tuple) {
+        if (obj) SHPDestroyObject(obj);
+        rc = spill__fail(ctx, SPILL_EFORMAT, "%s, record %d: cannot read it again to copy it", L->path, r + 1);
+        goto done;
+      }
+    } else if (!(obj = shp_object(ctx, L, i))) {
+      rc = spill_ctx_status(ctx) ? spill_ctx_status(ctx) : SPILL_ENOMEM;
       goto done;
     }
     if (SHPWriteObject(dst, -1, obj) < 0) {
@@ -383,7 +543,12 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
       goto done;
     }
     SHPDestroyObject(obj);
-    memcpy(rec, tuple, (size_t)srclen);
+    rec[0] = tuple ? tuple[0] : ' ';
+    for (int f = 0; f < nsf; f++) {
+      if (sf[f].raw) memcpy(rec + off, tuple + sf[f].off, (size_t)sf[f].width);
+      else format_text(L->cells[i * L->nfields + (size_t)f], &sf[f], rec + off, &rep->truncated);
+      off += (size_t)sf[f].width;
+    }
     for (size_t c = 0; c < ncols; c++) {
       format_cell(&cols[c], &nf[c], i, rec + off, &rep->truncated);
       off += (size_t)nf[c].width;
@@ -397,12 +562,17 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   dst = NULL;
   DBFClose(ddbf);
   ddbf = NULL;
-  /* .prj and .cpg copied as they are */
+  /* .prj copied (or written from the layer's CRS); .cpg copied, or UTF-8 */
   for (int e = 3; e < 5; e++) {
     char *from = sibling(ctx, sbase, side_ext[e]), *to = spill__with_ext(ctx, tbase, side_ext[e]);
     int copied = 0;
     if (!from || !to) rc = SPILL_ENOMEM;
-    else rc = copy_file(ctx, from, to, &copied);
+    else if (e == 3 && !from_shp) rc = write_prj(ctx, L, tbase);
+    else if (e == 4 && (convert || access(from, F_OK) != 0)) {
+      FILE *f = fopen(to, "wb");
+      if (!f || fputs("UTF-8\n", f) < 0) rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: %s", to, strerror(errno));
+      if (f && fclose(f) != 0 && !rc) rc = spill__fail(ctx, SPILL_EIO, "cannot write %s", to);
+    } else rc = copy_file(ctx, from, to, &copied);
     free(from);
     free(to);
     if (rc) goto done;
@@ -410,6 +580,9 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   if ((rc = spill__shp_commit(ctx, tbase, obase))) goto done;
   created = 0;
   rep->fields_added = ncols;
+  if (convert && from_shp)
+    spill__notice(ctx, "%s: text written in UTF-8 (converted from the map's %s), with a .cpg saying so", out_shp,
+                  L->encoding);
   if (rep->truncated)
     spill__notice(ctx, "%s: %zu text cells were longer than 254 bytes and were cut", out_shp, rep->truncated);
 done:
@@ -425,6 +598,7 @@ done:
   free(rec);
   free(taken);
   free(nf);
+  free(sf);
   return rc;
 }
 

@@ -13,14 +13,14 @@ typedef struct fx {
   SHPHandle shp;
   DBFHandle dbf;
   int n;
-  char base[512];
+  char base[1024];
 } fx;
 
 /* Create BASE.shp/.shx/.dbf of the given shape type (SHPT_POLYGON or
  * SHPT_POINT) with fields CODE (number) and NAME (text, 40 bytes). */
 static inline void fx_open(fx *f, const char *base, int type)
 {
-  char path[600];
+  char path[1100];
   snprintf(f->base, sizeof f->base, "%s", base);
   snprintf(path, sizeof path, "%s.shp", base);
   f->shp = SHPCreate(path, type);
@@ -96,7 +96,7 @@ static inline void fx_close(fx *f)
 /* Write BASE.EXT holding text (a .cpg or .prj). */
 static inline void fx_sidecar(const char *base, const char *ext, const char *text)
 {
-  char path[600];
+  char path[1100];
   FILE *o;
   snprintf(path, sizeof path, "%s.%s", base, ext);
   o = fopen(path, "wb");

@@ -375,7 +375,7 @@ static void test_cli_gal(const char *dir)
   snprintf(cmd, sizeof cmd, "'%s' weights rook '%s' --id POLYID -o '%s' > '%s/cli.txt'", SPILL_EXE, shp, out, dir);
   CHECK_EQ_INT(WEXITSTATUS(system(cmd)), 0);
   {
-    spill_read_opts o = {"POLYID", 0, 0};
+    spill_read_opts o = {.id_field = "POLYID"};
     L = spill_layer_read(ctx, shp, &o);
   }
   CHECK(L != NULL);
