@@ -141,7 +141,7 @@ int dep_load(spill_ctx *ctx, const dep_input *in, dep_loaded *o)
   char style = in->style ? in->style[0] : 'W';
   memset(o, 0, sizeof *o);
   if (in->map) {
-    spill_read_opts ro = {in->map_id, 0, 0};
+    spill_read_opts ro = {.id_field = in->map_id};
     if (!(o->layer = spill_layer_read(ctx, in->map, &ro))) return cli_fail(ctx);
   }
   if (in->contiguity) {

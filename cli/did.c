@@ -187,7 +187,7 @@ static int parse(int argc, char **argv, did_args *a)
 static int map_points(spill_ctx *ctx, const did_args *a, const spill_panel *p, spill_layer **layer, double **xy,
                       spill_points *pts)
 {
-  spill_read_opts ro = {a->map_id, 0, 0};
+  spill_read_opts ro = {.id_field = a->map_id};
   size_t m;
   double *lx, *ly;
   const char *const *lid;

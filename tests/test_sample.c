@@ -237,7 +237,7 @@ static void cli_matches(spill_ctx *ctx, const spill_weights *wfull, const char *
 static void prefectures(spill_ctx *ctx)
 {
   char shp[1024], csv[1200];
-  spill_read_opts ro = {"adcode", 0, 0};
+  spill_read_opts ro = {.id_field = "adcode"};
   spill_layer *L;
   spill_weights *wb, *wrow, *whand = NULL, *wcut = NULL;
   spill_panel *full, *p1 = NULL, *p2 = NULL;

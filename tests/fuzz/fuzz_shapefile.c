@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (k >= 3 && len[k] == 0) remove(p); /* .prj and .cpg are optional */
   }
   spill_ctx *ctx = fuzz_ctx();
-  spill_read_opts ro = {flags & 1 ? "id" : NULL, flags >> 1 & 1, flags >> 2 & 1};
+  spill_read_opts ro = {.id_field = flags & 1 ? "id" : NULL, .skip_null = flags >> 1 & 1,
+                        .no_repair = flags >> 2 & 1};
   spill_layer *layer = spill_layer_read(ctx, shp, &ro);
   if (layer) {
     size_t n = spill_layer_count(layer);
