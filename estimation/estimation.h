@@ -114,6 +114,32 @@ double spill__normal_p2(double z);
 /* Wald statistics of H0 theta = 0 and H0 theta = -rho beta for an SDM fit. */
 int spill__wald_sdm(spill_ctx *ctx, spill_fit *f, const spill__design *d);
 
+/* ---- sac.c: SAC/SARAR (rho W y and lambda W u) ---- */
+/* g (n x n, column-major) = W (I - rho W)^-1, column by column through the
+ * log-determinant's solver: dense, O(n^2) memory. */
+int spill__dense_g(spill_ctx *ctx, spill__ldet *ld, const spill_weights *w, double rho, double *g);
+/* ML of (I_T x R)(y - rho Wy - Z b) = e, R = I - lambda W, on the likelihood
+ * concentrated in (rho, lambda): r->rho, r->coef, r->sigma2, r->loglik and
+ * *lambda. */
+int spill__ml_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w, spill__ldet *ld,
+                  spill__mlres *r, double *lambda);
+/* Inverse information matrix of (coef, rho, lambda, sigma2): (k+3)^2. */
+int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w, spill__ldet *ld,
+                    double rho, double lambda, double sigma2, const double *coef, double *vcov);
+
+/* ---- leeyu.c: Lee and Yu (2010, sec. 4) transformation approach ---- */
+/* Exact ML of the transformed SAR/SDM with unit or two-way effects (W
+ * row-standardised for two-way); fills f (coef, rho, sigma2, loglik, vcov). */
+int spill__fit_lee_yu(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                      spill__ldet *ld);
+
+/* ---- re.c: random unit effects ---- */
+/* Fill f (constant, slopes, rho or lambda, phi, sigma2) for SAR/SDM/SEM with
+ * random unit effects (R splm spreml errors "re" with lag; "semre" for SEM).
+ * d is the untransformed design with a constant. */
+int spill__fit_re(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                  spill__ldet *ld, spill_model model);
+
 /* ---- fit.c ---- */
 spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model model,
                             spill_fe fe, int has_rho, int ml);

@@ -396,10 +396,14 @@ typedef struct spill_panel_spec {
 } spill_panel_spec;
 
 typedef enum spill_model {
-  SPILL_MODEL_SDM = 0, SPILL_MODEL_SAR, SPILL_MODEL_SLX, SPILL_MODEL_OLS, SPILL_MODEL_SEM
+  SPILL_MODEL_SDM = 0, SPILL_MODEL_SAR, SPILL_MODEL_SLX, SPILL_MODEL_OLS, SPILL_MODEL_SEM,
+  SPILL_MODEL_SAC,  /* rho W y and lambda W u (SARAR; estimation/sac.c) */
+  SPILL_MODEL_SDEM, /* X, W X and lambda W u (spatial Durbin error model) */
+  SPILL_MODEL_GNS   /* rho, theta and lambda together: refused (not identified) */
 } spill_model;
 typedef enum spill_fe {
-  SPILL_FE_TWOWAYS = 0, SPILL_FE_UNIT, SPILL_FE_TIME, SPILL_FE_NONE
+  SPILL_FE_TWOWAYS = 0, SPILL_FE_UNIT, SPILL_FE_TIME, SPILL_FE_NONE,
+  SPILL_FE_RANDOM   /* random unit effects by ML, as R splm spml(model = "random") */
 } spill_fe;
 typedef enum spill_logdet {
   SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU
@@ -427,12 +431,15 @@ typedef struct spill_fit_opts {
   spill_model model;
   spill_fe fe;
   spill_logdet logdet;
-  int lee_yu;       /* 1: Lee and Yu (2010) bias correction */
+  int lee_yu;       /* 1: Lee and Yu (2010, sec. 4) transformation approach: the exact
+                       ML of the transformed model (unit or two-way effects, SAR/SDM) */
   int intercept;    /* 1: add a constant (only meaningful with fe NONE) */
   int splm_wy;      /* 1: spatial lag of the within-transformed y, W (Q y), as R splm
                        does; 0 (default): the within transform of the lag, Q (W y),
                        the exact transform of the model (Lee and Yu 2010; Elhorst).
                        They differ only with time effects and W not column-stochastic. */
+  int lee_yu_bc;    /* 1: Elhorst's (2014, sec. 3.4) first-order bias correction of the
+                       direct estimates (what --lee-yu did before); excludes lee_yu */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -442,7 +449,7 @@ void spill_fit_opts_init(spill_fit_opts *opts);
 typedef struct spill_fit {
   spill_model model;
   spill_fe fe;
-  int lee_yu;
+  int lee_yu;           /* 0 none, 1 Lee-Yu transformation (exact), 2 Elhorst's bias correction */
   int64_t n, t;
   char **ids;           /* n unit ids in the order used (W's order) */
   size_t k;             /* coefficients (rho and sigma2 excluded) */
@@ -466,6 +473,13 @@ typedef struct spill_fit {
   double lr_sar, lr_sar_p, wald_sar, wald_sar_p;
   double lr_sem, lr_sem_p, wald_sem, wald_sem_p;
   int splm_wy;           /* the spill_fit_opts convention used */
+  /* the model family (estimation/sac.c, re.c): vcov is ordered coefficients,
+   * rho, lambda (SAC), phi (random effects), sigma2. In a SEM or SDEM the
+   * error coefficient is in rho (has_rho, named lambda in tables). */
+  int has_lambda;        /* SAC: the error coefficient, rho being the lag of y */
+  double lambda, lambda_se;
+  int has_phi;           /* random effects: phi = sigma_mu^2 / sigma_e^2 */
+  double phi, phi_se;
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -871,6 +885,26 @@ int spill_layer_write_joined(spill_ctx *ctx, const spill_layer *layer, const cha
  * temporary names, then renamed. Used by the demo when the shared data is
  * absent; 3000 cities take about 0.3 s. */
 int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *out_shp);
+
+/* ---- the model family: SAC, SDEM, random effects, Hausman (estimation/sac.c,
+ * re.c, hausman.c, leeyu.c) ---- */
+
+/* Spatial Hausman test of fixed against random unit effects (Mutl and
+ * Pfaffermayr 2011), as R splm sphtest(spatial.model = "lag" | "error",
+ * method = "ML"): the model (SAR, SDM or SEM) fitted with unit fixed effects
+ * and with random effects; H = |d'(V_re - V_fe)^-1 d| over the slope
+ * coefficients d = b_fe - b_re (the spatial parameter and constant left out),
+ * V_fe the slope block of the FE information-matrix inverse and V_re the GLS
+ * covariance sigma2 (X*'X*)^-1 at the RE estimates; chi-square with df = the
+ * number of slopes. The panel must be aligned to w. */
+typedef struct spill_hausman_result {
+  double stat, p;
+  int df;
+  spill_model model;
+  double rho_fe, rho_re, phi; /* the spatial parameter of each fit, RE phi */
+} spill_hausman_result;
+int spill_hausman(spill_ctx *ctx, const spill_panel *panel, const spill_weights *w, spill_model model,
+                  spill_hausman_result *res);
 
 #ifdef __cplusplus
 }

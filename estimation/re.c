@@ -1,0 +1,232 @@
+/* Random unit effects with a spatial lag of y (SAR, SDM) by ML, as R splm's
+ * spml(model = "random", lag = TRUE, spatial.error = "none") (spreml errors
+ * "re"; Elhorst 2014, sec. 3.3; Baltagi 2021, ch. 13):
+ *   y = rho (I_T x W) y + X b + (iota_T x mu) + e,  Var = s2 (I_N x (phi J_T + I_T)),
+ * phi = s2_mu / s2_e. With theta = 1/sqrt(1 + T phi) the GLS transform is
+ * the quasi-demeaning v - (1 - theta) vbar_i, which commutes with W, so for
+ * each phi the model is a spatial lag model on quasi-demeaned data and
+ *   lnL(phi, rho) = -(NT/2)(ln 2 pi + ln s2(phi, rho) + 1) + T ln|I - rho W|
+ *                   - (N/2) ln(1 + T phi)
+ * (splm's sarREmod: ll.c). rho is concentrated by spill__ml_lag; phi by
+ * Brent's method in ln phi on (1e-8, 1e8), splm's bounds. Variance as splm:
+ * the slopes' sigma2 (X*'X*)^-1 at the estimates; (phi, rho) from the
+ * inverse of a central-difference Hessian of lnL(phi, rho) (splm: fdHess);
+ * sigma2 from 2 s2^2 / NT; blocks between them zero. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "estimation/estimation.h"
+
+#define LOG_2PI 1.83787706640934548356
+#define LNPHI_MIN (-18.420680743952367) /* ln 1e-8 */
+#define LNPHI_MAX (18.420680743952367)
+
+typedef struct re_state {
+  const spill__design *d;
+  spill__ldet *ld;
+  spill__design q;   /* shallow: quasi-demeaned z, y, wy */
+  double *ubar;      /* n */
+  double *coef;      /* k */
+  double rho, sigma2;
+} re_state;
+
+/* out = v - (1 - theta) vbar_i (time-major n*t) */
+static void quasi(const double *v, int64_t n, int64_t t, double theta, double *ubar, double *out)
+{
+  for (int64_t i = 0; i < n; i++) ubar[i] = 0.0;
+  for (int64_t s = 0; s < t; s++)
+    for (int64_t i = 0; i < n; i++) ubar[i] += v[s * n + i];
+  for (int64_t i = 0; i < n; i++) ubar[i] *= (1.0 - theta) / (double)t;
+  for (int64_t s = 0; s < t; s++)
+    for (int64_t i = 0; i < n; i++) out[s * n + i] = v[s * n + i] - ubar[i];
+}
+
+static void re_transform(re_state *s, double phi)
+{
+  const spill__design *d = s->d;
+  double theta = 1.0 / sqrt(1.0 + (double)d->t * phi);
+  size_t nt = (size_t)d->nt;
+  quasi(d->y, d->n, d->t, theta, s->ubar, s->q.y);
+  quasi(d->wy, d->n, d->t, theta, s->ubar, s->q.wy);
+  for (size_t j = 0; j < d->k; j++) quasi(d->z + j * nt, d->n, d->t, theta, s->ubar, s->q.z + j * nt);
+}
+
+/* lnL profiled over rho (and b, s2) at phi = exp(x) */
+static int re_profile(spill_ctx *ctx, void *user, double x, double *f)
+{
+  re_state *s = user;
+  double phi = exp(x);
+  spill__mlres r = {0, 0, 0, s->coef};
+  int rc;
+  re_transform(s, phi);
+  if ((rc = spill__ml_lag(ctx, &s->q, s->ld, &r))) return rc;
+  s->rho = r.rho;
+  s->sigma2 = r.sigma2;
+  *f = r.loglik - 0.5 * (double)s->d->n * log(1.0 + (double)s->d->t * phi);
+  return SPILL_OK;
+}
+
+/* The score of the profile likelihood in phi, by the envelope theorem:
+ * d lnL / d phi = (NT/2) theta^2 [theta^2 T^2 sum_i ebar_i^2 / SSR - 1], with
+ * e = y - rho Wy - X b the untransformed residual at the inner optimum and
+ * ebar_i its unit means. Returned without the positive factor (NT/2) theta^2,
+ * as a function of x = ln phi. Its root is well conditioned where lnL's
+ * maximum in phi is flat. */
+static int re_score(spill_ctx *ctx, re_state *s, double x, double *g)
+{
+  const spill__design *d = s->d;
+  size_t k = d->k, nt = (size_t)d->nt, n = (size_t)d->n, t = (size_t)d->t;
+  double phi = exp(x), theta = 1.0 / sqrt(1.0 + (double)t * phi), f, sb = 0.0;
+  int rc = re_profile(ctx, s, x, &f);
+  if (rc) return rc;
+  for (size_t i = 0; i < n; i++) s->ubar[i] = 0.0;
+  for (size_t q = 0; q < nt; q++) {
+    double e = d->y[q] - s->rho * d->wy[q];
+    for (size_t j = 0; j < k; j++) e -= d->z[j * nt + q] * s->coef[j];
+    s->ubar[q % n] += e / (double)t;
+  }
+  for (size_t i = 0; i < n; i++) sb += s->ubar[i] * s->ubar[i];
+  *g = theta * theta * (double)(t * t) * sb / (s->sigma2 * (double)nt) - 1.0;
+  return SPILL_OK;
+}
+
+/* Secant steps on the phi score from Brent's answer; kept when lnL is no worse. */
+static int re_polish(spill_ctx *ctx, re_state *s, double *x, double *fx)
+{
+  double x0 = *x, x1 = *x + 1e-5, g0, g1, f;
+  int rc;
+  if ((rc = re_score(ctx, s, x0, &g0)) || (rc = re_score(ctx, s, x1, &g1))) return rc;
+  for (int it = 0; it < 30 && g1 != g0; it++) {
+    double x2 = x1 - g1 * (x1 - x0) / (g1 - g0);
+    if (!(x2 > LNPHI_MIN && x2 < LNPHI_MAX) || fabs(x2 - *x) > 1e-2) return SPILL_OK;
+    x0 = x1;
+    g0 = g1;
+    x1 = x2;
+    if ((rc = re_score(ctx, s, x1, &g1))) return rc;
+    if (fabs(x1 - x0) < 1e-14 * (1.0 + fabs(x1))) break;
+  }
+  if ((rc = re_profile(ctx, s, x1, &f))) return rc;
+  if (f >= *fx - 1e-9 * fabs(*fx)) {
+    *x = x1;
+    *fx = f;
+  }
+  return SPILL_OK;
+}
+
+/* lnL at (phi, rho) with b and s2 concentrated out */
+static int re_loglik(spill_ctx *ctx, re_state *s, double phi, double rho, double *f)
+{
+  const spill__design *d = s->d;
+  size_t k = d->k, nt = (size_t)d->nt;
+  double *rr = NULL, *ys = NULL, ld, sse = 0.0;
+  int rc = SPILL_ENOMEM;
+  rr = spill__malloc(ctx, k * k * sizeof *rr);
+  ys = spill__malloc(ctx, nt * sizeof *ys);
+  if (!rr || !ys) goto done;
+  if ((rc = spill__ldet_eval(ctx, s->ld, rho, &ld))) goto done;
+  re_transform(s, phi);
+  for (size_t i = 0; i < nt; i++) ys[i] = s->q.y[i] - rho * s->q.wy[i];
+  if ((rc = spill__xtx_chol(ctx, s->q.z, d->nt, k, rr))) goto done;
+  spill__ls_solve(s->q.z, d->nt, k, rr, ys, s->coef);
+  for (size_t i = 0; i < nt; i++) {
+    double e = ys[i];
+    for (size_t j = 0; j < k; j++) e -= s->q.z[j * nt + i] * s->coef[j];
+    sse += e * e;
+  }
+  *f = -0.5 * (double)nt * (LOG_2PI + log(sse / (double)nt) + 1.0) + (double)d->t * ld -
+       0.5 * (double)d->n * log(1.0 + (double)d->t * phi);
+  rc = SPILL_OK;
+done:
+  free(rr);
+  free(ys);
+  return rc;
+}
+
+/* Inverse of minus the central-difference Hessian of lnL(phi, rho). */
+static int re_hessian(spill_ctx *ctx, re_state *s, double phi, double rho, double v[4])
+{
+  double hp = 1e-4 * phi, hr = 1e-4, f[3][3], det, h[4];
+  int rc;
+  for (int a = -1; a <= 1; a++)
+    for (int b = -1; b <= 1; b++)
+      if ((rc = re_loglik(ctx, s, phi + a * hp, rho + b * hr, &f[a + 1][b + 1]))) return rc;
+  h[0] = (f[2][1] - 2.0 * f[1][1] + f[0][1]) / (hp * hp);
+  h[3] = (f[1][2] - 2.0 * f[1][1] + f[1][0]) / (hr * hr);
+  h[1] = h[2] = (f[2][2] - f[2][0] - f[0][2] + f[0][0]) / (4.0 * hp * hr);
+  det = h[0] * h[3] - h[1] * h[2];
+  if (!(det > 0) || !(h[0] < 0))
+    return spill__fail(ctx, SPILL_ENUM, "random effects: the likelihood is not concave at the estimates "
+                                        "(phi %g, rho %g); the variance of phi and rho is not available", phi, rho);
+  /* (-H)^-1 */
+  v[0] = -h[3] / det;
+  v[3] = -h[0] / det;
+  v[1] = v[2] = h[1] / det;
+  return SPILL_OK;
+}
+
+static int fit_re_lag(spill_ctx *ctx, spill_fit *f, const spill__design *d, spill__ldet *ld)
+{
+  size_t k = d->k, nt = (size_t)d->nt, nv = f->nv;
+  re_state s;
+  double x, fx, v2[4] = {0, 0, 0, 0}, *xtx = NULL;
+  int rc = SPILL_ENOMEM;
+  memset(&s, 0, sizeof s);
+  s.d = d;
+  s.ld = ld;
+  s.q = *d;
+  s.q.z = spill__malloc(ctx, k * nt * sizeof *s.q.z);
+  s.q.y = spill__malloc(ctx, nt * sizeof *s.q.y);
+  s.q.wy = spill__malloc(ctx, nt * sizeof *s.q.wy);
+  s.ubar = spill__malloc(ctx, (size_t)d->n * sizeof *s.ubar);
+  s.coef = spill__malloc(ctx, k * sizeof *s.coef);
+  xtx = spill__malloc(ctx, k * k * sizeof *xtx);
+  if (!s.q.z || !s.q.y || !s.q.wy || !s.ubar || !s.coef || !xtx) goto done;
+  if ((rc = spill__maximise(ctx, re_profile, &s, LNPHI_MIN, LNPHI_MAX, 36, 1e-10, &x, &fx))) goto done;
+  if (x > LNPHI_MIN + 1e-3 && (rc = re_polish(ctx, &s, &x, &fx))) goto done;
+  if ((rc = re_profile(ctx, &s, x, &f->loglik))) goto done;
+  f->phi = exp(x);
+  f->rho = s.rho;
+  f->sigma2 = s.sigma2;
+  memcpy(f->coef, s.coef, k * sizeof *f->coef);
+  if (x < LNPHI_MIN + 1e-3)
+    spill__notice(ctx, "random effects: phi = s2_mu/s2_e is at its lower bound 1e-8 (no unit effect "
+                       "variance): the model is the pooled spatial model");
+  /* the slopes: s2 (X*'X*)^-1 on the quasi-demeaned data at phi */
+  re_transform(&s, f->phi);
+  memset(f->vcov, 0, nv * nv * sizeof *f->vcov);
+  for (size_t a = 0; a < k; a++)
+    for (size_t b = 0; b < k; b++) {
+      double acc = 0.0;
+      for (size_t i = 0; i < nt; i++) acc += s.q.z[a * nt + i] * s.q.z[b * nt + i];
+      xtx[a * k + b] = acc;
+    }
+  if (spill__spd_inverse(xtx, k)) {
+    rc = spill__fail(ctx, SPILL_ENUM, "random effects: the quasi-demeaned regressors are collinear");
+    goto done;
+  }
+  for (size_t a = 0; a < k; a++)
+    for (size_t b = 0; b < k; b++) f->vcov[a * nv + b] = f->sigma2 * xtx[a * k + b];
+  if ((rc = re_hessian(ctx, &s, f->phi, f->rho, v2))) goto done;
+  /* vcov order: coef, rho, phi, sigma2 */
+  f->vcov[k * nv + k] = v2[3];
+  f->vcov[k * nv + k + 1] = f->vcov[(k + 1) * nv + k] = v2[1];
+  f->vcov[(k + 1) * nv + k + 1] = v2[0];
+  f->vcov[(k + 2) * nv + k + 2] = 2.0 * f->sigma2 * f->sigma2 / (double)nt;
+  rc = SPILL_OK;
+done:
+  free(s.q.z);
+  free(s.q.y);
+  free(s.q.wy);
+  free(s.ubar);
+  free(s.coef);
+  free(xtx);
+  return rc;
+}
+
+int spill__fit_re(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                  spill__ldet *ld, spill_model model)
+{
+  (void)w;
+  if (model == SPILL_MODEL_SAR || model == SPILL_MODEL_SDM) return fit_re_lag(ctx, f, d, ld);
+  return spill__fail(ctx, SPILL_EINVAL, "random effects: the %s is not implemented", spill__model_name(model));
+}
