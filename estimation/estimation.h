@@ -29,6 +29,8 @@ typedef struct spill__design {
   int has_const;
   size_t n_omitted;
   char **omitted;
+  spill_fe fe;     /* the transform applied */
+  int splm_wy;     /* 1: lags of transformed data W (Q v); 0: Q (W v) */
 } spill__design;
 
 /* Build the (within-transformed) design of a model: [constant], d, x, and
@@ -37,6 +39,11 @@ typedef struct spill__design {
  * spill_fit_opts. */
 spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                                  spill_fe fe, int intercept, int lags, int splm_wy);
+/* out = the lag of a transformed column v by the design's convention: W v,
+ * then (splm_wy 0) the design's within transform again, so that the lag is
+ * Q (W x) = Q W Q x (equal for row-standardised W). work: n + t doubles. */
+void spill__design_wlag(const spill__design *d, const spill_weights *w, const double *v, double *work,
+                        double *out);
 /* A copy keeping only the columns with keep[j] != 0 (names, maps rebuilt). */
 spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *d, const int *keep);
 void spill__design_free(spill__design *d);

@@ -116,15 +116,16 @@ int spill__ml_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w
   st.a = spill__malloc(ctx, k * k * sizeof *st.a);
   st.c = spill__malloc(ctx, k * sizeof *st.c);
   xs = spill__malloc(ctx, k * nt * sizeof *xs);
-  ys = spill__malloc(ctx, nt * sizeof *ys);
+  ys = spill__malloc(ctx, (nt + (size_t)(d->n + d->t)) * sizeof *ys);
   rr = spill__malloc(ctx, k * k * sizeof *rr);
   if (!vec || !st.g || !st.a || !st.c || !xs || !ys || !rr) goto done;
+  /* the error filter's W by the design's convention for lags (as its W y) */
   memcpy(vec, d->y, nt * sizeof *vec);
   memcpy(vec + nt, d->wy, nt * sizeof *vec);
-  spill__wlag(w, d->y, d->t, vec + 2 * nt);
-  spill__wlag(w, d->wy, d->t, vec + 3 * nt);
+  spill__design_wlag(d, w, d->y, ys, vec + 2 * nt);
+  spill__design_wlag(d, w, d->wy, ys, vec + 3 * nt);
   memcpy(vec + 4 * nt, d->z, k * nt * sizeof *vec);
-  for (size_t j = 0; j < k; j++) spill__wlag(w, d->z + j * nt, d->t, vec + (4 + k + j) * nt);
+  for (size_t j = 0; j < k; j++) spill__design_wlag(d, w, d->z + j * nt, ys, vec + (4 + k + j) * nt);
   for (size_t a = 0; a < m; a++)
     for (size_t b = a; b < m; b++) st.g[a * m + b] = st.g[b * m + a] = dotn(vec + a * nt, vec + b * nt, nt);
   st.ld = ld;
@@ -165,11 +166,12 @@ done:
   return rc;
 }
 
-/* y = R x per period, R = I - lam W */
-static void rfilter(const spill_weights *w, double lam, const double *x, int64_t t, double *tmp, double *y)
+/* y = R x per period, R = I - lam W, W by the design's convention */
+static void rfilter(const spill__design *d, const spill_weights *w, double lam, const double *x, double *work,
+                    double *tmp, double *y)
 {
-  size_t nt = (size_t)(w->n * t);
-  spill__wlag(w, x, t, tmp);
+  size_t nt = (size_t)d->nt;
+  spill__design_wlag(d, w, x, work, tmp);
   for (size_t i = 0; i < nt; i++) y[i] = x[i] - lam * tmp[i];
 }
 
@@ -183,7 +185,7 @@ int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights 
                     double rho, double lambda, double sigma2, const double *coef, double *vcov)
 {
   size_t k = d->k, nv = k + 3, nt = (size_t)d->nt, n = (size_t)d->n, T = (size_t)d->t;
-  double *gm = NULL, *hm = NULL, *zs = NULL, *zb = NULL, *pv = NULL, *pr = NULL, *tmp = NULL;
+  double *gm = NULL, *hm = NULL, *zs = NULL, *zb = NULL, *pv = NULL, *pr = NULL, *tmp = NULL, *wk = NULL;
   double trg = 0, trgg = 0, trgtg = 0, trh = 0, trhh = 0, trhth = 0, trhg = 0, trhtg = 0;
   double s2 = sigma2, tt = (double)d->t;
   int rc = SPILL_ENOMEM;
@@ -194,7 +196,8 @@ int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights 
   pv = spill__malloc(ctx, nt * sizeof *pv);
   pr = spill__malloc(ctx, nt * sizeof *pr);
   tmp = spill__malloc(ctx, nt * sizeof *tmp);
-  if (!gm || !hm || !zs || !zb || !pv || !pr || !tmp) goto done;
+  wk = spill__malloc(ctx, (n + T) * sizeof *wk);
+  if (!gm || !hm || !zs || !zb || !pv || !pr || !tmp || !wk) goto done;
   if ((rc = spill__dense_g(ctx, ld, w, rho, gm)) || (rc = spill__dense_g(ctx, ld, w, lambda, hm))) goto done;
   for (size_t j = 0; j < n; j++) {
     trg += gm[j * n + j];
@@ -220,8 +223,8 @@ int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights 
       for (size_t j = 0; j < n; j++) acc += gm[j * n + i] * zb[s * n + j];
       pv[s * n + i] = acc;
     }
-  rfilter(w, lambda, pv, d->t, tmp, pr);
-  for (size_t j = 0; j < k; j++) rfilter(w, lambda, d->z + j * nt, d->t, tmp, zs + j * nt);
+  rfilter(d, w, lambda, pv, wk, tmp, pr);
+  for (size_t j = 0; j < k; j++) rfilter(d, w, lambda, d->z + j * nt, wk, tmp, zs + j * nt);
   memset(vcov, 0, nv * nv * sizeof *vcov);
   for (size_t a = 0; a < k; a++) {
     for (size_t b = 0; b < k; b++) vcov[a * nv + b] = dotn(zs + a * nt, zs + b * nt, nt) / s2;
@@ -247,5 +250,6 @@ done:
   free(pv);
   free(pr);
   free(tmp);
+  free(wk);
   return rc;
 }
