@@ -223,10 +223,243 @@ done:
   return rc;
 }
 
+/* ---- random effects with a spatial error: splm's semREmod ("semre",
+ * Baltagi, Song and Koh 2003; Elhorst 2014, sec. 3.3):
+ *   y = X b + (iota_T x mu) + e, e_t = lambda W e_t + v_t,
+ *   Omega/s2 = phi (J_T x I_N) + I_T x (B'B)^-1, B = I - lambda W,
+ *   Omega^-1 s2 = Jbar_T x (T phi I + (B'B)^-1)^-1 + E_T x B'B,
+ *   lnL = -(NT/2)(ln 2 pi + ln s2 + 1) - (1/2) ln|T phi I + (B'B)^-1| + (T-1) ln|B|.
+ * With B'B = V diag(d) V' (dense, LAPACK dsyevd, once per lambda) every
+ * quadratic form is a weighted sum over the eigenvectors: within part
+ * sum_t sum_i d_i (V'a~_t)_i (V'b~_t)_i, between part
+ * T sum_i d_i / (T phi d_i + 1) (V'abar)_i (V'bbar)_i. ---- */
+
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+                    double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+
+#define SEMRE_MAX_N 1000
+
+typedef struct semre_state {
+  const spill__design *d;
+  const spill_weights *w;
+  spill__ldet *ld;
+  size_t k, m;       /* m = k + 1 vectors: Z columns, then y */
+  double *ev;        /* n eigenvalues of B'B */
+  double *vm;        /* n x n eigenvectors */
+  double *pb;        /* m x n: V' (unit means of each vector) */
+  double *aw;        /* m x m within quadratic forms */
+  double *a, *c;     /* k x k, k work */
+  double *coef;      /* k: GLS at the last evaluation */
+  double s2, lam, xphi;
+} semre_state;
+
+/* Eigen-decompose B'B at lambda and project the data. */
+static int semre_setup(spill_ctx *ctx, semre_state *s, double lam)
+{
+  const spill__design *d = s->d;
+  const spill_weights *w = s->w;
+  int n = (int)d->n, info = 0, lwork = -1, liwork = -1, iw;
+  size_t nn = (size_t)n, nt = (size_t)d->nt, T = (size_t)d->t, m = s->m;
+  double wq, *work = NULL, *b = NULL, *dev = NULL, *proj = NULL;
+  int *iwork = NULL, rc = SPILL_ENOMEM;
+  b = spill__calloc(ctx, nn * nn, sizeof *b);
+  dev = spill__malloc(ctx, nt * sizeof *dev);
+  proj = spill__malloc(ctx, nn * sizeof *proj);
+  if (!b || !dev || !proj) goto done;
+  /* B (dense, column-major), then B'B into vm */
+  for (size_t i = 0; i < nn; i++) {
+    b[i * nn + i] = 1.0;
+    for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) b[(size_t)w->j[q] * nn + i] -= lam * w->x[q];
+  }
+  for (size_t c = 0; c < nn; c++)
+    for (size_t r = c; r < nn; r++) {
+      double acc = 0.0;
+      for (size_t q = 0; q < nn; q++) acc += b[r * nn + q] * b[c * nn + q];
+      s->vm[c * nn + r] = s->vm[r * nn + c] = acc;
+    }
+  dsyevd_("V", "L", &n, s->vm, &n, s->ev, &wq, &lwork, &iw, &liwork, &info);
+  lwork = (int)wq;
+  liwork = iw;
+  work = spill__malloc(ctx, (size_t)lwork * sizeof *work);
+  iwork = spill__malloc(ctx, (size_t)liwork * sizeof *iwork);
+  if (!work || !iwork) goto done;
+  dsyevd_("V", "L", &n, s->vm, &n, s->ev, work, &lwork, iwork, &liwork, &info);
+  if (info) {
+    rc = spill__fail(ctx, SPILL_ENUM, "random-effects SEM: the eigen-decomposition of B'B failed (LAPACK %d)", info);
+    goto done;
+  }
+  /* projections: between part V' vbar; within part accumulated into aw */
+  memset(s->aw, 0, m * m * sizeof *s->aw);
+  {
+    double *pw = spill__malloc(ctx, m * nt * sizeof *pw); /* V' v~_t for each vector */
+    if (!pw) goto done;
+    for (size_t v = 0; v < m; v++) {
+      const double *src = v < s->k ? d->z + v * nt : d->y;
+      for (size_t i = 0; i < nn; i++) proj[i] = 0.0;
+      for (size_t t = 0; t < T; t++)
+        for (size_t i = 0; i < nn; i++) proj[i] += src[t * nn + i] / (double)T;
+      for (size_t t = 0; t < T; t++)
+        for (size_t i = 0; i < nn; i++) dev[t * nn + i] = src[t * nn + i] - proj[i];
+      for (size_t e = 0; e < nn; e++) {
+        double acc = 0.0;
+        for (size_t i = 0; i < nn; i++) acc += s->vm[e * nn + i] * proj[i];
+        s->pb[v * nn + e] = acc;
+        for (size_t t = 0; t < T; t++) {
+          double a2 = 0.0;
+          for (size_t i = 0; i < nn; i++) a2 += s->vm[e * nn + i] * dev[t * nn + i];
+          pw[v * nt + t * nn + e] = a2;
+        }
+      }
+    }
+    for (size_t a = 0; a < m; a++)
+      for (size_t c = a; c < m; c++) {
+        double acc = 0.0;
+        for (size_t t = 0; t < T; t++)
+          for (size_t e = 0; e < nn; e++) acc += s->ev[e] * pw[a * nt + t * nn + e] * pw[c * nt + t * nn + e];
+        s->aw[a * m + c] = s->aw[c * m + a] = acc;
+      }
+    free(pw);
+  }
+  s->lam = lam;
+  rc = SPILL_OK;
+done:
+  free(work);
+  free(iwork);
+  free(b);
+  free(dev);
+  free(proj);
+  return rc;
+}
+
+/* lnL at phi = exp(x) for the lambda set up; fills coef and s2 */
+static int semre_ll(spill_ctx *ctx, void *user, double x, double *f)
+{
+  semre_state *s = user;
+  const spill__design *d = s->d;
+  size_t k = s->k, m = s->m, n = (size_t)d->n;
+  double phi = exp(x), tt = (double)d->t, q[65 * 65], yy, cb = 0.0, ldo = 0.0, ldb = 0.0;
+  (void)ctx;
+  for (size_t a = 0; a < m; a++)
+    for (size_t c = a; c < m; c++) {
+      double acc = s->aw[a * m + c];
+      for (size_t e = 0; e < n; e++) acc += tt * s->ev[e] / (tt * phi * s->ev[e] + 1.0) * s->pb[a * n + e] * s->pb[c * n + e];
+      q[a * m + c] = q[c * m + a] = acc;
+    }
+  for (size_t a = 0; a < k; a++) {
+    for (size_t c = 0; c < k; c++) s->a[c * k + a] = q[a * m + c];
+    s->c[a] = q[a * m + k];
+  }
+  yy = q[k * m + k];
+  if (spill__spd_inverse(s->a, k)) {
+    *f = -INFINITY;
+    return SPILL_OK;
+  }
+  for (size_t a = 0; a < k; a++) {
+    double b = 0.0;
+    for (size_t c = 0; c < k; c++) b += s->a[c * k + a] * s->c[c];
+    s->coef[a] = b;
+    cb += s->c[a] * b;
+  }
+  s->s2 = (yy - cb) / (double)d->nt;
+  for (size_t e = 0; e < n; e++) {
+    ldo += log(tt * phi + 1.0 / s->ev[e]);
+    ldb += 0.5 * log(s->ev[e]);
+  }
+  *f = !(s->s2 > 0) ? -INFINITY
+                    : -0.5 * (double)d->nt * (LOG_2PI + log(s->s2) + 1.0) - 0.5 * ldo + (tt - 1.0) * ldb;
+  return SPILL_OK;
+}
+
+/* the profile in lambda: max over ln phi */
+static int semre_outer(spill_ctx *ctx, void *user, double lam, double *f)
+{
+  semre_state *s = user;
+  int rc = semre_setup(ctx, s, lam);
+  if (rc) return rc;
+  return spill__maximise(ctx, semre_ll, s, LNPHI_MIN, LNPHI_MAX, 24, 1e-10, &s->xphi, f);
+}
+
+static int semre_at(spill_ctx *ctx, semre_state *s, double phi, double lam, double *f)
+{
+  int rc = semre_setup(ctx, s, lam);
+  if (rc) return rc;
+  return semre_ll(ctx, s, log(phi), f);
+}
+
+static int fit_re_error(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                        spill__ldet *ld)
+{
+  size_t k = d->k, n = (size_t)d->n, nv = f->nv, m = k + 1;
+  semre_state s;
+  double lo, hi, lam, fx, hp, hl = 1e-4, ff[3][3], h[4], det;
+  int rc = SPILL_ENOMEM;
+  if (d->n > SEMRE_MAX_N)
+    return spill__fail(ctx, SPILL_EINVAL, "the random-effects SEM uses a dense eigen-decomposition of B'B for "
+                                          "each lambda: N = %lld is above %d; use the random-effects SAR/SDM or "
+                                          "fixed effects", (long long)d->n, SEMRE_MAX_N);
+  if (k > 64) return spill__fail(ctx, SPILL_EINVAL, "the random-effects SEM takes at most 64 regressors");
+  memset(&s, 0, sizeof s);
+  s.d = d;
+  s.w = w;
+  s.ld = ld;
+  s.k = k;
+  s.m = m;
+  s.ev = spill__malloc(ctx, n * sizeof *s.ev);
+  s.vm = spill__malloc(ctx, n * n * sizeof *s.vm);
+  s.pb = spill__malloc(ctx, m * n * sizeof *s.pb);
+  s.aw = spill__malloc(ctx, m * m * sizeof *s.aw);
+  s.a = spill__malloc(ctx, k * k * sizeof *s.a);
+  s.c = spill__malloc(ctx, k * sizeof *s.c);
+  s.coef = spill__malloc(ctx, k * sizeof *s.coef);
+  if (!s.ev || !s.vm || !s.pb || !s.aw || !s.a || !s.c || !s.coef) goto done;
+  spill__ldet_interval(ld, &lo, &hi);
+  lo += 1e-6 * (hi - lo);
+  hi -= 1e-6 * (hi - lo);
+  if ((rc = spill__maximise(ctx, semre_outer, &s, lo, hi, 24, 1e-9, &lam, &fx))) goto done;
+  if ((rc = semre_outer(ctx, &s, lam, &f->loglik))) goto done;
+  if ((rc = semre_ll(ctx, &s, s.xphi, &f->loglik))) goto done; /* coef, s2 at the optimum */
+  f->rho = lam;
+  f->phi = exp(s.xphi);
+  f->sigma2 = s.s2;
+  memcpy(f->coef, s.coef, k * sizeof *f->coef);
+  memset(f->vcov, 0, nv * nv * sizeof *f->vcov);
+  for (size_t a = 0; a < k; a++) /* s2 (X' Omega^-1 X)^-1, s->a holds the inverse */
+    for (size_t c = 0; c < k; c++) f->vcov[a * nv + c] = s.s2 * s.a[c * k + a];
+  /* (phi, lambda) block: central-difference Hessian of the profile */
+  hp = 1e-4 * f->phi;
+  for (int a = -1; a <= 1; a++)
+    for (int b = -1; b <= 1; b++)
+      if ((rc = semre_at(ctx, &s, f->phi + a * hp, lam + b * hl, &ff[a + 1][b + 1]))) goto done;
+  h[0] = (ff[2][1] - 2.0 * ff[1][1] + ff[0][1]) / (hp * hp);
+  h[3] = (ff[1][2] - 2.0 * ff[1][1] + ff[1][0]) / (hl * hl);
+  h[1] = (ff[2][2] - ff[2][0] - ff[0][2] + ff[0][0]) / (4.0 * hp * hl);
+  det = h[0] * h[3] - h[1] * h[1];
+  if (det > 0 && h[0] < 0) {
+    f->vcov[k * nv + k] = -h[0] / det;                          /* lambda */
+    f->vcov[k * nv + k + 1] = f->vcov[(k + 1) * nv + k] = h[1] / det;
+    f->vcov[(k + 1) * nv + k + 1] = -h[3] / det;                /* phi */
+  } else {
+    f->vcov[k * nv + k] = f->vcov[(k + 1) * nv + k + 1] = NAN;
+    spill__notice(ctx, "random-effects SEM: the likelihood is not concave at the estimates; no SEs for "
+                       "lambda and phi");
+  }
+  f->vcov[(k + 2) * nv + k + 2] = 2.0 * f->sigma2 * f->sigma2 / (double)d->nt;
+  rc = SPILL_OK;
+done:
+  free(s.ev);
+  free(s.vm);
+  free(s.pb);
+  free(s.aw);
+  free(s.a);
+  free(s.c);
+  free(s.coef);
+  return rc;
+}
+
 int spill__fit_re(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
                   spill__ldet *ld, spill_model model)
 {
-  (void)w;
   if (model == SPILL_MODEL_SAR || model == SPILL_MODEL_SDM) return fit_re_lag(ctx, f, d, ld);
+  if (model == SPILL_MODEL_SEM) return fit_re_error(ctx, f, d, w, ld);
   return spill__fail(ctx, SPILL_EINVAL, "random effects: the %s is not implemented", spill__model_name(model));
 }
