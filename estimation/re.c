@@ -7,8 +7,10 @@
  * each phi the model is a spatial lag model on quasi-demeaned data and
  *   lnL(phi, rho) = -(NT/2)(ln 2 pi + ln s2(phi, rho) + 1) + T ln|I - rho W|
  *                   - (N/2) ln(1 + T phi)
- * (splm's sarREmod: ll.c). rho is concentrated by spill__ml_lag; phi by
- * Brent's method in ln phi on (1e-8, 1e8), splm's bounds. Variance as splm:
+ * (splm's sarREmod: ll.c). rho is found by Brent's method over the profile
+ * in phi, so each rho costs one log-determinant; phi by Brent's method in
+ * ln phi on (1e-8, 1e8), splm's bounds, from Gram matrices (O(k^3) each),
+ * then secant steps on its score. Variance as splm:
  * the slopes' sigma2 (X*'X*)^-1 at the estimates; (phi, rho) from the
  * inverse of a central-difference Hessian of lnL(phi, rho) (splm: fdHess);
  * sigma2 from 2 s2^2 / NT; blocks between them zero. */
@@ -27,7 +29,10 @@ typedef struct re_state {
   spill__design q;   /* shallow: quasi-demeaned z, y, wy */
   double *ubar;      /* n */
   double *coef;      /* k */
-  double rho, sigma2;
+  size_t m;          /* k + 2 vectors: Z columns, y, W y */
+  double *gw, *gb;   /* m x m: a'(I - Pbar) b and a'Pbar b (Pbar: unit means over time) */
+  double *a, *c;     /* k x k, k work */
+  double rho, ld_rho, xphi, sigma2;
 } re_state;
 
 /* out = v - (1 - theta) vbar_i (time-major n*t) */
@@ -51,69 +56,162 @@ static void re_transform(re_state *s, double phi)
   for (size_t j = 0; j < d->k; j++) quasi(d->z + j * nt, d->n, d->t, theta, s->ubar, s->q.z + j * nt);
 }
 
-/* lnL profiled over rho (and b, s2) at phi = exp(x) */
-static int re_profile(spill_ctx *ctx, void *user, double x, double *f)
+/* SSR of the quasi-demeaned y - rho Wy on Z from the Gram matrices:
+ * a* = (I - Pbar) a + theta Pbar a, so a*'b* = a'(I - Pbar) b + theta^2 a'Pbar b,
+ * a sum of two positive parts (no cancellation when theta is small). Also
+ * the raw residual's between sum e'Pbar e (for the score). 0 ok, -1 singular. */
+static int re_ssr(re_state *s, double phi, double rho, double *ssr, double *ebe)
+{
+  size_t k = s->d->k, m = s->m, iy = k, iw = k + 1;
+  double th2 = 1.0 / (1.0 + (double)s->d->t * phi), vv, cb = 0.0, eb;
+#define GS(i, j) (s->gw[(i) * m + (j)] + th2 * s->gb[(i) * m + (j)])
+#define GB(i, j) (s->gb[(i) * m + (j)])
+  vv = GS(iy, iy) - 2.0 * rho * GS(iy, iw) + rho * rho * GS(iw, iw);
+  for (size_t i = 0; i < k; i++) {
+    for (size_t j = 0; j < k; j++) s->a[j * k + i] = GS(i, j);
+    s->c[i] = GS(i, iy) - rho * GS(i, iw);
+  }
+  if (spill__spd_inverse(s->a, k)) return -1;
+  for (size_t i = 0; i < k; i++) {
+    double b = 0.0;
+    for (size_t j = 0; j < k; j++) b += s->a[j * k + i] * s->c[j];
+    s->coef[i] = b;
+    cb += s->c[i] * b;
+  }
+  *ssr = vv - cb;
+  if (ebe) { /* e = y - rho Wy - Z b: e'Pbar e */
+    eb = GB(iy, iy) - 2.0 * rho * GB(iy, iw) + rho * rho * GB(iw, iw);
+    for (size_t i = 0; i < k; i++) {
+      eb -= 2.0 * s->coef[i] * (GB(i, iy) - rho * GB(i, iw));
+      for (size_t j = 0; j < k; j++) eb += s->coef[i] * s->coef[j] * GB(i, j);
+    }
+    *ebe = eb;
+  }
+#undef GS
+#undef GB
+  return 0;
+}
+
+/* lnL at (phi = exp(x), rho = s->rho), b and s2 concentrated out */
+static int re_inner(spill_ctx *ctx, void *user, double x, double *f)
 {
   re_state *s = user;
-  double phi = exp(x);
-  spill__mlres r = {0, 0, 0, s->coef};
-  int rc;
-  re_transform(s, phi);
-  if ((rc = spill__ml_lag(ctx, &s->q, s->ld, &r))) return rc;
-  s->rho = r.rho;
-  s->sigma2 = r.sigma2;
-  *f = r.loglik - 0.5 * (double)s->d->n * log(1.0 + (double)s->d->t * phi);
-  return SPILL_OK;
-}
-
-/* The score of the profile likelihood in phi, by the envelope theorem:
- * d lnL / d phi = (NT/2) theta^2 [theta^2 T^2 sum_i ebar_i^2 / SSR - 1], with
- * e = y - rho Wy - X b the untransformed residual at the inner optimum and
- * ebar_i its unit means. Returned without the positive factor (NT/2) theta^2,
- * as a function of x = ln phi. Its root is well conditioned where lnL's
- * maximum in phi is flat. */
-static int re_score(spill_ctx *ctx, re_state *s, double x, double *g)
-{
   const spill__design *d = s->d;
-  size_t k = d->k, nt = (size_t)d->nt, n = (size_t)d->n, t = (size_t)d->t;
-  double phi = exp(x), theta = 1.0 / sqrt(1.0 + (double)t * phi), f, sb = 0.0;
-  int rc = re_profile(ctx, s, x, &f);
-  if (rc) return rc;
-  for (size_t i = 0; i < n; i++) s->ubar[i] = 0.0;
-  for (size_t q = 0; q < nt; q++) {
-    double e = d->y[q] - s->rho * d->wy[q];
-    for (size_t j = 0; j < k; j++) e -= d->z[j * nt + q] * s->coef[j];
-    s->ubar[q % n] += e / (double)t;
+  double phi = exp(x), ssr, nt = (double)d->nt;
+  (void)ctx;
+  if (re_ssr(s, phi, s->rho, &ssr, NULL) || !(ssr > 0)) {
+    *f = -INFINITY;
+    return SPILL_OK;
   }
-  for (size_t i = 0; i < n; i++) sb += s->ubar[i] * s->ubar[i];
-  *g = theta * theta * (double)(t * t) * sb / (s->sigma2 * (double)nt) - 1.0;
+  *f = -0.5 * nt * (LOG_2PI + log(ssr / nt) + 1.0) + (double)d->t * s->ld_rho -
+       0.5 * (double)d->n * log(1.0 + (double)d->t * phi);
   return SPILL_OK;
 }
 
-/* Secant steps on the phi score from Brent's answer; kept when lnL is no worse. */
-static int re_polish(spill_ctx *ctx, re_state *s, double *x, double *fx)
+/* The score in x = ln phi at fixed rho, without its positive factor
+ * (NT/2) theta^2 T phi (Baltagi 2021, eq. 3.30 with the envelope theorem):
+ * theta^2 T e'Pbar e / SSR - 1, e the untransformed residual. Its root is
+ * well conditioned where lnL is flat in phi. */
+static double re_score(re_state *s, double x)
 {
-  double x0 = *x, x1 = *x + 1e-5, g0, g1, f;
+  double phi = exp(x), theta2 = 1.0 / (1.0 + (double)s->d->t * phi), ssr, ebe;
+  if (re_ssr(s, phi, s->rho, &ssr, &ebe)) return NAN;
+  return theta2 * (double)s->d->t * ebe / ssr - 1.0;
+}
+
+/* max over phi at rho: a scan and Brent in ln phi, then secant steps on the score */
+static int re_outer(spill_ctx *ctx, void *user, double rho, double *f)
+{
+  re_state *s = user;
+  double x, fx, x0, x1, g0, g1, f1;
+  int rc = spill__ldet_eval(ctx, s->ld, rho, &s->ld_rho);
+  if (rc) return rc;
+  if (!isfinite(s->ld_rho)) {
+    *f = -INFINITY;
+    return SPILL_OK;
+  }
+  s->rho = rho;
+  if ((rc = spill__maximise(ctx, re_inner, s, LNPHI_MIN, LNPHI_MAX, 36, 1e-10, &x, &fx))) return rc;
+  /* secant steps on the score; the point with the smallest |score| is kept */
+  x0 = x;
+  x1 = x + 1e-5;
+  g0 = re_score(s, x0);
+  g1 = re_score(s, x1);
+  {
+    double xb = x0, gb = fabs(g0);
+    if (fabs(g1) < gb) {
+      xb = x1;
+      gb = fabs(g1);
+    }
+    for (int it = 0; it < 40 && x > LNPHI_MIN + 1e-3 && isfinite(g0) && isfinite(g1) && g1 != g0; it++) {
+      double x2 = x1 - g1 * (x1 - x0) / (g1 - g0);
+      if (!(x2 > LNPHI_MIN && x2 < LNPHI_MAX) || fabs(x2 - x) > 1e-2) break;
+      x0 = x1;
+      g0 = g1;
+      x1 = x2;
+      g1 = re_score(s, x1);
+      if (fabs(g1) < gb) {
+        xb = x1;
+        gb = fabs(g1);
+      }
+      if (fabs(x1 - x0) < 1e-13 * (1.0 + fabs(x1))) break;
+    }
+    if (xb != x && (rc = re_inner(ctx, s, xb, &f1)) == SPILL_OK && f1 >= fx - 1e-12 * fabs(fx)) {
+      x = xb;
+      fx = f1;
+    }
+    if (rc) return rc;
+  }
+  s->xphi = x;
+  *f = fx;
+  return SPILL_OK;
+}
+
+/* d/d rho of the profile max_phi lnL (envelope theorem):
+ * NT e*'(Wy)* / SSR - T tr(W (I - rho W)^-1), e* the quasi-demeaned residual. */
+static int re_rho_score(spill_ctx *ctx, re_state *s, double rho, double *g, double *f)
+{
+  size_t k = s->d->k, m = s->m, iy = k, iw = k + 1;
+  double ssr, ew, trg, th2;
+  int rc = re_outer(ctx, s, rho, f);
+  if (rc) return rc;
+  if ((rc = spill__ldet_trace_g(ctx, s->ld, rho, &trg))) return rc;
+  if (re_ssr(s, exp(s->xphi), rho, &ssr, NULL)) {
+    *g = NAN;
+    return SPILL_OK;
+  }
+  th2 = 1.0 / (1.0 + (double)s->d->t * exp(s->xphi));
+#define GS(i, j) (s->gw[(i) * m + (j)] + th2 * s->gb[(i) * m + (j)])
+  ew = GS(iy, iw) - rho * GS(iw, iw);
+  for (size_t i = 0; i < k; i++) ew -= s->coef[i] * GS(i, iw);
+#undef GS
+  *g = (double)s->d->nt * ew / ssr - (double)s->d->t * trg;
+  return SPILL_OK;
+}
+
+/* Secant steps on the rho score from Brent's answer; kept if lnL is no worse. */
+static int re_rho_polish(spill_ctx *ctx, re_state *s, double lo, double hi, double *rho, double *fx)
+{
+  double x0 = *rho, x1 = *rho + 1e-6, g0, g1, f0, f1;
   int rc;
-  if ((rc = re_score(ctx, s, x0, &g0)) || (rc = re_score(ctx, s, x1, &g1))) return rc;
-  for (int it = 0; it < 30 && g1 != g0; it++) {
+  if ((rc = re_rho_score(ctx, s, x0, &g0, &f0)) || (rc = re_rho_score(ctx, s, x1, &g1, &f1))) return rc;
+  for (int it = 0; it < 20 && isfinite(g0) && isfinite(g1) && g1 != g0; it++) {
     double x2 = x1 - g1 * (x1 - x0) / (g1 - g0);
-    if (!(x2 > LNPHI_MIN && x2 < LNPHI_MAX) || fabs(x2 - *x) > 1e-2) return SPILL_OK;
+    if (!(x2 > lo && x2 < hi) || fabs(x2 - *rho) > 1e-3) return SPILL_OK;
     x0 = x1;
     g0 = g1;
     x1 = x2;
-    if ((rc = re_score(ctx, s, x1, &g1))) return rc;
-    if (fabs(x1 - x0) < 1e-14 * (1.0 + fabs(x1))) break;
+    if ((rc = re_rho_score(ctx, s, x1, &g1, &f1))) return rc;
+    if (fabs(x1 - x0) < 1e-15 * (1.0 + fabs(x1))) break;
   }
-  if ((rc = re_profile(ctx, s, x1, &f))) return rc;
-  if (f >= *fx - 1e-9 * fabs(*fx)) {
-    *x = x1;
-    *fx = f;
+  if (f1 >= *fx - 1e-10 * fabs(*fx)) {
+    *rho = x1;
+    *fx = f1;
   }
   return SPILL_OK;
 }
 
-/* lnL at (phi, rho) with b and s2 concentrated out */
+/* lnL at (phi, rho) with b and s2 concentrated out, from the data itself */
 static int re_loglik(spill_ctx *ctx, re_state *s, double phi, double rho, double *f)
 {
   const spill__design *d = s->d;
@@ -133,7 +231,8 @@ static int re_loglik(spill_ctx *ctx, re_state *s, double phi, double rho, double
     for (size_t j = 0; j < k; j++) e -= s->q.z[j * nt + i] * s->coef[j];
     sse += e * e;
   }
-  *f = -0.5 * (double)nt * (LOG_2PI + log(sse / (double)nt) + 1.0) + (double)d->t * ld -
+  s->sigma2 = sse / (double)nt;
+  *f = -0.5 * (double)nt * (LOG_2PI + log(s->sigma2) + 1.0) + (double)d->t * ld -
        0.5 * (double)d->n * log(1.0 + (double)d->t * phi);
   rc = SPILL_OK;
 done:
@@ -164,42 +263,73 @@ static int re_hessian(spill_ctx *ctx, re_state *s, double phi, double rho, doubl
   return SPILL_OK;
 }
 
+static double dotn(const double *a, const double *b, size_t n)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
 static int fit_re_lag(spill_ctx *ctx, spill_fit *f, const spill__design *d, spill__ldet *ld)
 {
-  size_t k = d->k, nt = (size_t)d->nt, nv = f->nv;
+  size_t k = d->k, nt = (size_t)d->nt, nv = f->nv, n = (size_t)d->n, T = (size_t)d->t, m = k + 2;
   re_state s;
-  double x, fx, v2[4] = {0, 0, 0, 0}, *xtx = NULL;
+  double rho, fx, lo, hi, v2[4] = {0, 0, 0, 0}, *xtx = NULL, *mb = NULL;
   int rc = SPILL_ENOMEM;
   memset(&s, 0, sizeof s);
   s.d = d;
   s.ld = ld;
   s.q = *d;
+  s.m = m;
   s.q.z = spill__malloc(ctx, k * nt * sizeof *s.q.z);
   s.q.y = spill__malloc(ctx, nt * sizeof *s.q.y);
   s.q.wy = spill__malloc(ctx, nt * sizeof *s.q.wy);
-  s.ubar = spill__malloc(ctx, (size_t)d->n * sizeof *s.ubar);
+  s.ubar = spill__malloc(ctx, n * sizeof *s.ubar);
   s.coef = spill__malloc(ctx, k * sizeof *s.coef);
+  s.gw = spill__malloc(ctx, m * m * sizeof *s.gw);
+  s.gb = spill__malloc(ctx, m * m * sizeof *s.gb);
+  s.a = spill__malloc(ctx, k * k * sizeof *s.a);
+  s.c = spill__malloc(ctx, k * sizeof *s.c);
   xtx = spill__malloc(ctx, k * k * sizeof *xtx);
-  if (!s.q.z || !s.q.y || !s.q.wy || !s.ubar || !s.coef || !xtx) goto done;
-  if ((rc = spill__maximise(ctx, re_profile, &s, LNPHI_MIN, LNPHI_MAX, 36, 1e-10, &x, &fx))) goto done;
-  if (x > LNPHI_MIN + 1e-3 && (rc = re_polish(ctx, &s, &x, &fx))) goto done;
-  if ((rc = re_profile(ctx, &s, x, &f->loglik))) goto done;
-  f->phi = exp(x);
-  f->rho = s.rho;
-  f->sigma2 = s.sigma2;
-  memcpy(f->coef, s.coef, k * sizeof *f->coef);
-  if (x < LNPHI_MIN + 1e-3)
+  mb = spill__calloc(ctx, m * n, sizeof *mb);
+  if (!s.q.z || !s.q.y || !s.q.wy || !s.ubar || !s.coef || !s.gw || !s.gb || !s.a || !s.c || !xtx || !mb)
+    goto done;
+  /* Gram matrices of [Z, y, Wy]: within (deviations from unit means) and
+   * between (T sum_i abar_i bbar_i) */
+  for (size_t a = 0; a < m; a++) {
+    const double *va = a < k ? d->z + a * nt : a == k ? d->y : d->wy;
+    for (size_t q = 0; q < nt; q++) mb[a * n + q % n] += va[q] / (double)T;
+  }
+  for (size_t a = 0; a < m; a++)
+    for (size_t b = a; b < m; b++) {
+      const double *va = a < k ? d->z + a * nt : a == k ? d->y : d->wy;
+      const double *vb = b < k ? d->z + b * nt : b == k ? d->y : d->wy;
+      double acc = 0.0;
+      for (size_t q = 0; q < nt; q++) acc += (va[q] - mb[a * n + q % n]) * (vb[q] - mb[b * n + q % n]);
+      s.gw[a * m + b] = s.gw[b * m + a] = acc;
+      s.gb[a * m + b] = s.gb[b * m + a] = (double)T * dotn(mb + a * n, mb + b * n, n);
+    }
+  spill__ldet_interval(ld, &lo, &hi);
+  lo += 1e-9 * (hi - lo);
+  hi -= 1e-9 * (hi - lo);
+  if ((rc = spill__maximise(ctx, re_outer, &s, lo, hi, spill__ldet_method(ld) == SPILL_LOGDET_EIGEN ? 200 : 20,
+                            1e-11, &rho, &fx)))
+    goto done;
+  if ((rc = re_rho_polish(ctx, &s, lo, hi, &rho, &fx))) goto done;
+  if ((rc = re_outer(ctx, &s, rho, &fx))) goto done;
+  f->phi = exp(s.xphi);
+  f->rho = rho;
+  if (s.xphi < LNPHI_MIN + 1e-3)
     spill__notice(ctx, "random effects: phi = s2_mu/s2_e is at its lower bound 1e-8 (no unit effect "
                        "variance): the model is the pooled spatial model");
+  /* the estimates from the data themselves at (phi, rho) */
+  if ((rc = re_loglik(ctx, &s, f->phi, f->rho, &f->loglik))) goto done;
+  f->sigma2 = s.sigma2;
+  memcpy(f->coef, s.coef, k * sizeof *f->coef);
   /* the slopes: s2 (X*'X*)^-1 on the quasi-demeaned data at phi */
-  re_transform(&s, f->phi);
   memset(f->vcov, 0, nv * nv * sizeof *f->vcov);
   for (size_t a = 0; a < k; a++)
-    for (size_t b = 0; b < k; b++) {
-      double acc = 0.0;
-      for (size_t i = 0; i < nt; i++) acc += s.q.z[a * nt + i] * s.q.z[b * nt + i];
-      xtx[a * k + b] = acc;
-    }
+    for (size_t b = 0; b < k; b++) xtx[a * k + b] = dotn(s.q.z + a * nt, s.q.z + b * nt, nt);
   if (spill__spd_inverse(xtx, k)) {
     rc = spill__fail(ctx, SPILL_ENUM, "random effects: the quasi-demeaned regressors are collinear");
     goto done;
@@ -219,7 +349,12 @@ done:
   free(s.q.wy);
   free(s.ubar);
   free(s.coef);
+  free(s.gw);
+  free(s.gb);
+  free(s.a);
+  free(s.c);
   free(xtx);
+  free(mb);
   return rc;
 }
 

@@ -574,10 +574,146 @@ static void small_dense(spill_ctx *ctx)
   spill_weights_free(w);
 }
 
+/* ---- random-effects SEM on a small case: Omega built and inverted densely ---- */
+/* Inverse of an m x m row-major matrix (Gauss-Jordan, partial pivoting) and
+ * its log-determinant. */
+static double big_inverse(double *a, int m)
+{
+  double *b = calloc((size_t)m * 2 * m, sizeof *b), ld = 0.0;
+  for (int r = 0; r < m; r++) {
+    for (int c = 0; c < m; c++) b[r * 2 * m + c] = a[r * m + c];
+    b[r * 2 * m + m + r] = 1.0;
+  }
+  for (int p = 0; p < m; p++) {
+    int piv = p;
+    for (int r = p + 1; r < m; r++)
+      if (fabs(b[r * 2 * m + p]) > fabs(b[piv * 2 * m + p])) piv = r;
+    if (piv != p)
+      for (int c = 0; c < 2 * m; c++) {
+        double t = b[p * 2 * m + c];
+        b[p * 2 * m + c] = b[piv * 2 * m + c];
+        b[piv * 2 * m + c] = t;
+      }
+    ld += log(fabs(b[p * 2 * m + p]));
+    {
+      double d = b[p * 2 * m + p];
+      for (int c = 0; c < 2 * m; c++) b[p * 2 * m + c] /= d;
+    }
+    for (int r = 0; r < m; r++)
+      if (r != p) {
+        double f = b[r * 2 * m + p];
+        if (f != 0.0)
+          for (int c = 0; c < 2 * m; c++) b[r * 2 * m + c] -= f * b[p * 2 * m + c];
+      }
+  }
+  for (int r = 0; r < m; r++)
+    for (int c = 0; c < m; c++) a[r * m + c] = b[r * 2 * m + m + c];
+  free(b);
+  return ld;
+}
+
+/* lnL(phi, lambda) of splm's semREmod with Omega = phi J_T x I_N + I_T x (B'B)^-1 */
+static double semre_dense(const double *wd, const spill_panel *p, double phi, double lam, double *beta)
+{
+  int n = (int)p->n, t = (int)p->t, nt = n * t, k = 1 + (int)p->nx;
+  double *bb = calloc((size_t)n * n, sizeof *bb), *b = calloc((size_t)n * n, sizeof *b);
+  double *om = calloc((size_t)nt * nt, sizeof *om), *x = malloc((size_t)nt * k * sizeof *x), ldo, s2;
+  double xox[16][17], e2 = 0.0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) b[i * n + j] = (i == j) - lam * wd[i * n + j];
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      for (int q = 0; q < n; q++) bb[i * n + j] += b[q * n + i] * b[q * n + j];
+  big_inverse(bb, n); /* (B'B)^-1 */
+  for (int s = 0; s < t; s++)
+    for (int r = 0; r < t; r++)
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+          om[(s * n + i) * nt + r * n + j] = (i == j ? phi : 0.0) + (s == r ? bb[i * n + j] : 0.0);
+  ldo = big_inverse(om, nt); /* ln|Omega| */
+  for (int i = 0; i < nt; i++) {
+    x[i] = 1.0;
+    for (int c = 1; c < k; c++) x[c * nt + i] = p->x[(c - 1) * nt + i];
+  }
+  for (int r = 0; r < k; r++)
+    for (int c = 0; c <= k; c++) {
+      double acc = 0.0;
+      const double *vc = c < k ? x + c * nt : p->y;
+      for (int i = 0; i < nt; i++)
+        for (int j = 0; j < nt; j++) acc += x[r * nt + i] * om[i * nt + j] * vc[j];
+      xox[r][c] = acc;
+    }
+  for (int q = 0; q < k; q++)
+    for (int r = 0; r < k; r++)
+      if (r != q) {
+        double f = xox[r][q] / xox[q][q];
+        for (int c = 0; c <= k; c++) xox[r][c] -= f * xox[q][c];
+      }
+  for (int r = 0; r < k; r++) beta[r] = xox[r][k] / xox[r][r];
+  {
+    double *e = malloc((size_t)nt * sizeof *e);
+    for (int i = 0; i < nt; i++) {
+      e[i] = p->y[i];
+      for (int c = 0; c < k; c++) e[i] -= x[c * nt + i] * beta[c];
+    }
+    for (int i = 0; i < nt; i++)
+      for (int j = 0; j < nt; j++) e2 += e[i] * om[i * nt + j] * e[j];
+    free(e);
+  }
+  s2 = e2 / nt;
+  free(bb);
+  free(b);
+  free(om);
+  free(x);
+  return -0.5 * nt * (log(2 * M_PI * s2) + 1.0) - 0.5 * ldo;
+}
+
+static void semre_small(spill_ctx *ctx)
+{
+  spill_weights *w = spill_weights_lattice(ctx, 4, 4, 0);
+  int n = 16, t = 4, nt = n * t;
+  spill_panel *p = spill_panel_new(ctx, n, t, NULL, NULL, 1, 0);
+  spill_rng rng;
+  double *wd = calloc((size_t)n * n, sizeof *wd), mu[16], beta[4], bd[4];
+  spill_fit_opts o;
+  spill_fit *f;
+  CHECK(w && p && spill_weights_transform(ctx, w, 'W') == SPILL_OK);
+  if (!w || !p) return;
+  for (int i = 0; i < n; i++)
+    for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) wd[i * n + w->j[q]] = w->x[q];
+  spill_rng_seed(&rng, 5);
+  for (int i = 0; i < n; i++) mu[i] = spill_rng_normal(&rng);
+  for (int q = 0; q < nt; q++) {
+    p->x[q] = spill_rng_normal(&rng);
+    p->y[q] = 1.0 + 0.5 * p->x[q] + mu[q % n] + spill_rng_normal(&rng);
+  }
+  spill_fit_opts_init(&o);
+  o.model = SPILL_MODEL_SEM;
+  o.fe = SPILL_FE_RANDOM;
+  f = spill_fit_model(ctx, p, w, &o);
+  CHECK_MSG(f != NULL, "%s", spill_ctx_error(ctx));
+  if (f) {
+    double ll = semre_dense(wd, p, f->phi, f->rho, bd), best = ll;
+    printf("RE SEM small case: lambda %.8f phi %.8f lnL %.10f (dense Omega %.10f)\n", f->rho, f->phi, f->loglik, ll);
+    CHECK_RELSTRICT(f->loglik, ll, 1e-10);
+    for (int j = 0; j < 2; j++) CHECK_REL(f->coef[j], bd[j], 1e-8);
+    for (int a = -1; a <= 1; a++) /* no better point nearby */
+      for (int b2 = -1; b2 <= 1; b2++)
+        best = fmax(best, semre_dense(wd, p, f->phi * (1 + 1e-3 * a), f->rho + 1e-3 * b2, beta));
+    CHECK(best <= ll + 1e-9);
+    CHECK(f->has_phi && f->phi > 0 && f->rho_se > 0 && f->phi_se > 0);
+  }
+  spill_fit_free(f);
+  free(wd);
+  spill_panel_free(p);
+  spill_weights_free(w);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   small_dense(ctx);
+  semre_small(ctx);
   if (load_produc(ctx)) {
     sac_splm(ctx);
     re_splm(ctx);
