@@ -396,9 +396,9 @@ static void lee_yu(spill_ctx *ctx)
     if (f) {
       printf("Lee-Yu %s SAR: rho %.10f (dense %.10f), se %.6g, sigma2 %.8g (dense %.8g)\n", two ? "two-way" : "unit",
              f->rho, rho, f->rho_se, f->sigma2, ssr / m);
-      CHECK_REL(f->rho, rho, 1e-6);
-      CHECK_RELSTRICT(f->sigma2, ssr / m, 1e-6);
-      for (int k = 0; k < 4; k++) CHECK_RELSTRICT(f->coef[k], b[k], 1e-6);
+      CHECK_RELSTRICT(f->rho, rho, 1e-8);
+      CHECK_RELSTRICT(f->sigma2, ssr / m, 1e-8);
+      for (int k = 0; k < 4; k++) CHECK_RELSTRICT(f->coef[k], b[k], 1e-7);
       CHECK(f->lee_yu == 1 && f->rho_se > 0 && f->se[0] > 0);
     }
     spill_fit_free(f);
