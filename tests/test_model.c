@@ -9,6 +9,8 @@
 
 /* ---- small dense helpers, independent of the library ---- */
 
+static double big_inverse(double *a, int m); /* below: Gauss-Jordan, returns ln|det| */
+
 /* ln|A| of a dense n x n row-major matrix by Gaussian elimination with
  * partial pivoting (A destroyed); NaN when the determinant is not positive. */
 static double dense_logdet(long double *a, int n)
@@ -350,6 +352,108 @@ static double ly_dense(void *u, double rho)
   return -0.5 * m * log(ssr / m) + (d->t - 1) * (ldet_irw(d->wd, d->n, rho) - (d->two ? log(1.0 - rho) : 0.0));
 }
 
+/* Helmert basis: m x (m-1) row-major, orthonormal columns orthogonal to 1 */
+static double *helmert(int m)
+{
+  double *f = calloc((size_t)m * (m - 1), sizeof *f);
+  for (int j = 1; j < m; j++) {
+    double c = 1.0 / sqrt((double)j * (j + 1));
+    for (int i = 0; i < j; i++) f[i * (m - 1) + j - 1] = c;
+    f[j * (m - 1) + j - 1] = -j * c;
+  }
+  return f;
+}
+
+/* The two-way Lee-Yu fit's SEs from the transformed model itself: data
+ * multiplied by F_T' x F_N' (Helmert), W~ = F_N' W F_N, G~ = W~ (I - rho W~)^-1,
+ * and the information matrix of Lee and Yu (2010, eq. 4.5) built there. */
+static void lee_yu_transformed(const spill_fit *f, const double *wd)
+{
+  int n = (int)P->n, t = (int)P->t, nt = n * t, n1 = n - 1, t1 = t - 1, mm = n1 * t1, k = 4, nv = 6;
+  double *fn = helmert(n), *ft = helmert(t), *wt = calloc((size_t)n1 * n1, sizeof *wt);
+  double *a = malloc((size_t)n1 * n1 * sizeof *a), *g = calloc((size_t)n1 * n1, sizeof *g);
+  double *x = malloc((size_t)mm * k * sizeof *x), *y = malloc((size_t)mm * sizeof *y), *p = calloc((size_t)mm, sizeof *p);
+  double info[36], s2 = f->sigma2, rho = f->rho, trg = 0, trgg = 0, trgtg = 0, ssr = 0;
+  for (int c = 0; c <= k; c++) { /* transform y and the regressors */
+    const double *v = c < k ? P->x + (size_t)c * nt : P->y;
+    double *out = c < k ? x + (size_t)c * mm : y;
+    for (int s2i = 0; s2i < t1; s2i++)
+      for (int i2 = 0; i2 < n1; i2++) {
+        double acc = 0.0;
+        for (int s = 0; s < t; s++)
+          for (int i = 0; i < n; i++) acc += ft[s * t1 + s2i] * fn[i * n1 + i2] * v[s * n + i];
+        out[s2i * n1 + i2] = acc;
+      }
+  }
+  for (int i = 0; i < n1; i++) /* W~ = F'WF */
+    for (int j = 0; j < n1; j++) {
+      double acc = 0.0;
+      for (int q = 0; q < n; q++)
+        for (int r = 0; r < n; r++) acc += fn[q * n1 + i] * wd[q * n + r] * fn[r * n1 + j];
+      wt[i * n1 + j] = acc;
+    }
+  for (int i = 0; i < n1 * n1; i++) a[i] = (i % (n1 + 1) == 0) - rho * wt[i];
+  big_inverse(a, n1);
+  for (int i = 0; i < n1; i++)
+    for (int j = 0; j < n1; j++)
+      for (int q = 0; q < n1; q++) g[i * n1 + j] += wt[i * n1 + q] * a[q * n1 + j];
+  for (int i = 0; i < n1; i++) {
+    trg += g[i * n1 + i];
+    for (int j = 0; j < n1; j++) {
+      trgg += g[i * n1 + j] * g[j * n1 + i];
+      trgtg += g[i * n1 + j] * g[i * n1 + j];
+    }
+  }
+  for (int s = 0; s < t1; s++) { /* residuals and P = (I x G~) X~ b */
+    for (int i = 0; i < n1; i++) {
+      double wy = 0.0, xb = 0.0, e;
+      for (int j = 0; j < n1; j++) wy += wt[i * n1 + j] * y[s * n1 + j];
+      for (int c = 0; c < k; c++) xb += x[c * mm + s * n1 + i] * f->coef[c];
+      e = y[s * n1 + i] - rho * wy - xb;
+      ssr += e * e;
+      for (int j = 0; j < n1; j++) {
+        double xbj = 0.0;
+        for (int c = 0; c < k; c++) xbj += x[c * mm + s * n1 + j] * f->coef[c];
+        p[s * n1 + i] += g[i * n1 + j] * xbj;
+      }
+    }
+  }
+  memset(info, 0, sizeof info);
+  for (int r = 0; r < k; r++) {
+    for (int c = 0; c < k; c++) {
+      double acc = 0.0;
+      for (int q = 0; q < mm; q++) acc += x[r * mm + q] * x[c * mm + q];
+      info[r * nv + c] = acc / s2;
+    }
+    {
+      double acc = 0.0;
+      for (int q = 0; q < mm; q++) acc += x[r * mm + q] * p[q];
+      info[r * nv + k] = info[k * nv + r] = acc / s2;
+    }
+  }
+  {
+    double pp = 0.0;
+    for (int q = 0; q < mm; q++) pp += p[q] * p[q];
+    info[k * nv + k] = pp / s2 + t1 * (trgg + trgtg);
+  }
+  info[k * nv + k + 1] = info[(k + 1) * nv + k] = t1 * trg / s2;
+  info[(k + 1) * nv + k + 1] = mm / (2.0 * s2 * s2);
+  gj_inverse(info, nv);
+  printf("Lee-Yu two-way in the transformed space: SSR/M %.10g (spill %.10g), se rho %.10f (spill %.10f)\n",
+         ssr / mm, s2, sqrt(info[k * nv + k]), f->rho_se);
+  CHECK_RELSTRICT(ssr / mm, s2, 1e-9);
+  CHECK_RELSTRICT(f->rho_se, sqrt(info[k * nv + k]), 1e-8);
+  for (int c = 0; c < k; c++) CHECK_RELSTRICT(f->se[c], sqrt(info[c * nv + c]), 1e-8);
+  free(fn);
+  free(ft);
+  free(wt);
+  free(a);
+  free(g);
+  free(x);
+  free(y);
+  free(p);
+}
+
 static void lee_yu(spill_ctx *ctx)
 {
   ly_data d;
@@ -400,6 +504,7 @@ static void lee_yu(spill_ctx *ctx)
       CHECK_RELSTRICT(f->sigma2, ssr / m, 1e-8);
       for (int k = 0; k < 4; k++) CHECK_RELSTRICT(f->coef[k], b[k], 1e-7);
       CHECK(f->lee_yu == 1 && f->rho_se > 0 && f->se[0] > 0);
+      if (two) lee_yu_transformed(f, d.wd);
     }
     spill_fit_free(f);
     free(v);
