@@ -514,7 +514,11 @@ int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_n
  * (by unit, as Stata xtreg, fe vce(cluster id)) SEs. SAR/SDM/SEM: ML on the
  * concentrated likelihood (rho in (1/lambda_min, 1/lambda_max)), variance
  * from the analytic information matrix as splm and spatialreg compute it;
- * lee_yu applies Lee and Yu (2010) as Elhorst (2014) does (time effects kept).
+ * lee_yu fits Lee and Yu's (2010, sec. 4) transformed model exactly, lee_yu_bc
+ * applies Elhorst's (2014) bias correction (time effects kept). SAC: rho is
+ * the lag of y, fit->lambda the error coefficient; SEM/SDEM: the error
+ * coefficient is in rho. fe RANDOM: random unit effects (SAR/SDM/SEM), the
+ * design untransformed with a constant, fit->phi = s2_mu/s2_e. GNS refused.
  * With time effects the lag of y follows opts->splm_wy. For the SDM the SAR
  * and SEM restrictions are tested by LR and Wald. Constant or collinear
  * regressors are dropped with a notice (listed in fit->omitted). Returns a
