@@ -36,9 +36,16 @@ static const char fit_help[] =
     "  --w-strict          W must have exactly the panel's units (no cut)\n"
     "  --drop-unmatched    drop panel units that W lacks (default: an error listing them)\n"
     "model:\n"
-    "  --model M           sdm (default), sar, slx, ols, sem\n"
-    "  --fe F              twoways (default), unit, time, none (none adds an intercept)\n"
-    "  --lee-yu            Lee and Yu (2010) bias correction (unit or two-way effects)\n"
+    "  --model M           sdm (default), sar, slx, ols, sem, sac (rho W y and lambda W u),\n"
+    "                      sdem (X, W X and lambda W u); gns is refused (not identified)\n"
+    "  --fe F              twoways (default), unit, time, none (none adds an intercept),\n"
+    "                      random (random unit effects by ML, as R splm model = \"random\";\n"
+    "                      sar, sdm; with a constant); --re is --fe random\n"
+    "  --lee-yu            Lee and Yu (2010, sec. 4) transformation approach: exact ML of\n"
+    "                      the transformed model (sar/sdm, unit or two-way effects; two-way\n"
+    "                      needs a row-standardised W; the lag of y is Q (W y))\n"
+    "  --lee-yu-bc         Elhorst's (2014) first-order bias correction of the direct\n"
+    "                      estimates instead (what --lee-yu did before)\n"
     "  --logdet M          auto (default), eigen, chol, lu\n"
     "  --wy M              exact (default: within transform of W y) or splm (W times the\n"
     "                      within-transformed y, as R splm does)\n"
@@ -72,8 +79,8 @@ static int pick(const char *cmd, const char *opt, const char *val, const char *c
 
 static int parse_args(int argc, char **argv, fit_args *a)
 {
-  static const char *models[] = {"sdm", "sar", "slx", "ols", "sem"};
-  static const char *fes[] = {"twoways", "unit", "time", "none"};
+  static const char *models[] = {"sdm", "sar", "slx", "ols", "sem", "sac", "sdem", "gns"};
+  static const char *fes[] = {"twoways", "unit", "time", "none", "random"};
   static const char *ldets[] = {"auto", "eigen", "chol", "lu"};
   static const char *fmts[] = {"text", "csv", "latex", "json"};
   static const char *wys[] = {"exact", "splm"};
@@ -113,6 +120,14 @@ static int parse_args(int argc, char **argv, fit_args *a)
       a->opts.lee_yu = 1;
       continue;
     }
+    if (!strcmp(o, "--lee-yu-bc")) {
+      a->opts.lee_yu_bc = 1;
+      continue;
+    }
+    if (!strcmp(o, "--re")) {
+      a->opts.fe = SPILL_FE_RANDOM;
+      continue;
+    }
     if (!strcmp(o, "--w")) {
       if (!v) return cli_usage_error("fit", "--w needs a value"), -1;
       if (cli_effects_add_w("fit", &a->eff, v)) return -1;
@@ -143,10 +158,10 @@ static int parse_args(int argc, char **argv, fit_args *a)
       continue;
     }
     if (!strcmp(o, "--model")) {
-      if (pick("fit", o, v, models, 5, &r)) return -1;
+      if (pick("fit", o, v, models, 8, &r)) return -1;
       a->opts.model = (spill_model)r;
     } else if (!strcmp(o, "--fe")) {
-      if (pick("fit", o, v, fes, 4, &r)) return -1;
+      if (pick("fit", o, v, fes, 5, &r)) return -1;
       a->opts.fe = (spill_fe)r;
     } else if (!strcmp(o, "--logdet")) {
       if (pick("fit", o, v, ldets, 4, &r)) return -1;
@@ -164,8 +179,15 @@ static int parse_args(int argc, char **argv, fit_args *a)
   if (a->style && (strlen(a->style) != 1 || !strchr("WBCUSMG", a->style[0])))
     return cli_usage_error("fit", "--style expects one letter: W, B, C, U, S, M or G"), -1;
   if (a->treat && a->adopt) return cli_usage_error("fit", "give --treat or --adopt, not both"), -1;
-  if (a->opts.lee_yu && a->opts.fe != SPILL_FE_UNIT && a->opts.fe != SPILL_FE_TWOWAYS)
-    return cli_usage_error("fit", "--lee-yu needs --fe unit or twoways"), -1;
+  if ((a->opts.lee_yu || a->opts.lee_yu_bc) && a->opts.fe != SPILL_FE_UNIT && a->opts.fe != SPILL_FE_TWOWAYS)
+    return cli_usage_error("fit", "--lee-yu and --lee-yu-bc need --fe unit or twoways"), -1;
+  if (a->opts.lee_yu && a->opts.lee_yu_bc)
+    return cli_usage_error("fit", "give --lee-yu (the exact transformation) or --lee-yu-bc (Elhorst's "
+                                  "bias correction), not both"), -1;
+  if (a->opts.model == SPILL_MODEL_GNS)
+    return cli_usage_error("fit", "--model gns: rho W y, W X theta and lambda W u together are not "
+                                  "identified in practice (Elhorst 2014, sec. 2.4): fit sdm or sdem "
+                                  "and compare them"), -1;
   if (cli_effects_check("fit", &a->eff)) return -1;
   return 0;
 }

@@ -57,11 +57,12 @@ void spill__lu_free(spill__lu *lu);
 /* Validate options (a clear error instead of a silently short series). */
 int spill__effects_opts_check(spill_ctx *ctx, const spill_effects_opts *o);
 
-/* 1 when the fit has a spatial lag of y (SAR, SDM): rho multiplies the
- * effects. An SEM's spatial parameter is in the errors: no spillover. */
+/* 1 when the fit has a spatial lag of y (SAR, SDM, SAC): rho multiplies the
+ * effects. An SEM's or SDEM's spatial parameter is in the errors: no
+ * multiplier, so an SDEM's direct effect is beta and its indirect theta. */
 static inline int spill__fit_lag(const spill_fit *fit)
 {
-  return fit->has_rho && fit->model != SPILL_MODEL_SEM;
+  return fit->has_rho && fit->model != SPILL_MODEL_SEM && fit->model != SPILL_MODEL_SDEM;
 }
 
 /* Series order J such that q^(J+1)/(1-q) <= tol with q = rho_abs * wnorm,

@@ -55,6 +55,8 @@ typedef struct spill__design {
   double absorbed; /* fixed effects absorbed by the within transform */
   double *zraw;    /* nt x k untransformed columns (OLS/SLX; NULL in subsets) */
   double *yraw;    /* nt untransformed outcome, 0 at unobserved cells */
+  spill_fe fe;     /* the transform applied */
+  int splm_wy;     /* 1: lags of transformed data W (Q v); 0: Q (W v) */
 } spill__design;
 
 /* Build the (within-transformed) design of a model: [constant], d, x, and
@@ -63,6 +65,11 @@ typedef struct spill__design {
  * spill_fit_opts. */
 spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                                  spill_fe fe, int intercept, int lags, int splm_wy);
+/* out = the lag of a transformed column v by the design's convention: W v,
+ * then (splm_wy 0) the design's within transform again, so that the lag is
+ * Q (W x) = Q W Q x (equal for row-standardised W). work: n + t doubles. */
+void spill__design_wlag(const spill__design *d, const spill_weights *w, const double *v, double *work,
+                        double *out);
 /* A copy keeping only the columns with keep[j] != 0 (names, maps rebuilt). */
 spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *d, const int *keep);
 void spill__design_free(spill__design *d);
@@ -141,6 +148,32 @@ double spill__chi2_sf(double x, double df);
 double spill__normal_p2(double z);
 /* Wald statistics of H0 theta = 0 and H0 theta = -rho beta for an SDM fit. */
 int spill__wald_sdm(spill_ctx *ctx, spill_fit *f, const spill__design *d);
+
+/* ---- sac.c: SAC/SARAR (rho W y and lambda W u) ---- */
+/* g (n x n, column-major) = W (I - rho W)^-1, column by column through the
+ * log-determinant's solver: dense, O(n^2) memory. */
+int spill__dense_g(spill_ctx *ctx, spill__ldet *ld, const spill_weights *w, double rho, double *g);
+/* ML of (I_T x R)(y - rho Wy - Z b) = e, R = I - lambda W, on the likelihood
+ * concentrated in (rho, lambda): r->rho, r->coef, r->sigma2, r->loglik and
+ * *lambda. */
+int spill__ml_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w, spill__ldet *ld,
+                  spill__mlres *r, double *lambda);
+/* Inverse information matrix of (coef, rho, lambda, sigma2): (k+3)^2. */
+int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w, spill__ldet *ld,
+                    double rho, double lambda, double sigma2, const double *coef, double *vcov);
+
+/* ---- leeyu.c: Lee and Yu (2010, sec. 4) transformation approach ---- */
+/* Exact ML of the transformed SAR/SDM with unit or two-way effects (W
+ * row-standardised for two-way); fills f (coef, rho, sigma2, loglik, vcov). */
+int spill__fit_lee_yu(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                      spill__ldet *ld);
+
+/* ---- re.c: random unit effects ---- */
+/* Fill f (constant, slopes, rho or lambda, phi, sigma2) for SAR/SDM/SEM with
+ * random unit effects (R splm spreml errors "re" with lag; "semre" for SEM).
+ * d is the untransformed design with a constant. */
+int spill__fit_re(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
+                  spill__ldet *ld, spill_model model);
 
 /* ---- fit.c ---- */
 spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model model,

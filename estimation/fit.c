@@ -1,5 +1,6 @@
-/* spill_fit_model: the design, then OLS/SLX, or ML for SAR/SDM/SEM with the
- * analytic variance, the Lee-Yu correction and the SDM specification tests. */
+/* spill_fit_model: the design, then OLS/SLX, or ML for SAR/SDM/SEM/SAC/SDEM
+ * with the analytic variance, random effects, Lee and Yu's transformation
+ * approach or Elhorst's bias correction, and the SDM specification tests. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,11 @@ spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model 
   f->t = d->t;
   f->k = k;
   f->has_rho = has_rho;
-  f->nv = k + (has_rho ? 1 : 0) + (ml ? 1 : 0);
+  f->nv = k + (has_rho ? 1 : 0) + (ml ? 1 : 0) + (model == SPILL_MODEL_SAC ? 1 : 0) +
+          (fe == SPILL_FE_RANDOM ? 1 : 0);
+  f->has_lambda = model == SPILL_MODEL_SAC;
+  f->has_phi = fe == SPILL_FE_RANDOM;
+  f->lambda = f->lambda_se = f->phi = f->phi_se = NAN;
   f->rho = f->rho_se = f->rho_lo = f->rho_hi = NAN;
   f->lr_sar = f->lr_sar_p = f->wald_sar = f->wald_sar_p = NAN;
   f->lr_sem = f->lr_sem_p = f->wald_sem = f->wald_sem_p = NAN;
@@ -118,10 +123,37 @@ static int check_inputs(spill_ctx *ctx, const spill_panel *p, const spill_weight
     return spill__fail(ctx, SPILL_EDATA,
                        "one period (T = 1) with unit fixed effects leaves no variation: use fe none "
                        "(a cross-section, with an intercept) or a panel with T >= 2");
-  if (o->lee_yu && o->fe != SPILL_FE_UNIT && o->fe != SPILL_FE_TWOWAYS)
-    return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu correction applies to unit or two-way fixed effects only");
-  if (o->lee_yu && o->model != SPILL_MODEL_SAR && o->model != SPILL_MODEL_SDM)
-    return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu correction is implemented for the SAR and SDM only");
+  if (o->model == SPILL_MODEL_GNS)
+    return spill__fail(ctx, SPILL_EINVAL,
+                       "the general nesting model (rho W y, W X theta and lambda W u together) is not "
+                       "identified in practice: W y and W X already span what lambda W u adds, so the "
+                       "likelihood is flat along a ridge (Elhorst 2014, sec. 2.4; Gibbons and Overman "
+                       "2012): fit the SDM (--model sdm) or the SDEM (--model sdem) and compare them");
+  if ((int)o->model < 0 || o->model > SPILL_MODEL_GNS)
+    return spill__fail(ctx, SPILL_EINVAL, "unknown model %d", (int)o->model);
+  if ((int)o->fe < 0 || o->fe > SPILL_FE_RANDOM)
+    return spill__fail(ctx, SPILL_EINVAL, "unknown fixed-effects option %d", (int)o->fe);
+  if (o->lee_yu && o->lee_yu_bc)
+    return spill__fail(ctx, SPILL_EINVAL, "choose the Lee-Yu transformation (lee_yu) or Elhorst's bias "
+                                          "correction (lee_yu_bc), not both");
+  if ((o->lee_yu || o->lee_yu_bc) && o->fe != SPILL_FE_UNIT && o->fe != SPILL_FE_TWOWAYS)
+    return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu approach applies to unit or two-way fixed effects only");
+  if ((o->lee_yu || o->lee_yu_bc) && o->model != SPILL_MODEL_SAR && o->model != SPILL_MODEL_SDM)
+    return spill__fail(ctx, SPILL_EINVAL, "the Lee-Yu approach is implemented for the SAR and SDM only");
+  if (o->lee_yu && o->fe == SPILL_FE_TWOWAYS)
+    for (int64_t i = 0; i < w->n; i++) {
+      double rs = 0.0;
+      for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) rs += w->x[q];
+      if (fabs(rs - 1.0) > 1e-10)
+        return spill__fail(ctx, SPILL_EINVAL,
+                           "the Lee-Yu transformation with two-way effects needs a row-standardised W "
+                           "(unit '%s' has row sum %g): use --style W", w->ids[i], rs);
+    }
+  if (o->fe == SPILL_FE_RANDOM && o->model != SPILL_MODEL_SAR && o->model != SPILL_MODEL_SDM &&
+      o->model != SPILL_MODEL_SEM)
+    return spill__fail(ctx, SPILL_EINVAL, "random effects are implemented for the SAR, SDM and SEM only");
+  if (o->fe == SPILL_FE_RANDOM && p->t < 2)
+    return spill__fail(ctx, SPILL_EDATA, "random unit effects need T >= 2 periods");
   for (int64_t q = 0; q < p->n * p->t; q++) {
     if (p->obs && !p->obs[q]) continue;
     int bad = !isfinite(p->y[q]) || (p->d && !isfinite(p->d[q]));
@@ -179,12 +211,21 @@ done:
 
 static void fill_se(spill_fit *f)
 {
+  size_t c = f->k;
   for (size_t j = 0; j < f->k; j++) f->se[j] = sqrt(f->vcov[j * f->nv + j]);
-  if (f->has_rho) f->rho_se = sqrt(f->vcov[f->k * f->nv + f->k]);
+  if (f->has_rho) {
+    f->rho_se = sqrt(f->vcov[c * f->nv + c]);
+    c++;
+  }
+  if (f->has_lambda) {
+    f->lambda_se = sqrt(f->vcov[c * f->nv + c]);
+    c++;
+  }
+  if (f->has_phi) f->phi_se = sqrt(f->vcov[c * f->nv + c]);
 }
 
-/* Lee and Yu (2010, J. Econometrics 154, sec. 4) bias correction as Elhorst
- * (2014, sec. 3.4) implements it: unit effects: sigma2 * T/(T-1); two-way:
+/* Elhorst's (2014, sec. 3.4) bias correction after Lee and Yu (2010, J.
+ * Econometrics 154, sec. 4), applied to the direct estimates: unit effects: sigma2 * T/(T-1); two-way:
  * theta + (I/NT)^-1 (0, 1/(1-rho), 1/(2 sigma2))' / N, then sigma2 * T/(T-1).
  * The time effects stay in the model (unlike Stata xsmle's leeyu). */
 static int lee_yu(spill_ctx *ctx, spill_fit *f, const spill__design *d, spill__ldet *ld)
@@ -220,18 +261,34 @@ static int fit_ml(spill_ctx *ctx, spill_fit *f, const spill__design *d, const sp
                   spill__ldet *ld, const spill_fit_opts *o)
 {
   spill__mlres r = {0, 0, 0, f->coef};
-  int lag = o->model != SPILL_MODEL_SEM, rc;
-  rc = lag ? spill__ml_lag(ctx, d, ld, &r) : spill__ml_error(ctx, d, w, ld, &r);
-  if (rc) return rc;
-  f->rho = r.rho;
-  f->sigma2 = r.sigma2;
-  f->loglik = r.loglik;
+  int lag = o->model == SPILL_MODEL_SAR || o->model == SPILL_MODEL_SDM || o->model == SPILL_MODEL_SAC, rc;
   spill__ldet_interval(ld, &f->rho_lo, &f->rho_hi);
   snprintf(f->logdet_method, sizeof f->logdet_method, "%s", spill__ldet_name(ld));
-  rc = lag ? spill__vcov_lag(ctx, d, ld, f->rho, f->sigma2, f->coef, f->vcov)
-           : spill__vcov_error(ctx, d, w, ld, f->rho, f->sigma2, f->vcov);
+  if (o->fe == SPILL_FE_RANDOM) {
+    if ((rc = spill__fit_re(ctx, f, d, w, ld, o->model))) return rc;
+    fill_se(f);
+    f->aic = -2.0 * f->loglik + 2.0 * (double)f->nv;
+    return fit_r2(ctx, f, d, ld, lag);
+  }
+  if (o->model == SPILL_MODEL_SAC) {
+    if ((rc = spill__ml_sac(ctx, d, w, ld, &r, &f->lambda))) return rc;
+    f->rho = r.rho;
+    f->sigma2 = r.sigma2;
+    f->loglik = r.loglik;
+    rc = spill__vcov_sac(ctx, d, w, ld, f->rho, f->lambda, f->sigma2, f->coef, f->vcov);
+  } else if (o->lee_yu) {
+    rc = spill__fit_lee_yu(ctx, f, d, w, ld);
+  } else {
+    rc = lag ? spill__ml_lag(ctx, d, ld, &r) : spill__ml_error(ctx, d, w, ld, &r);
+    if (rc) return rc;
+    f->rho = r.rho;
+    f->sigma2 = r.sigma2;
+    f->loglik = r.loglik;
+    rc = lag ? spill__vcov_lag(ctx, d, ld, f->rho, f->sigma2, f->coef, f->vcov)
+             : spill__vcov_error(ctx, d, w, ld, f->rho, f->sigma2, f->vcov);
+    if (!rc && o->lee_yu_bc) rc = lee_yu(ctx, f, d, ld);
+  }
   if (rc) return rc;
-  if (o->lee_yu && (rc = lee_yu(ctx, f, d, ld))) return rc;
   fill_se(f);
   f->aic = -2.0 * f->loglik + 2.0 * (double)f->nv;
   if ((rc = fit_r2(ctx, f, d, ld, lag))) return rc;
@@ -284,12 +341,23 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
   if (opts) o = *opts;
   else spill_fit_opts_init(&o);
   if (check_inputs(ctx, p, w, &o)) return NULL;
-  ml = o.model == SPILL_MODEL_SAR || o.model == SPILL_MODEL_SDM || o.model == SPILL_MODEL_SEM;
-  lags = o.model == SPILL_MODEL_SDM || o.model == SPILL_MODEL_SLX;
-  if (!(d = spill__design_new(ctx, p, w, o.fe, o.intercept && o.fe == SPILL_FE_NONE, lags,
-                                o.splm_wy))) goto fail;
+  ml = o.model == SPILL_MODEL_SAR || o.model == SPILL_MODEL_SDM || o.model == SPILL_MODEL_SEM ||
+       o.model == SPILL_MODEL_SAC || o.model == SPILL_MODEL_SDEM;
+  lags = o.model == SPILL_MODEL_SDM || o.model == SPILL_MODEL_SLX || o.model == SPILL_MODEL_SDEM;
+  if (o.fe == SPILL_FE_RANDOM && !ml) {
+    spill__fail(ctx, SPILL_EINVAL, "random effects are estimated by ML: use --model sar, sdm or sem");
+    return NULL;
+  }
+  /* the Lee-Yu transformation has one lag of y: F'(W y), the exact transform */
+  if (o.lee_yu) o.splm_wy = 0;
+  if (o.fe == SPILL_FE_RANDOM) { /* untransformed, with a constant */
+    d = spill__design_new(ctx, p, w, SPILL_FE_NONE, 1, lags, 0);
+  } else {
+    d = spill__design_new(ctx, p, w, o.fe, o.intercept && o.fe == SPILL_FE_NONE, lags, o.splm_wy);
+  }
+  if (!d) goto fail;
   if (!(f = spill__fit_alloc(ctx, d, o.model, o.fe, ml, ml))) goto fail;
-  f->lee_yu = o.lee_yu;
+  f->lee_yu = o.lee_yu ? 1 : o.lee_yu_bc ? 2 : 0;
   f->splm_wy = o.splm_wy;
   for (int64_t i = 0; i < p->n; i++)
     if (!(f->ids[i] = spill__strdup(ctx, w ? w->ids[i] : p->ids[i]))) goto fail;

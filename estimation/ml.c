@@ -260,7 +260,7 @@ int spill__ml_error(spill_ctx *ctx, const spill__design *d, const spill_weights 
                     spill__ldet *ld, spill__mlres *r)
 {
   size_t k = d->k, nt = (size_t)d->nt;
-  double *wz = NULL, *blk = NULL, lo, hi, sse;
+  double *wz = NULL, *blk = NULL, *wk = NULL, lo, hi, sse;
   err_state st;
   int rc = SPILL_ENOMEM;
   memset(&st, 0, sizeof st);
@@ -281,7 +281,9 @@ int spill__ml_error(spill_ctx *ctx, const spill__design *d, const spill_weights 
   st.wzwy = st.wzy + k;
   st.c = st.wzwy + k;
   st.a = NULL;
-  for (size_t j = 0; j < k; j++) spill__wlag(w, d->z + j * nt, d->t, wz + j * nt);
+  /* W Z by the design's convention, as its W y (d->wy) */
+  if (!(wk = spill__malloc(ctx, (size_t)(d->n + d->t) * sizeof *wk))) goto done;
+  for (size_t j = 0; j < k; j++) spill__design_wlag(d, w, d->z + j * nt, wk, wz + j * nt);
   for (size_t i = 0; i < k; i++) {
     for (size_t j = 0; j < k; j++) {
       st.zz[j * k + i] = dotv(d->z + i * nt, d->z + j * nt, nt);
@@ -322,6 +324,7 @@ int spill__ml_error(spill_ctx *ctx, const spill__design *d, const spill_weights 
 done:
   free(blk);
   free(wz);
+  free(wk);
   free(st.a);
   return rc;
 }

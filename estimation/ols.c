@@ -62,6 +62,8 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
   d->t = t;
   d->nt = nt;
   d->treat = -1;
+  d->fe = fe;
+  d->splm_wy = splm_wy;
   d->z = spill__malloc(ctx, (ncand ? ncand : 1) * (size_t)nt * sizeof *d->z);
   d->y = spill__malloc(ctx, (size_t)nt * sizeof *d->y);
   d->wy = spill__malloc(ctx, (size_t)nt * sizeof *d->wy);
@@ -212,6 +214,13 @@ done:
   return d;
 }
 
+void spill__design_wlag(const spill__design *d, const spill_weights *w, const double *v, double *work,
+                        double *out)
+{
+  spill__wlag(w, v, d->t, out);
+  if (!d->splm_wy) spill__within(out, d->n, d->t, d->fe, work, out);
+}
+
 spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *src, const int *keep)
 {
   spill__design *d = spill__calloc(ctx, 1, sizeof *d);
@@ -219,7 +228,7 @@ spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *src, co
   size_t nt = (size_t)src->nt;
   if (!d) return NULL;
   *d = (spill__design){src->n, src->t, src->nt, 0, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, NULL,
-                       src->nobs, src->groups, src->absorbed, NULL, NULL};
+                       src->nobs, src->groups, src->absorbed, NULL, NULL, src->fe, src->splm_wy};
   map = spill__malloc(ctx, src->k * sizeof *map);
   d->z = spill__malloc(ctx, src->k * nt * sizeof *d->z);
   d->y = spill__malloc(ctx, nt * sizeof *d->y);

@@ -34,6 +34,8 @@ static const char *model_title(spill_model m)
   case SPILL_MODEL_SDM: return "Spatial Durbin model (SDM), maximum likelihood";
   case SPILL_MODEL_SAR: return "Spatial lag model (SAR), maximum likelihood";
   case SPILL_MODEL_SEM: return "Spatial error model (SEM), maximum likelihood";
+  case SPILL_MODEL_SAC: return "SAC/SARAR model (lag of y and spatial error), maximum likelihood";
+  case SPILL_MODEL_SDEM: return "Spatial Durbin error model (SDEM), maximum likelihood";
   case SPILL_MODEL_SLX: return "SLX (W terms, no spatial lag of y), least squares";
   default: return "Fixed-effects DID, least squares";
   }
@@ -45,16 +47,49 @@ static const char *fe_title(spill_fe fe)
   case SPILL_FE_TWOWAYS: return "unit and time fixed effects";
   case SPILL_FE_UNIT: return "unit fixed effects";
   case SPILL_FE_TIME: return "time fixed effects";
+  case SPILL_FE_RANDOM: return "random unit effects (phi = s2_mu/s2_e)";
   default: return "no fixed effects";
   }
 }
 
 static int is_ml(const spill_fit *f)
 {
-  return f->model == SPILL_MODEL_SDM || f->model == SPILL_MODEL_SAR || f->model == SPILL_MODEL_SEM;
+  return f->model == SPILL_MODEL_SDM || f->model == SPILL_MODEL_SAR || f->model == SPILL_MODEL_SEM ||
+         f->model == SPILL_MODEL_SAC || f->model == SPILL_MODEL_SDEM;
 }
 
-static const char *rho_name(const spill_fit *f) { return f->model == SPILL_MODEL_SEM ? "lambda" : "rho"; }
+static const char *rho_name(const spill_fit *f)
+{
+  return f->model == SPILL_MODEL_SEM || f->model == SPILL_MODEL_SDEM ? "lambda" : "rho";
+}
+
+/* The spatial and variance parameters after the coefficients, in vcov order:
+ * rho (or an error model's lambda), SAC's lambda, random effects' phi. */
+static size_t extra_params(const spill_fit *f, const char **name, double *b, double *se)
+{
+  size_t m = 0;
+  if (f->has_rho) {
+    name[m] = rho_name(f);
+    b[m] = f->rho;
+    se[m++] = f->rho_se;
+  }
+  if (f->has_lambda) {
+    name[m] = "lambda";
+    b[m] = f->lambda;
+    se[m++] = f->lambda_se;
+  }
+  if (f->has_phi) {
+    name[m] = "phi";
+    b[m] = f->phi;
+    se[m++] = f->phi_se;
+  }
+  return m;
+}
+
+static const char *lee_yu_name(int v)
+{
+  return v == 1 ? "Lee-Yu transformation (exact ML)" : v == 2 ? "Elhorst's Lee-Yu bias correction" : "";
+}
 
 static double zval(double b, double se) { return se > 0 ? b / se : NAN; }
 
@@ -69,6 +104,21 @@ void spill__json_fit_members(FILE *out, const spill_fit *f)
   spill__json_string(out, spill__fe_name(f->fe));
   fprintf(out, ", \"n\": %lld, \"t\": %lld, \"observations\": %lld, \"units\": %lld, \"lee_yu\": %s,\n",
           (long long)f->n, (long long)f->t, (long long)nobs(f), (long long)f->n, f->lee_yu ? "true" : "false");
+  if (f->lee_yu) fprintf(out, "  \"lee_yu_method\": \"%s\",\n", f->lee_yu == 1 ? "transformation" : "bias correction");
+  if (f->has_lambda || f->has_phi) {
+    const char *nm[3];
+    double b[3], se[3];
+    size_t m = extra_params(f, nm, b, se);
+    for (size_t j = f->has_rho ? 1 : 0; j < m; j++) {
+      fprintf(out, "  \"%s\": {\"estimate\": ", nm[j]);
+      spill__json_number(out, b[j]);
+      fputs(", \"se\": ", out);
+      spill__json_number(out, se[j]);
+      fputs(", \"z\": ", out);
+      spill__json_number(out, zval(b[j], se[j]));
+      fputs("},\n", out);
+    }
+  }
   if (f->has_rho) {
     fputs("  \"rho\": {\"estimate\": ", out);
     spill__json_number(out, f->rho);
@@ -165,13 +215,16 @@ static void text_row(FILE *out, const char *name, double b, double se)
 static void write_text(FILE *out, const spill_fit *f)
 {
   int ml = is_ml(f);
-  fprintf(out, "%s\n%s%s; %lld observations of %lld units over %lld periods%s\n", model_title(f->model),
-          fe_title(f->fe), f->lee_yu ? ", Lee-Yu bias correction" : "", (long long)nobs(f), (long long)f->n,
+  const char *nm[3];
+  double xb[3], xse[3];
+  size_t m = extra_params(f, nm, xb, xse);
+  fprintf(out, "%s\n%s%s%s; %lld observations of %lld units over %lld periods%s\n", model_title(f->model),
+          fe_title(f->fe), f->lee_yu ? ", " : "", lee_yu_name(f->lee_yu), (long long)nobs(f), (long long)f->n,
           (long long)f->t, nobs(f) < f->n * f->t ? " (unbalanced)" : "");
   fprintf(out, "\n%-22s %13s %12s %9s %8s\n", "", "Coef.", ml ? "Std. Err." : "Cl. S.E.", "z", "P>|z|");
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   for (size_t j = 0; j < f->k; j++) text_row(out, f->names[j], f->coef[j], f->se[j]);
-  if (f->has_rho) text_row(out, rho_name(f), f->rho, f->rho_se);
+  for (size_t j = 0; j < m; j++) text_row(out, nm[j], xb[j], xse[j]);
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   fprintf(out, "sigma2 %.6g   log-likelihood %.4f   AIC %.4f\n", f->sigma2, f->loglik, f->aic);
   if (!ml && f->fe != SPILL_FE_NONE)
@@ -180,7 +233,11 @@ static void write_text(FILE *out, const spill_fit *f)
     fprintf(out, "R-squared %.4f\n", f->r2_within);
   else
     fprintf(out, "R-squared (corr^2 of y and the fit) %.4f   within R-squared %.4f\n", f->r2, f->r2_within);
-  if (ml)
+  if (ml && f->has_phi)
+    fprintf(out, "log-det: %s; %s in (%.4g, %.4g); slope SEs s2 (X*'X*)^-1 (GLS), %s and phi from a "
+                 "numerical Hessian (as R splm)\n",
+            f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi, rho_name(f));
+  else if (ml)
     fprintf(out, "log-det: %s; %s in (%.4g, %.4g); SEs from the analytic information matrix\n",
             f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi);
   else
@@ -206,12 +263,14 @@ static void csv_num(FILE *out, double v)
 
 static void write_csv(FILE *out, const spill_fit *f)
 {
+  const char *nm[3];
+  double xb[3], xse[3];
+  size_t m = extra_params(f, nm, xb, xse);
   fputs("term,estimate,se,z,p,stars\n", out);
-  for (size_t j = 0; j <= f->k; j++) {
-    const char *name = j < f->k ? f->names[j] : rho_name(f);
-    double b = j < f->k ? f->coef[j] : f->rho, se = j < f->k ? f->se[j] : f->rho_se;
+  for (size_t j = 0; j < f->k + m; j++) {
+    const char *name = j < f->k ? f->names[j] : nm[j - f->k];
+    double b = j < f->k ? f->coef[j] : xb[j - f->k], se = j < f->k ? f->se[j] : xse[j - f->k];
     double z = zval(b, se), p = spill__normal_p2(z);
-    if (j == f->k && !f->has_rho) break;
     fprintf(out, "\"%s\",", name);
     csv_num(out, b);
     fputc(',', out);
@@ -248,15 +307,17 @@ static void latex_name(FILE *out, const char *s)
 static void write_latex(FILE *out, const spill_fit *f)
 {
   fprintf(out, "%% %s; %s\n", model_title(f->model), fe_title(f->fe));
+  const char *nm[3];
+  double xb[3], xse[3];
+  size_t m = extra_params(f, nm, xb, xse);
   fputs("\\begin{tabular}{lc}\n\\toprule\n & (1) \\\\\n\\midrule\n", out);
-  for (size_t j = 0; j <= f->k; j++) {
+  for (size_t j = 0; j < f->k + m; j++) {
     double b, se, p;
-    if (j == f->k && !f->has_rho) break;
-    b = j < f->k ? f->coef[j] : f->rho;
-    se = j < f->k ? f->se[j] : f->rho_se;
+    b = j < f->k ? f->coef[j] : xb[j - f->k];
+    se = j < f->k ? f->se[j] : xse[j - f->k];
     p = spill__normal_p2(zval(b, se));
     if (j < f->k) latex_name(out, f->names[j]);
-    else fprintf(out, "$\\%s$", rho_name(f));
+    else fprintf(out, "$\\%s$", nm[j - f->k]);
     fprintf(out, " & %.4f%s%s%s \\\\\n & (%.4f) \\\\\n", b, *spill__stars(p) ? "$^{" : "",
             spill__stars(p), *spill__stars(p) ? "}$" : "", se);
   }

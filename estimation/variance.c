@@ -62,12 +62,13 @@ int spill__vcov_error(spill_ctx *ctx, const spill__design *d, const spill_weight
                       spill__ldet *ld, double lambda, double sigma2, double *vcov)
 {
   size_t k = d->k, nv = k + 2, nt = (size_t)d->nt;
-  double *zs = NULL, tr[3], s2 = sigma2, tt = (double)d->t;
+  double *zs = NULL, *wk = NULL, tr[3], s2 = sigma2, tt = (double)d->t;
   int rc = SPILL_ENOMEM;
   zs = spill__malloc(ctx, k * nt * sizeof *zs);
-  if (!zs) goto done;
+  wk = spill__malloc(ctx, (size_t)(d->n + d->t) * sizeof *wk);
+  if (!zs || !wk) goto done;
   for (size_t j = 0; j < k; j++) {
-    spill__wlag(w, d->z + j * nt, d->t, zs + j * nt);
+    spill__design_wlag(d, w, d->z + j * nt, wk, zs + j * nt); /* as the fit's W Z */
     for (size_t i = 0; i < nt; i++) zs[j * nt + i] = d->z[j * nt + i] - lambda * zs[j * nt + i];
   }
   if ((rc = spill__ldet_traces(ctx, ld, lambda, NULL, 0, NULL, tr))) goto done;
@@ -88,5 +89,6 @@ int spill__vcov_error(spill_ctx *ctx, const spill__design *d, const spill_weight
   rc = SPILL_OK;
 done:
   free(zs);
+  free(wk);
   return rc;
 }

@@ -55,6 +55,7 @@ const char *spill__fe_name(spill_fe fe)
   case SPILL_FE_TWOWAYS: return "twoways";
   case SPILL_FE_UNIT: return "unit";
   case SPILL_FE_TIME: return "time";
+  case SPILL_FE_RANDOM: return "random";
   default: return "none";
   }
 }
@@ -66,6 +67,9 @@ const char *spill__model_name(spill_model m)
   case SPILL_MODEL_SAR: return "sar";
   case SPILL_MODEL_SLX: return "slx";
   case SPILL_MODEL_OLS: return "ols";
+  case SPILL_MODEL_SAC: return "sac";
+  case SPILL_MODEL_SDEM: return "sdem";
+  case SPILL_MODEL_GNS: return "gns";
   default: return "sem";
   }
 }

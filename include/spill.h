@@ -415,10 +415,14 @@ typedef struct spill_panel_spec {
 } spill_panel_spec;
 
 typedef enum spill_model {
-  SPILL_MODEL_SDM = 0, SPILL_MODEL_SAR, SPILL_MODEL_SLX, SPILL_MODEL_OLS, SPILL_MODEL_SEM
+  SPILL_MODEL_SDM = 0, SPILL_MODEL_SAR, SPILL_MODEL_SLX, SPILL_MODEL_OLS, SPILL_MODEL_SEM,
+  SPILL_MODEL_SAC,  /* rho W y and lambda W u (SARAR; estimation/sac.c) */
+  SPILL_MODEL_SDEM, /* X, W X and lambda W u (spatial Durbin error model) */
+  SPILL_MODEL_GNS   /* rho, theta and lambda together: refused (not identified) */
 } spill_model;
 typedef enum spill_fe {
-  SPILL_FE_TWOWAYS = 0, SPILL_FE_UNIT, SPILL_FE_TIME, SPILL_FE_NONE
+  SPILL_FE_TWOWAYS = 0, SPILL_FE_UNIT, SPILL_FE_TIME, SPILL_FE_NONE,
+  SPILL_FE_RANDOM   /* random unit effects by ML, as R splm spml(model = "random") */
 } spill_fe;
 typedef enum spill_logdet {
   SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU
@@ -450,12 +454,15 @@ typedef struct spill_fit_opts {
   spill_model model;
   spill_fe fe;
   spill_logdet logdet;
-  int lee_yu;       /* 1: Lee and Yu (2010) bias correction */
+  int lee_yu;       /* 1: Lee and Yu (2010, sec. 4) transformation approach: the exact
+                       ML of the transformed model (unit or two-way effects, SAR/SDM) */
   int intercept;    /* 1: add a constant (only meaningful with fe NONE) */
   int splm_wy;      /* 1: spatial lag of the within-transformed y, W (Q y), as R splm
                        does; 0 (default): the within transform of the lag, Q (W y),
                        the exact transform of the model (Lee and Yu 2010; Elhorst).
                        They differ only with time effects and W not column-stochastic. */
+  int lee_yu_bc;    /* 1: Elhorst's (2014, sec. 3.4) first-order bias correction of the
+                       direct estimates (what --lee-yu did before); excludes lee_yu */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -465,7 +472,7 @@ void spill_fit_opts_init(spill_fit_opts *opts);
 typedef struct spill_fit {
   spill_model model;
   spill_fe fe;
-  int lee_yu;
+  int lee_yu;           /* 0 none, 1 Lee-Yu transformation (exact), 2 Elhorst's bias correction */
   int64_t n, t;
   char **ids;           /* n unit ids in the order used (W's order) */
   size_t k;             /* coefficients (rho and sigma2 excluded) */
@@ -492,6 +499,13 @@ typedef struct spill_fit {
   double lr_sem, lr_sem_p, wald_sem, wald_sem_p;
   int splm_wy;           /* the spill_fit_opts convention used */
   int64_t nobs;          /* observations used: n*t, fewer for an unbalanced panel */
+  /* the model family (estimation/sac.c, re.c): vcov is ordered coefficients,
+   * rho, lambda (SAC), phi (random effects), sigma2. In a SEM or SDEM the
+   * error coefficient is in rho (has_rho, named lambda in tables). */
+  int has_lambda;        /* SAC: the error coefficient, rho being the lag of y */
+  double lambda, lambda_se;
+  int has_phi;           /* random effects: phi = sigma_mu^2 / sigma_e^2 */
+  double phi, phi_se;
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -526,7 +540,11 @@ int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_n
  * (by unit, as Stata xtreg, fe vce(cluster id)) SEs. SAR/SDM/SEM: ML on the
  * concentrated likelihood (rho in (1/lambda_min, 1/lambda_max)), variance
  * from the analytic information matrix as splm and spatialreg compute it;
- * lee_yu applies Lee and Yu (2010) as Elhorst (2014) does (time effects kept).
+ * lee_yu fits Lee and Yu's (2010, sec. 4) transformed model exactly, lee_yu_bc
+ * applies Elhorst's (2014) bias correction (time effects kept). SAC: rho is
+ * the lag of y, fit->lambda the error coefficient; SEM/SDEM: the error
+ * coefficient is in rho. fe RANDOM: random unit effects (SAR/SDM/SEM), the
+ * design untransformed with a constant, fit->phi = s2_mu/s2_e. GNS refused.
  * With time effects the lag of y follows opts->splm_wy. For the SDM the SAR
  * and SEM restrictions are tested by LR and Wald. Constant or collinear
  * regressors are dropped with a notice (listed in fit->omitted). Returns a
@@ -1533,6 +1551,25 @@ int spill_did_plot(spill_ctx *ctx, const spill_did_result *r, const char *path, 
 /* The encoding the layer's attribute text was read in ("UTF-8", "GBK",
  * "GB18030", "CP1252", ...; cells are always given as UTF-8). */
 const char *spill_layer_encoding(const spill_layer *layer);
+/* ---- the model family: SAC, SDEM, random effects, Hausman (estimation/sac.c,
+ * re.c, hausman.c, leeyu.c) ---- */
+
+/* Spatial Hausman test of fixed against random unit effects (Mutl and
+ * Pfaffermayr 2011), as R splm sphtest(spatial.model = "lag" | "error",
+ * method = "ML"): the model (SAR, SDM or SEM) fitted with unit fixed effects
+ * and with random effects; H = |d'(V_re - V_fe)^-1 d| over the slope
+ * coefficients d = b_fe - b_re (the spatial parameter and constant left out),
+ * V_fe the slope block of the FE information-matrix inverse and V_re the GLS
+ * covariance sigma2 (X*'X*)^-1 at the RE estimates; chi-square with df = the
+ * number of slopes. The panel must be aligned to w. */
+typedef struct spill_hausman_result {
+  double stat, p;
+  int df;
+  spill_model model;
+  double rho_fe, rho_re, phi; /* the spatial parameter of each fit, RE phi */
+} spill_hausman_result;
+int spill_hausman(spill_ctx *ctx, const spill_panel *panel, const spill_weights *w, spill_model model,
+                  spill_hausman_result *res);
 
 #ifdef __cplusplus
 }

@@ -463,8 +463,17 @@ static void lee_yu_sim(spill_ctx *ctx)
     p->t = 4; /* the first four periods: 2011-2014 */
     o.lee_yu = 0;
     f0 = spill_fit_model(ctx, p, w, &o);
-    o.lee_yu = 1;
+    o.lee_yu = 1; /* the exact transformation; its sigma2 divides by (N-1)(T-1) */
     f1 = spill_fit_model(ctx, p, w, &o);
+    o.lee_yu = 0;
+    o.lee_yu_bc = 1; /* Elhorst's bias correction */
+    {
+      spill_fit *f2 = spill_fit_model(ctx, p, w, &o);
+      CHECK(f2 && f2->lee_yu == 2 && fabs(f2->sigma2 - 1.0) < 0.5);
+      if (f2 && f1) CHECK(fabs(f2->rho - f1->rho) < 0.05);
+      spill_fit_free(f2);
+    }
+    o.lee_yu_bc = 0;
     CHECK(f0 && f1);
     if (f0 && f1) {
       s_ml += f0->sigma2 / R;
