@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli.h"
 #include "fit_effects.h"
+#include "files.h"
 
 static const char fit_help[] =
     "usage: spill fit --data PANEL.csv --w W.gal --id COL --time COL --y COL\n"
@@ -15,7 +16,9 @@ static const char fit_help[] =
     "Two-way fixed-effects DID and the spatial Durbin DID by maximum likelihood.\n"
     "\n"
     "data:\n"
-    "  --data FILE         long-format CSV: one row per unit and period\n"
+    "  --data FILE         long-format panel, one row per unit and period: CSV/TSV\n"
+    "                      (any separator, encoding) or Stata .dta; rows with a\n"
+    "                      missing value (empty, ., NA) count as absent periods\n"
     "  --id COL            unit id column (matched to the W ids by value)\n"
     "  --time COL          period column (whole numbers, e.g. years)\n"
     "  --y COL             outcome\n"
@@ -23,8 +26,13 @@ static const char fit_help[] =
     "  --adopt COL         adoption (pilot) year: d = 1 from that year on; 0 or empty = never\n"
     "  --x A,B,C           controls\n"
     "  --drop-incomplete   drop units with missing periods (the ML fit needs a balanced panel)\n"
-    "  --w FILE            weights (.gal .gwt .mtx .csv); --style S transforms them\n"
+    "  --w FILE            weights (.gal .gwt .mtx .csv, .txt Stata spmatrix, .dta);\n"
+    "                      --style S transforms them\n"
     "  --style S           W (default: row-standardise), B, C, U, S, M, or G (use as read)\n"
+    "files (see README, \"Files spill reads\"):\n"
+    "%s"
+    "%s"
+    "  --ids-field FIELD   the map field for --ids-from (default: the --id name)\n"
     "model:\n"
     "  --model M           sdm (default), sar, slx, ols, sem\n"
     "  --fe F              twoways (default), unit, time, none (none adds an intercept)\n"
@@ -40,6 +48,7 @@ static const char fit_help[] =
 typedef struct fit_args {
   const char *data, *id, *time, *y, *treat, *adopt, *x, *style, *json, *csv, *latex;
   int drop_incomplete, show_help;
+  cli_files files;
   int format;
   spill_fit_opts opts;
   cli_effects_args eff;
@@ -67,6 +76,8 @@ static int parse_args(int argc, char **argv, fit_args *a)
   memset(a, 0, sizeof *a);
   spill_fit_opts_init(&a->opts);
   cli_effects_args_init(&a->eff);
+  cli_files_init(&a->files);
+  a->eff.files = &a->files;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     const char **slot = NULL;
@@ -90,6 +101,9 @@ static int parse_args(int argc, char **argv, fit_args *a)
       continue;
     }
     e = cli_effects_parse("fit", argc, argv, &i, &a->eff);
+    if (e < 0) return -1;
+    if (e > 0) continue;
+    e = cli_files_parse("fit", argc, argv, &i, &a->files, CLI_FILES_PANEL | CLI_FILES_W);
     if (e < 0) return -1;
     if (e > 0) continue;
     if (!strcmp(o, "--data")) slot = &a->data;
@@ -134,12 +148,14 @@ static int parse_args(int argc, char **argv, fit_args *a)
   if (a->opts.lee_yu && a->opts.fe != SPILL_FE_UNIT && a->opts.fe != SPILL_FE_TWOWAYS)
     return cli_usage_error("fit", "--lee-yu needs --fe unit or twoways"), -1;
   if (cli_effects_check("fit", &a->eff)) return -1;
+  if (a->files.ids_from && !a->files.ids_field) a->files.ids_field = a->id;
+  if (cli_files_check("fit", &a->files)) return -1;
   return 0;
 }
 
-static spill_weights *load_weights(spill_ctx *ctx, const char *path, const char *style)
+static spill_weights *load_weights(spill_ctx *ctx, const char *path, const char *style, const cli_files *files)
 {
-  spill_weights *w = spill_weights_read(ctx, path, SPILL_WFMT_AUTO);
+  spill_weights *w = cli_files_read_w(ctx, path, SPILL_WFMT_AUTO, files);
   char s = style ? style[0] : 'W';
   if (!w) return NULL;
   if (s != 'G' && spill_weights_transform(ctx, w, s)) {
@@ -161,7 +177,7 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   }
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)*xcols, nx,
                             a->drop_incomplete};
-  return spill_panel_read_csv(ctx, a->data, &spec);
+  return spill_panel_read(ctx, a->data, &spec, cli_files_text(&a->files));
 }
 
 static int write_outputs(spill_ctx *ctx, const fit_args *a, const spill_fit *f)
@@ -193,10 +209,13 @@ int cmd_fit(int argc, char **argv)
   int rc = CLI_FAIL;
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
   if (a.show_help) {
-    fputs(fit_help, stdout);
+    printf(fit_help, cli_files_help_panel, cli_files_help_w);
     fputs(cli_effects_help, stdout);
     fputs("  spill fit --data panel.csv --w cities_queen.gal --id city --time year \\\n"
-          "            --y lngdp --adopt pilot_year --x lnpop,lninv --json fit.json\n",
+          "            --y lngdp --adopt pilot_year --x lnpop,lninv --json fit.json\n"
+          "  spill fit --data panel.dta --w W.txt --ids cities.txt --id city --time year \\\n"
+          "            --y lngdp --adopt pilot_year --city-effects effects.dta\n"
+          "  spill fit --data gbk_semicolon.csv --sep ';' --decimal , --encoding GBK ...\n",
           stdout);
     return CLI_OK;
   }
@@ -209,7 +228,7 @@ int cmd_fit(int argc, char **argv)
     rc = cli_fit_multi(ctx, p, a.style, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
-  if (!(w = load_weights(ctx, a.eff.w_paths[0], a.style)) || spill_panel_align(ctx, p, w) ||
+  if (!(w = load_weights(ctx, a.eff.w_paths[0], a.style, &a.files)) || spill_panel_align(ctx, p, w) ||
       !(f = spill_fit_model(ctx, p, w, &a.opts))) {
     rc = cli_fail(ctx);
     goto done;
