@@ -250,6 +250,11 @@ spill__table *spill__table_read_text(spill_ctx *ctx, const char *path, const spi
     return NULL;
   }
   if (!(raw = slurp(ctx, path, &len))) return NULL;
+  if (len >= 4 && (!memcmp(raw, "PK\x03\x04", 4) || !memcmp(raw, "\xD0\xCF\x11\xE0", 4))) {
+    spill__fail(ctx, SPILL_EFORMAT, "%s is a spreadsheet (Excel .xlsx/.xls), not text: save it as CSV", path);
+    free(raw);
+    return NULL;
+  }
   if (spill__to_utf8(ctx, raw, len, opts->encoding, &text, &len, path)) {
     free(raw);
     return NULL;
