@@ -138,6 +138,12 @@ int spill__text_read(spill_ctx *ctx, const char *path, spill__text *t)
     spill__fail(ctx, SPILL_EFORMAT, "%s: holds NUL bytes; not a text weight file", path);
     goto fail;
   }
+  if (!spill__utf8_valid(t->buf, len, NULL)) { /* ids in GBK and the like: UTF-8 inside */
+    char *u = NULL;
+    if (spill__to_utf8(ctx, t->buf, len, NULL, &u, &len, path)) goto fail;
+    free(t->buf);
+    t->buf = u;
+  }
   for (size_t k = 0; k < len; k++) nl += t->buf[k] == '\n';
   t->lines = spill__malloc(ctx, (nl + 1) * sizeof *t->lines);
   if (!t->lines) goto fail;

@@ -323,6 +323,47 @@ static void panels(spill_ctx *ctx)
   spill_weights_free(lat);
 }
 
+/* A Stata 13 (format 117) file keeps text in the writer's code page: GBK
+ * ids and a GBK variable name read as UTF-8, with a notice. */
+static void old_dta(spill_ctx *ctx)
+{
+  readstat_writer_t *w = readstat_writer_init();
+  readstat_variable_t *v[2];
+  FILE *f = fopen(path_of("old.dta"), "wb");
+  spill__table *t;
+  readstat_set_data_writer(w, dta_out);
+  readstat_writer_set_file_format_version(w, 117);
+  v[0] = readstat_add_variable(w, "city", READSTAT_TYPE_STRING, 8);
+  v[1] = readstat_add_variable(w, "y", READSTAT_TYPE_DOUBLE, 0);
+  readstat_variable_set_label(v[1], "\xC9\xFA\xB2\xFA"); /* GBK for a label, unused */
+  CHECK(readstat_begin_writing_dta(w, f, 2) == READSTAT_OK);
+  readstat_begin_row(w);
+  readstat_insert_string_value(w, v[0], "\xB1\xB1\xBE\xA9"); /* 北京 */
+  readstat_insert_double_value(w, v[1], 1.5);
+  readstat_end_row(w);
+  readstat_begin_row(w);
+  readstat_insert_string_value(w, v[0], "\xC9\xCF\xBA\xA3"); /* 上海 */
+  readstat_insert_missing_value(w, v[1]);
+  readstat_end_row(w);
+  CHECK(readstat_end_writing(w) == READSTAT_OK);
+  readstat_writer_free(w);
+  fclose(f);
+  notices[0] = '\0';
+  t = spill__dta_read_table(ctx, path_of("old.dta"), NULL);
+  CHECK_MSG(t != NULL, "%s", spill_ctx_error(ctx));
+  if (!t) return;
+  CHECK(t->nrows == 2 && t->ncols == 2);
+  CHECK_MSG(!strcmp(spill__table_cell(t, 0, 0), "北京") && !strcmp(spill__table_cell(t, 1, 0), "上海"), "%s",
+            spill__table_cell(t, 0, 0));
+  CHECK(!strcmp(spill__table_cell(t, 0, 1), "1.5") && spill__table_is_missing(t, 1, 1));
+  CHECK_MSG(strstr(notices, "old.dta: text is not UTF-8: read as GB18030") != NULL, "%s", notices);
+  spill__table_free(t);
+  /* the encoding given */
+  t = spill__dta_read_table(ctx, path_of("old.dta"), "GBK");
+  CHECK(t && !strcmp(spill__table_cell(t, 1, 0), "上海"));
+  spill__table_free(t);
+}
+
 /* Decoding: positions of bad bytes, explicit encodings, unknown names. */
 static void encodings(spill_ctx *ctx)
 {
@@ -524,6 +565,7 @@ int main(void)
   spill_ctx_set_notice(ctx, on_notice, NULL);
   panels(ctx);
   encodings(ctx);
+  old_dta(ctx);
   separators(ctx);
   stata_text(ctx);
   matrices(ctx);

@@ -63,6 +63,11 @@ expect 1 "a header-less matrix needs its ids: --ids FILE or --ids-from MAP" -- "
 # Stata's text format needs integer ids
 expect 1 "Stata's spmatrix needs integer ids" -- "$spill" weights convert "$tmp/w.csv" "$tmp/w_stata.txt"
 
+# a GAL file with GBK ids reads as UTF-8, with a note
+printf '2\n\261\261\276\251 1\n\311\317\272\243\n\311\317\272\243 1\n\261\261\276\251\n' >"$tmp/gbk.gal"
+expect 0 "First ids: 北京 上海" -- "$spill" weights info "$tmp/gbk.gal"
+expect 0 "gbk.gal is not UTF-8: read as GB18030" -- "$spill" weights info "$tmp/gbk.gal"
+
 # ---- Stata spmatrix text and .dta, both ways, against an explicit matrix ----
 printf '3\n10 0 1 1\n20 1 0 0\n30 1 0 0\n' >"$tmp/s.txt"
 expect 0 "Written: $tmp/s.gal" -- "$spill" weights convert "$tmp/s.txt" "$tmp/s.gal"
