@@ -474,8 +474,11 @@ typedef struct spill_fit {
 /* Read a long-format CSV (one row per unit and period) into a balanced panel.
  * Ids are canonical ("110000.0" reads as "110000"); periods are integers.
  * adopt_col builds d = 1 from the adoption period on (0 or empty: never
- * treated; d_name "did"). Missing or non-numeric cells fail naming the line
- * and column; an unbalanced panel fails saying how many unit-periods are
+ * treated; d_name "did"). Non-numeric cells fail naming the line and column;
+ * a row with a missing outcome, treatment or control is left out (a notice);
+ * separator, decimal mark and encoding are detected, and a .dta is read as
+ * Stata's (see spill_panel_read, which also takes them as options); an
+ * unbalanced panel fails saying how many unit-periods are
  * missing and for which units, unless spec->drop_incomplete (those units are
  * dropped with a notice). Units keep the order of first appearance. */
 spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_panel_spec *spec);

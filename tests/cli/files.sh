@@ -105,6 +105,11 @@ same semi.json
 grep -qF "read ',' as the decimal mark" "$tmp/out" || { echo "FAIL: no decimal-comma note"; fail=1; }
 fit "$tmp/semi.csv" "$d/usaww.csv" state year semi2.json --sep ';' --decimal ,
 same semi2.json
+# economic weights from the same semicolon panel (the panel options of weights econ)
+expect 0 "mean over all years of $tmp/semi.csv (48 units)" -- \
+  "$spill" weights econ --data "$tmp/semi.csv" --id state --time year --var gsp --sep ';' --decimal , -o "$tmp/e.gwt"
+expect 2 "unknown encoding 'KLINGON'" -- \
+  "$spill" weights econ --data "$tmp/semi.csv" --id state --time year --var gsp --encoding KLINGON
 # GBK: Chinese headers and ids; W keeps the same Chinese ids in UTF-8
 sed '1s/"state"/"省份"/; 1s/"year"/"年份"/; s/"\([A-Z][A-Z ]*\)"/"州\1"/g' "$d/produc.csv" | iconv -f UTF-8 -t GBK >"$tmp/gbk.csv"
 sed 's/"\([A-Z][A-Z ]*\)"/"州\1"/g' "$d/usaww.csv" >"$tmp/w_cn.csv"
