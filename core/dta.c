@@ -146,6 +146,7 @@ static int cmp_label(const void *a, const void *b)
 static const dta_label *find_label(const dta_reader *r, const char *set, double v)
 {
   dta_label probe;
+  if (!r->nlabels) return NULL;
   probe.set = (char *)set;
   probe.value = v;
   return bsearch(&probe, r->labels, r->nlabels, sizeof *r->labels, cmp_label);
@@ -217,7 +218,7 @@ spill__table *spill__dta_read_table(spill_ctx *ctx, const char *path, const char
                   readstat_error_message(err));
     goto fail;
   }
-  qsort(r.labels, r.nlabels, sizeof *r.labels, cmp_label);
+  if (r.nlabels) qsort(r.labels, r.nlabels, sizeof *r.labels, cmp_label);
   t = spill__calloc(ctx, 1, sizeof *t);
   if (!t || !(t->path = spill__strdup(ctx, path))) goto fail;
   t->ncols = (size_t)r.nvar;

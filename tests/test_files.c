@@ -142,7 +142,7 @@ static void write_dta_panel(const spill_panel *p, const char *path)
   readstat_label_set_t *ls;
   readstat_variable_t *v[12];
   FILE *f = fopen(path, "wb");
-  char name[16];
+  char name[32];
   int nv = 0;
   readstat_set_data_writer(w, dta_out);
   readstat_writer_set_file_format_version(w, 118);
