@@ -29,10 +29,6 @@ static const char fit_help[] =
     "  --w FILE            weights (.gal .gwt .mtx .csv, .txt Stata spmatrix, .dta);\n"
     "                      --style S transforms them\n"
     "  --style S           W (default: row-standardise), B, C, U, S, M, or G (use as read)\n"
-    "files (see README, \"Files spill reads\"):\n"
-    "%s"
-    "%s"
-    "  --ids-field FIELD   the map field for --ids-from (default: the --id name)\n"
     "model:\n"
     "  --model M           sdm (default), sar, slx, ols, sem\n"
     "  --fe F              twoways (default), unit, time, none (none adds an intercept)\n"
@@ -209,7 +205,10 @@ int cmd_fit(int argc, char **argv)
   int rc = CLI_FAIL;
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
   if (a.show_help) {
-    printf(fit_help, cli_files_help_panel, cli_files_help_w);
+    fputs(fit_help, stdout);
+    printf("files (see README, \"Files spill reads\"):\n%s%s"
+           "  --ids-field FIELD   the map field for --ids-from (default: the --id name)\n\n",
+           cli_files_help_panel, cli_files_help_w);
     fputs(cli_effects_help, stdout);
     fputs("  spill fit --data panel.csv --w cities_queen.gal --id city --time year \\\n"
           "            --y lngdp --adopt pilot_year --x lnpop,lninv --json fit.json\n"
