@@ -231,7 +231,8 @@ int cli_wformat(const char *name)
 {
   static const struct { const char *name; spill_wformat fmt; } table[] = {
       {"gal", SPILL_WFMT_GAL}, {"gwt", SPILL_WFMT_GWT},     {"mtx", SPILL_WFMT_MTX},
-      {"csv", SPILL_WFMT_CSV}, {"dense", SPILL_WFMT_DENSE}, {"auto", SPILL_WFMT_AUTO}};
+      {"csv", SPILL_WFMT_CSV}, {"dense", SPILL_WFMT_DENSE}, {"auto", SPILL_WFMT_AUTO},
+      {"stata", SPILL_WFMT_STATA}, {"dta", SPILL_WFMT_DTA}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     if (!strcmp(name, table[i].name)) return (int)table[i].fmt;
   return -1;
@@ -247,12 +248,12 @@ int cli_finish_weights(spill_ctx *ctx, spill_weights *w, const char *style, cons
   }
   if (fmt_name) {
     int f = cli_wformat(fmt_name);
-    if (f < 0) return cli_usage_error("weights", "unknown --format '%s' (gal, gwt, mtx, csv, dense)", fmt_name);
+    if (f < 0) return cli_usage_error("weights", "unknown --format '%s' (gal, gwt, mtx, csv, dense, stata, dta)", fmt_name);
     fmt = (spill_wformat)f;
   }
   if (out) {
     if (fmt == SPILL_WFMT_AUTO && spill_wformat_from_path(out) == SPILL_WFMT_AUTO)
-      return cli_usage_error("weights", "cannot tell the format of '%s': use .gal, .gwt, .mtx or .csv, or --format", out);
+      return cli_usage_error("weights", "cannot tell the format of '%s': use .gal, .gwt, .mtx, .csv, .txt (Stata) or .dta, or --format", out);
     if (spill_weights_write(ctx, w, out, fmt)) return cli_fail(ctx);
   }
   if (cli_print_weights_summary(ctx, stdout, w, label)) return cli_fail(ctx);

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "fit_effects.h"
 #include "did_cli.h"
+#include "files.h"
 
 static const char fit_help[] =
     "usage: spill fit --data PANEL.csv --w W.gal --id COL --time COL --y COL\n"
@@ -16,7 +17,9 @@ static const char fit_help[] =
     "Two-way fixed-effects DID and the spatial Durbin DID by maximum likelihood.\n"
     "\n"
     "data:\n"
-    "  --data FILE         long-format CSV: one row per unit and period\n"
+    "  --data FILE         long-format panel, one row per unit and period: CSV/TSV\n"
+    "                      (any separator, encoding) or Stata .dta; rows with a\n"
+    "                      missing value (empty, ., NA) count as absent periods\n"
     "  --id COL            unit id column (matched to the W ids by value)\n"
     "  --time COL          period column (whole numbers, e.g. years)\n"
     "  --y COL             outcome\n"
@@ -28,7 +31,8 @@ static const char fit_help[] =
     "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
     "                      them); COL may be text (region names) and must be fixed within a\n"
     "                      unit; repeat to combine. W is cut to the units kept\n"
-    "  --w FILE            weights (.gal .gwt .mtx .csv); --style S transforms them.\n"
+    "  --w FILE            weights (.gal .gwt .mtx .csv, .txt Stata spmatrix, .dta);\n"
+    "                      --style S transforms them.\n"
     "                      W units not in the panel are cut from W and the style is\n"
     "                      re-applied to the cut matrix (a notice says what was cut);\n"
     "                      not needed with --model ols\n"
@@ -60,6 +64,7 @@ typedef struct fit_args {
   int drop_incomplete, show_help, w_strict, drop_unmatched;
   size_t n_if;
   const char *ifs[16];
+  cli_files files;
   int format;
   spill_fit_opts opts;
   cli_effects_args eff;
@@ -87,6 +92,8 @@ static int parse_args(int argc, char **argv, fit_args *a)
   memset(a, 0, sizeof *a);
   spill_fit_opts_init(&a->opts);
   cli_effects_args_init(&a->eff);
+  cli_files_init(&a->files);
+  a->eff.files = &a->files;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     const char **slot = NULL;
@@ -135,6 +142,9 @@ static int parse_args(int argc, char **argv, fit_args *a)
       continue;
     }
     e = cli_effects_parse("fit", argc, argv, &i, &a->eff);
+    if (e < 0) return -1;
+    if (e > 0) continue;
+    e = cli_files_parse("fit", argc, argv, &i, &a->files, CLI_FILES_PANEL | CLI_FILES_W);
     if (e < 0) return -1;
     if (e > 0) continue;
     if (!strcmp(o, "--data")) slot = &a->data;
@@ -189,6 +199,8 @@ static int parse_args(int argc, char **argv, fit_args *a)
                                   "identified in practice (Elhorst 2014, sec. 2.4): fit sdm or sdem "
                                   "and compare them"), -1;
   if (cli_effects_check("fit", &a->eff)) return -1;
+  if (a->files.ids_from && !a->files.ids_field) a->files.ids_field = a->id;
+  if (cli_files_check("fit", &a->files)) return -1;
   return 0;
 }
 
@@ -196,7 +208,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
  * panel's units, the style re-applied to the cut matrix). */
 static spill_weights *load_weights(spill_ctx *ctx, const fit_args *a, spill_panel *p)
 {
-  spill_weights *raw = spill_weights_read(ctx, a->eff.w_paths[0], SPILL_WFMT_AUTO), *w = NULL;
+  spill_weights *raw = cli_files_read_w(ctx, a->eff.w_paths[0], SPILL_WFMT_AUTO, &a->files), *w = NULL;
   spill_wmatch_opts mo = {a->w_strict, a->drop_unmatched, a->style ? a->style[0] : 'W'};
   if (!raw) return NULL;
   if (spill_panel_match_weights(ctx, p, raw, &mo, &w, NULL)) w = NULL;
@@ -216,6 +228,8 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   }
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)*xcols, nx,
                             a->drop_incomplete};
+  /* text options (separator, decimal mark, encoding) for every table read */
+  spill_ctx_set_text_opts(ctx, cli_files_text(&a->files));
   /* the OLS DID takes an unbalanced panel as it is; --if selects units
    * before incomplete ones are dropped */
   if (a->opts.model == SPILL_MODEL_OLS || a->n_if) {
@@ -231,7 +245,7 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
     }
     return p;
   }
-  return spill_panel_read_csv(ctx, a->data, &spec);
+  return spill_panel_read(ctx, a->data, &spec, cli_files_text(&a->files));
 }
 
 /* The ML models refuse an unbalanced panel: say what else works. */
@@ -285,9 +299,15 @@ int cmd_fit(int argc, char **argv)
   if (parse_args(argc, argv, &a)) return CLI_USAGE;
   if (a.show_help) {
     fputs(fit_help, stdout);
+    printf("files (see README, \"Files spill reads\"):\n%s%s"
+           "  --ids-field FIELD   the map field for --ids-from (default: the --id name)\n\n",
+           cli_files_help_panel, cli_files_help_w);
     fputs(cli_effects_help, stdout);
     fputs("  spill fit --data panel.csv --w cities_queen.gal --id city --time year \\\n"
-          "            --y lngdp --adopt pilot_year --x lnpop,lninv --json fit.json\n",
+          "            --y lngdp --adopt pilot_year --x lnpop,lninv --json fit.json\n"
+          "  spill fit --data panel.dta --w W.txt --ids cities.txt --id city --time year \\\n"
+          "            --y lngdp --adopt pilot_year --city-effects effects.dta\n"
+          "  spill fit --data gbk_semicolon.csv --sep ';' --decimal , --encoding GBK ...\n",
           stdout);
     return CLI_OK;
   }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli.h"
 #include "fit_effects.h"
+#include "files.h"
 
 const char cli_effects_help[] =
     "effects (LeSage-Pace direct, indirect and total, per period):\n"
@@ -17,7 +18,7 @@ const char cli_effects_help[] =
     "                      Monte Carlo traces), eigen or mc\n"
     "  --effects-out FILE  also write the effects table (.txt .csv .tex .json)\n"
     "  --no-effects        skip the effects\n"
-    "  --city-effects FILE.csv\n"
+    "  --city-effects FILE.csv|FILE.dta\n"
     "                      per-city effects of the treatment: own, received from\n"
     "                      other pilots, sent to others, total, with intervals\n"
     "  --at YEAR           period of the pilot set for --city-effects (default: last)\n"
@@ -167,9 +168,13 @@ static int city_effects(spill_ctx *ctx, const spill_fit *fit, const spill_weight
   }
   c = spill_city_effects_from_panel(ctx, fit, w, panel, at, &a->opts);
   if (!c) return cli_fail(ctx);
-  if (spill_city_effects_write_csv(ctx, c, a->city_csv)) {
-    spill_city_effects_free(c);
-    return cli_fail(ctx);
+  {
+    size_t len = strlen(a->city_csv);
+    int dta = len > 4 && !strcmp(a->city_csv + len - 4, ".dta");
+    if (dta ? spill_city_effects_write_dta(ctx, c, a->city_csv) : spill_city_effects_write_csv(ctx, c, a->city_csv)) {
+      spill_city_effects_free(c);
+      return cli_fail(ctx);
+    }
   }
   for (int64_t i = 0; i < c->n; i++) {
     own += c->own[i];
@@ -261,7 +266,7 @@ int cli_fit_multi(spill_ctx *ctx, spill_panel *panel, const spill_wmatch_opts *m
     if (k < a->n_names) snprintf(name, sizeof name, "%s", a->w_names[k]);
     else base_name(a->w_paths[k], name, sizeof name);
     /* each W is matched to its own copy of the sample (W follows the sample) */
-    raw = spill_weights_read(ctx, a->w_paths[k], SPILL_WFMT_AUTO);
+    raw = cli_files_read_w(ctx, a->w_paths[k], SPILL_WFMT_AUTO, a->files);
     if (!raw) status = cli_fail(ctx);
     else if (!(p = spill_panel_subset_units(ctx, panel, all))) status = cli_fail(ctx);
     else if (spill_panel_match_weights(ctx, p, raw, mopts, &w, NULL)) status = cli_fail(ctx);

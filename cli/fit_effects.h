@@ -12,7 +12,7 @@
 typedef struct cli_effects_args {
   int no_effects;              /* --no-effects */
   spill_effects_opts opts;     /* --draws N, --seed S, --effects-method auto|eigen|mc */
-  const char *city_csv;        /* --city-effects FILE.csv */
+  const char *city_csv;        /* --city-effects FILE.csv or FILE.dta */
   int has_at;                  /* --at YEAR given */
   long at;
   const char *effects_out;     /* --effects-out FILE (.txt .csv .tex .json) */
@@ -21,6 +21,7 @@ typedef struct cli_effects_args {
   size_t n_w, n_names;
   const char *w_paths[CLI_MAX_W];  /* every --w, in order (cli_effects_add_w) */
   const char *w_names[CLI_MAX_W];  /* every --w-name, in order */
+  const struct cli_files *files;   /* how W files are read (cli/files.h), or NULL */
 } cli_effects_args;
 
 /* Lines for `spill fit --help` (options and an example). */

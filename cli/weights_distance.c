@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "files.h"
 
 static const char *help_common =
     "Locations: the centroids of a polygon map, the points of a point map, or\n"
@@ -98,7 +99,9 @@ static const char *help_econ =
     "Both are dense n x n matrices; usually row-standardised (--style W).\n"
     "With --data, --id names the panel's unit column and the map's id field;\n"
     "--panel-id COL names the panel's column when it differs. Every map unit\n"
-    "needs a value; a missing value is an error naming the unit.\n"
+    "needs a value; a missing value is an error naming the unit. The panel is\n"
+    "a CSV/TSV in any separator and encoding, or a Stata .dta:\n"
+    "%s"
     "\n"
     "example:\n"
     "  spill weights econ china_prefectures.shp --id adcode --data panel.csv --time year \\\n"
@@ -111,6 +114,7 @@ typedef struct opts {
   long k;
   double unit_km, threshold, cutoff, power, bandwidth;
   const char *encoding, *layer; /* the map's text encoding, GeoPackage table */
+  cli_files files; /* --sep, --decimal, --encoding of the --data panel */
 } opts;
 
 /* Locations of the layer's units (or of the --coords fields). */
@@ -262,7 +266,8 @@ static int econ_values(spill_ctx *ctx, const opts *o, const locs *l, double **xb
     double *v = NULL;
     int64_t m = 0;
     if (o->years && parse_years(o->cmd, o->years, &from, &to)) return CLI_USAGE;
-    if (spill_panel_means(ctx, o->data, o->panel_id ? o->panel_id : o->id, o->time, o->var, from, to, &ids, &v, &m))
+    if (spill_panel_means_text(ctx, o->data, cli_files_text(&o->files), o->panel_id ? o->panel_id : o->id, o->time,
+                               o->var, from, to, &ids, &v, &m))
       return cli_fail(ctx);
     printf("Variable: %s, mean over %s of %s (%lld units)\n", o->var, o->years ? o->years : "all years", o->data,
            (long long)m);
@@ -320,6 +325,11 @@ static int parse(int argc, char **argv, opts *o)
                                    "--cutoff", "--power", "--bandwidth", "--unit-km", "--encoding", "--layer", NULL};
     int is_valued = 0;
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
+    if (!strcmp(o->type, "econ")) {
+      int e = cli_files_parse("weights econ", argc, argv, &a, &o->files, CLI_FILES_PANEL);
+      if (e < 0) return -1;
+      if (e > 0) continue;
+    }
     for (int v = 0; valued[v]; v++) is_valued |= !strcmp(arg, valued[v]);
     if (!strcmp(arg, "--skip-null")) o->skip_null = 1;
     else if (!strcmp(arg, "--planar")) o->planar = 1;
@@ -466,8 +476,9 @@ int cmd_weights_distance(int argc, char **argv)
   o.cmd = cmd;
   if (r == 1) {
     const char *t = argv[0];
-    fputs(!strcmp(t, "knn") ? help_knn : !strcmp(t, "band") ? help_band : !strcmp(t, "idw") ? help_idw
-          : !strcmp(t, "kernel") ? help_kernel : help_econ, stdout);
+    if (!strcmp(t, "econ")) printf(help_econ, cli_files_help_panel);
+    else fputs(!strcmp(t, "knn") ? help_knn : !strcmp(t, "band") ? help_band : !strcmp(t, "idw") ? help_idw
+               : help_kernel, stdout);
     fputs(help_common, stdout);
     return CLI_OK;
   }

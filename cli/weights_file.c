@@ -1,10 +1,11 @@
 /* spill weights info FILE, spill weights convert IN OUT: any weight file's
- * summary, and conversion between GAL, GWT, Matrix Market, CSV triplets and
- * dense CSV. */
+ * summary, and conversion between GAL, GWT, Matrix Market, CSV triplets,
+ * dense CSV, Stata spmatrix text and .dta; header-less matrices with --ids. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "files.h"
 
 static const char *help_info =
     "usage: spill weights info FILE [--format F]\n"
@@ -15,14 +16,23 @@ static const char *help_info =
     "\n"
     "Formats, from the extension: .gal (GeoDa, spdep, libpysal), .gwt (GeoDa),\n"
     ".mtx (Matrix Market), .csv (id_i,id_j,w triplets, or a dense n x n matrix\n"
-    "with an id header row and column, told apart by the header).\n"
+    "with an id header row and column, told apart by the header), .txt (Stata\n"
+    "spmatrix export: n, then \"id w_i1 .. w_in\" per unit), .dta (an id variable\n"
+    "and one variable per unit). A header-less n x n matrix (MATLAB, Excel) is\n"
+    "read with its ids given by --ids or --ids-from.\n"
     "\n"
     "options:\n"
-    "  --format F   gal, gwt, mtx, csv (triplets) or dense, overriding the extension\n"
+    "  --format F   gal, gwt, mtx, csv (triplets), dense, stata or dta, overriding\n"
+    "               the extension\n"
+    "  --ids FILE   FILE is a header-less matrix; its units are the ids in FILE, one\n"
+    "               per line, in row order\n"
+    "  --ids-from MAP --id FIELD\n"
+    "               ... or the features of MAP, in order, with ids from FIELD\n"
     "  -h, --help   this text\n"
     "\n"
     "example:\n"
-    "  spill weights info usaww.csv\n";
+    "  spill weights info usaww.csv\n"
+    "  spill weights info w_matlab.txt --ids-from cities.shp --id adcode\n";
 
 static const char *help_convert =
     "usage: spill weights convert IN OUT [--from F] [--format F] [--symmetrize H] [--zero-diagonal] [--style S]\n"
@@ -35,9 +45,12 @@ static const char *help_convert =
     "\"id id 0\", MTX lists every id in '% id' comment lines, dense CSV has a row.\n"
     "\n"
     "options:\n"
-    "  --from F     format of IN: gal, gwt, mtx, csv or dense\n"
-    "  --format F   format of OUT: gal, gwt, mtx, csv or dense (an n x n CSV for\n"
-    "               Stata spmatrix import, xsmle and MATLAB)\n"
+    "  --from F     format of IN: gal, gwt, mtx, csv, dense, stata or dta\n"
+    "  --format F   format of OUT: gal, gwt, mtx, csv, dense (an n x n CSV for\n"
+    "               xsmle and MATLAB), stata (.txt for spmatrix import: integer\n"
+    "               ids) or dta (id, w1..wn: spmatrix fromdata)\n"
+    "  --ids FILE, --ids-from MAP --id FIELD\n"
+    "               IN is a header-less n x n matrix with these ids (see info)\n"
     "  --symmetrize H  first make W symmetric: average ((W+W')/2), max (the 'or'\n"
     "               pattern) or min (links present both ways)\n"
     "  --zero-diagonal  drop self-links\n"
@@ -45,15 +58,26 @@ static const char *help_convert =
     "  -h, --help   this text\n"
     "\n"
     "example:\n"
-    "  spill weights convert queen.gal queen_dense.csv --format dense --style W\n";
+    "  spill weights convert queen.gal queen_dense.csv --format dense --style W\n"
+    "  spill weights convert queen.gal queen.txt       (Stata: spmatrix import W using queen.txt)\n"
+    "  spill weights convert w_excel.csv w.gal --ids city_codes.txt\n";
 
 static int read_args(int argc, char **argv, const char *cmd, const char **files, int nfiles, const char **from,
-                     const char **to, const char **style, const char **sym, int *zero_diag)
+                     const char **to, const char **style, const char **sym, int *zero_diag, cli_files *io)
 {
   int got = 0;
   for (int a = 1; a < argc; a++) {
     const char *arg = argv[a];
+    int e;
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
+    if (!strcmp(arg, "--id")) { /* the map field of --ids-from */
+      if (a + 1 >= argc) return cli_usage_error(cmd, "%s needs a value", arg), -1;
+      io->ids_field = argv[++a];
+      continue;
+    }
+    e = cli_files_parse(cmd, argc, argv, &a, io, CLI_FILES_W);
+    if (e < 0) return -1;
+    if (e > 0) continue;
     if (zero_diag && !strcmp(arg, "--zero-diagonal")) {
       *zero_diag = 1;
     } else if (sym && !strcmp(arg, "--symmetrize")) {
@@ -67,7 +91,7 @@ static int read_args(int argc, char **argv, const char *cmd, const char **files,
       if (a + 1 >= argc) return cli_usage_error(cmd, "%s needs a value", arg), -1;
       *slot = argv[++a];
       if (slot != style && cli_wformat(*slot) < 0)
-        return cli_usage_error(cmd, "unknown format '%s' (gal, gwt, mtx, csv, dense)", *slot), -1;
+        return cli_usage_error(cmd, "unknown format '%s' (gal, gwt, mtx, csv, dense, stata, dta)", *slot), -1;
     } else if (arg[0] == '-' && arg[1]) {
       return cli_usage_error(cmd, "unknown option '%s'", arg), -1;
     } else if (got < nfiles) {
@@ -78,6 +102,8 @@ static int read_args(int argc, char **argv, const char *cmd, const char **files,
   }
   if (got < nfiles)
     return cli_usage_error(cmd, nfiles == 1 ? "no weight file given" : "give an input and an output file"), -1;
+  if (io->ids_field && !io->ids_from) return cli_usage_error(cmd, "--id names a field of --ids-from MAP"), -1;
+  if (cli_files_check(cmd, io)) return -1;
   return 0;
 }
 
@@ -87,18 +113,22 @@ int cmd_weights_info(int argc, char **argv)
   spill_ctx *ctx;
   spill_weights *w;
   char label[1100];
-  int r = read_args(argc, argv, "weights info", &file, 1, NULL, &fmt, NULL, NULL, NULL), status;
+  cli_files io;
+  int r, status;
+  cli_files_init(&io);
+  r = read_args(argc, argv, "weights info", &file, 1, NULL, &fmt, NULL, NULL, NULL, &io);
   spill_wformat f;
   if (r == 1) return fputs(help_info, stdout), CLI_OK;
   if (r) return CLI_USAGE;
   f = fmt ? (spill_wformat)cli_wformat(fmt) : SPILL_WFMT_AUTO;
   ctx = cli_ctx_new();
-  w = spill_weights_read(ctx, file, f);
+  w = cli_files_read_w(ctx, file, f, &io);
   if (!w) {
     status = cli_fail(ctx);
   } else {
     spill_wformat shown = f != SPILL_WFMT_AUTO ? f : spill_wformat_from_path(file);
-    snprintf(label, sizeof label, "%s, %s", file, shown == SPILL_WFMT_CSV ? "CSV" : spill_wformat_name(shown));
+    snprintf(label, sizeof label, "%s, %s", file,
+             io.ids || io.ids_from ? "header-less matrix" : shown == SPILL_WFMT_CSV ? "CSV" : spill_wformat_name(shown));
     status = cli_print_weights_summary(ctx, stdout, w, label) ? cli_fail(ctx) : CLI_OK;
     if (!status) {
       spill_weights_summary sm;
@@ -124,19 +154,22 @@ int cmd_weights_convert(int argc, char **argv)
   spill_ctx *ctx;
   spill_weights *w;
   char label[1100];
-  int zero_diag = 0;
-  int r = read_args(argc, argv, "weights convert", files, 2, &from, &to, &style, &sym, &zero_diag), status;
+  int zero_diag = 0, r, status;
+  cli_files io;
+  cli_files_init(&io);
+  r = read_args(argc, argv, "weights convert", files, 2, &from, &to, &style, &sym, &zero_diag, &io);
   if (r == 1) return fputs(help_convert, stdout), CLI_OK;
   if (r) return CLI_USAGE;
   if (style && (strlen(style) != 1 || !strchr("BWCUSM", style[0])))
     return cli_usage_error("weights convert", "--style expects one of B, W, C, U, S, M; got '%s'", style);
   if (!to && spill_wformat_from_path(files[1]) == SPILL_WFMT_AUTO)
-    return cli_usage_error("weights convert", "cannot tell the format of '%s': use .gal, .gwt, .mtx or .csv, or --format",
+    return cli_usage_error("weights convert",
+                           "cannot tell the format of '%s': use .gal, .gwt, .mtx, .csv, .txt (Stata) or .dta, or --format",
                            files[1]);
   if (!strcmp(files[0], files[1]))
     return cli_usage_error("weights convert", "the output would overwrite the input '%s'", files[0]);
   ctx = cli_ctx_new();
-  w = spill_weights_read(ctx, files[0], from ? (spill_wformat)cli_wformat(from) : SPILL_WFMT_AUTO);
+  w = cli_files_read_w(ctx, files[0], from ? (spill_wformat)cli_wformat(from) : SPILL_WFMT_AUTO, &io);
   if (w && sym) {
     spill_weights *s = spill_weights_symmetrize(ctx, w, !strcmp(sym, "average") ? SPILL_SYM_AVERAGE
                                                         : !strcmp(sym, "max")   ? SPILL_SYM_MAX

@@ -44,6 +44,11 @@ void spill_ctx_free(spill_ctx *ctx)
 const char *spill_ctx_error(const spill_ctx *ctx) { return ctx ? ctx->err : "no context"; }
 int spill_ctx_status(const spill_ctx *ctx) { return ctx ? ctx->status : SPILL_EINVAL; }
 
+void spill_ctx_set_text_opts(spill_ctx *ctx, const spill_text_opts *text)
+{
+  if (ctx) ctx->text = text;
+}
+
 void spill_ctx_clear_error(spill_ctx *ctx)
 {
   ctx->status = SPILL_OK;

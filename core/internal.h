@@ -30,6 +30,9 @@ struct spill_ctx {
   char tmp_names[SPILL__TMP_SLOTS][SPILL__TMP_LEN];
   volatile sig_atomic_t tmp_live[SPILL__TMP_SLOTS];
   unsigned tmp_next;
+  /* Text options for the table being read by the current call (set and reset
+   * by spill_panel_read, spill_panel_means_text; NULL: detect). */
+  const struct spill_text_opts *text;
 };
 
 /* Record a failure: formats the message into ctx->err, returns status so a
@@ -78,5 +81,21 @@ int spill__canonical_id(const char *s, char buf[32]);
 int spill__strcasecmp(const char *a, const char *b);
 /* The extension of path after the last '.', lower-cased into buf (16 bytes). */
 void spill__extension(const char *path, char buf[16]);
+
+/* ---- text encodings (core/encoding.c) ---- */
+/* in (len bytes) as UTF-8 in *out (malloc'ed, NUL-terminated; *out_len, may
+ * be NULL, its length). encoding NULL: valid UTF-8 is copied, text with a
+ * UTF-16 byte-order mark is decoded, other text is decoded as GB18030 when
+ * that succeeds (a notice names `what`); encoding "UTF-8": must be valid;
+ * any other name: decoded with iconv. Failures name `what` (NULL: "text"),
+ * the line and column of the first bad byte, and suggest --encoding. */
+int spill__to_utf8(spill_ctx *ctx, const char *in, size_t len, const char *encoding, char **out,
+                   size_t *out_len, const char *what);
+/* 1 when s[0..len) is valid UTF-8; else 0 and *bad (may be NULL) receives
+ * the offset of the first bad byte. */
+int spill__utf8_valid(const char *s, size_t len, size_t *bad);
+/* 1-based line and column (characters, counting UTF-8 sequences as one) of
+ * byte offset `at` in s. */
+void spill__text_position(const char *s, size_t at, size_t *line, size_t *col);
 
 #endif

@@ -179,4 +179,14 @@ int spill__fit_re(spill_ctx *ctx, spill_fit *f, const spill__design *d, const sp
 spill_fit *spill__fit_alloc(spill_ctx *ctx, const spill__design *d, spill_model model,
                             spill_fe fe, int has_rho, int ml);
 
+
+/* ---- panel_files.c ---- */
+struct spill__table;
+/* Leave out (with one notice) the rows of a panel table whose outcome,
+ * treatment or a control is missing (empty, ".", NA, NaN), so that their
+ * unit-periods count as absent; the id, period and adoption columns are not
+ * looked at (their own checks follow). Unknown columns are left for the
+ * reader's own error. */
+int spill__panel_skip_missing(spill_ctx *ctx, struct spill__table *tb, const spill_panel_spec *spec);
+
 #endif

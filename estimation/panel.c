@@ -96,7 +96,7 @@ static int parse_period(spill_ctx *ctx, const spill__table *tb, size_t row, size
   if (spill__table_number(ctx, tb, row, col, &v)) return ctx->status;
   if (v != floor(v) || fabs(v) > 1e15)
     return spill__fail(ctx, SPILL_EDATA, "%s, line %zu, column '%s': period '%s' is not a whole number",
-                       tb->path, row + 2, tb->names[col], spill__table_cell(tb, row, col));
+                       tb->path, spill__table_line(tb, row), tb->names[col], spill__table_cell(tb, row, col));
   *out = (int64_t)v;
   return SPILL_OK;
 }
@@ -148,6 +148,7 @@ spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_
     return NULL;
   }
   if (!(tb = spill__table_read(ctx, path))) return NULL;
+  if (spill__panel_skip_missing(ctx, tb, spec)) goto done; /* panel_files.c */
   nrows = tb->nrows;
   if (nrows == 0) {
     spill__fail(ctx, SPILL_EDATA, "%s has no data rows", path);
@@ -174,7 +175,7 @@ spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_
   for (size_t r = 0; r < nrows; r++) {
     const char *s = spill__table_cell(tb, r, (size_t)cid);
     if (!*s) {
-      spill__fail(ctx, SPILL_EDATA, "%s, line %zu, column '%s': missing unit id", path, r + 2,
+      spill__fail(ctx, SPILL_EDATA, "%s, line %zu, column '%s': missing unit id", path, spill__table_line(tb, r),
                   tb->names[cid]);
       goto done;
     }
@@ -245,7 +246,7 @@ spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_
           break;
         }
       spill__fail(ctx, SPILL_EDATA, "%s, lines %zu and %zu: unit '%s' appears twice in period %lld",
-                  path, first + 2, r + 2, idr[r], (long long)row_time[r]);
+                  path, spill__table_line(tb, first), spill__table_line(tb, r), idr[r], (long long)row_time[r]);
       goto done;
     }
     seen[cell] = 1;
@@ -332,7 +333,7 @@ spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_
         spill__fail(ctx, SPILL_EDATA,
                     "%s, line %zu, column '%s': unit '%s' has adoption period %lld here but %lld on "
                     "an earlier line; the adoption period must be the same in every row of a unit",
-                    path, r + 2, tb->names[ca], idr[r], (long long)a,
+                    path, spill__table_line(tb, r), tb->names[ca], idr[r], (long long)a,
                     (long long)adopt[row_unit[r]]);
         goto done;
       }

@@ -263,11 +263,13 @@ typedef enum spill_wformat {
   SPILL_WFMT_GWT,      /* GeoDa GWT: id_i id_j w */
   SPILL_WFMT_MTX,      /* Matrix Market coordinate real general, ids in comments */
   SPILL_WFMT_CSV,      /* triplets id_i,id_j,w with a header */
-  SPILL_WFMT_DENSE     /* dense n x n CSV with an id header row and column */
+  SPILL_WFMT_DENSE,    /* dense n x n CSV with an id header row and column */
+  SPILL_WFMT_STATA,    /* Stata spmatrix export text (.txt): "n", then "id w_i1 .. w_in" */
+  SPILL_WFMT_DTA       /* Stata .dta: an id column, then one column per unit */
 } spill_wformat;
 
-/* Format from a path's extension (.gal .gwt .mtx .csv); SPILL_WFMT_AUTO if
- * unknown. */
+/* Format from a path's extension (.gal .gwt .mtx .csv, .txt: Stata
+ * spmatrix export, .dta); SPILL_WFMT_AUTO if unknown. */
 spill_wformat spill_wformat_from_path(const char *path);
 const char *spill_wformat_name(spill_wformat fmt);
 spill_weights *spill_weights_read(spill_ctx *ctx, const char *path, spill_wformat fmt);
@@ -512,8 +514,11 @@ typedef struct spill_fit {
 /* Read a long-format CSV (one row per unit and period) into a balanced panel.
  * Ids are canonical ("110000.0" reads as "110000"); periods are integers.
  * adopt_col builds d = 1 from the adoption period on (0 or empty: never
- * treated; d_name "did"). Missing or non-numeric cells fail naming the line
- * and column; an unbalanced panel fails saying how many unit-periods are
+ * treated; d_name "did"). Non-numeric cells fail naming the line and column;
+ * a row with a missing outcome, treatment or control is left out (a notice);
+ * separator, decimal mark and encoding are detected, and a .dta is read as
+ * Stata's (see spill_panel_read, which also takes them as options); an
+ * unbalanced panel fails saying how many unit-periods are
  * missing and for which units, unless spec->drop_incomplete (those units are
  * dropped with a notice). Units keep the order of first appearance. */
 spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_panel_spec *spec);
@@ -1570,6 +1575,65 @@ typedef struct spill_hausman_result {
 } spill_hausman_result;
 int spill_hausman(spill_ctx *ctx, const spill_panel *panel, const spill_weights *w, spill_model model,
                   spill_hausman_result *res);
+
+/* ---- files as they come (files): text panels in any separator and
+ * encoding, Stata .dta, header-less and Stata weight matrices
+ * (core/table.c, core/encoding.c, core/dta.c, spatial/wmatrix.c,
+ * spatial/stata.c, estimation/panel_files.c) ---- */
+
+/* How a text table (CSV, TSV) is read; all zero: detect everything. */
+typedef struct spill_text_opts {
+  char sep;             /* field separator; 0: detected from the first lines: ',', ';' or tab
+                           (the one splitting them consistently; ',' when none occurs) */
+  char decimal;         /* decimal mark '.' or ','; 0: ',' when the separator is ';' and
+                           number-like cells hold one comma ("3,25"), else '.' */
+  const char *encoding; /* NULL: UTF-8, else GB18030 (GBK) when the text is not valid UTF-8,
+                           with a notice; or an iconv name ("GBK", "BIG5", "LATIN1") */
+} spill_text_opts;
+
+/* Text options for every table read through ctx from now on (panels, id
+ * lists, --if columns); NULL: detect. The options are not copied: keep them
+ * alive while ctx reads. (core/ctx.c) */
+void spill_ctx_set_text_opts(spill_ctx *ctx, const spill_text_opts *text);
+
+/* Read a long-format panel (as spill_panel_read_csv); the format follows the
+ * extension: .dta (Stata 8-18, through ReadStat) or text (.csv, .tsv, .txt,
+ * any other) read with text (NULL: detect everything). In a .dta, variable
+ * names are used as they are; a value with a value label reads as the
+ * label's text (so a labelled id column gives the labels as ids, as Stata's
+ * `decode` would) while numeric use (outcome, treatment, controls, periods)
+ * takes the number underneath; missing values (., .a-.z, empty strings) are
+ * missing. In every format a row whose outcome, treatment or a control is
+ * missing ("", ".", "NA", NaN) is left out with a notice, so its unit-period
+ * counts as absent (then the balanced-panel rules apply). Messages name
+ * "line" L for data row L-1 (observation L-1 of a .dta). */
+spill_panel *spill_panel_read(spill_ctx *ctx, const char *path, const spill_panel_spec *spec,
+                              const spill_text_opts *text);
+
+/* spill_panel_means reading path with text options (NULL: detect); .dta too. */
+int spill_panel_means_text(spill_ctx *ctx, const char *path, const spill_text_opts *text,
+                           const char *id_col, const char *time_col, const char *var_col, long from,
+                           long to, char ***ids, double **xbar, int64_t *n);
+
+/* Unit ids from a list file: one id per line (blank lines skipped, CR and
+ * surrounding blanks removed, numbers canonical), decoded as in
+ * spill_text_opts (encoding NULL: detect). *ids (n malloc'ed strings; free
+ * with spill_free_ids) and *n receive them. Repeated ids are an error. */
+int spill_read_ids(spill_ctx *ctx, const char *path, const char *encoding, char ***ids, int64_t *n);
+
+/* A header-less n x n matrix (MATLAB `save -ascii`/dlmwrite, an Excel sheet
+ * saved as CSV): rows of numbers separated by commas, semicolons (then a
+ * comma is the decimal mark), tabs or blanks; row and column i belong to
+ * unit ids[i]. A count of rows or of numbers in a row other than n is an
+ * error naming the line; so is a cell that is not a number. Zeros are not
+ * stored; style G. */
+spill_weights *spill_weights_read_matrix(spill_ctx *ctx, const char *path, const char *const *ids,
+                                         int64_t n);
+
+/* Per-city effects as a Stata .dta (118, UTF-8): the columns of
+ * spill_city_effects_write_csv; a numeric id column when every id is a
+ * number, else a string one. Written atomically. */
+int spill_city_effects_write_dta(spill_ctx *ctx, const spill_city_effects *c, const char *path);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,8 @@ spill_wformat spill_wformat_from_path(const char *path)
   if (!strcmp(ext, "gwt")) return SPILL_WFMT_GWT;
   if (!strcmp(ext, "mtx")) return SPILL_WFMT_MTX;
   if (!strcmp(ext, "csv")) return SPILL_WFMT_CSV;
+  if (!strcmp(ext, "txt")) return SPILL_WFMT_STATA;
+  if (!strcmp(ext, "dta")) return SPILL_WFMT_DTA;
   return SPILL_WFMT_AUTO;
 }
 
@@ -40,6 +42,8 @@ const char *spill_wformat_name(spill_wformat fmt)
   case SPILL_WFMT_MTX: return "Matrix Market";
   case SPILL_WFMT_CSV: return "CSV triplets";
   case SPILL_WFMT_DENSE: return "dense CSV";
+  case SPILL_WFMT_STATA: return "Stata spmatrix text";
+  case SPILL_WFMT_DTA: return "Stata .dta";
   case SPILL_WFMT_AUTO: break;
   }
   return "auto";
@@ -58,10 +62,13 @@ spill_weights *spill_weights_read(spill_ctx *ctx, const char *path, spill_wforma
   case SPILL_WFMT_MTX: return spill__mtx_read(ctx, path);
   case SPILL_WFMT_CSV:
   case SPILL_WFMT_DENSE: return spill__csv_read(ctx, path, f);
+  case SPILL_WFMT_STATA: return spill__stata_read(ctx, path);
+  case SPILL_WFMT_DTA: return spill__dta_wread(ctx, path);
   case SPILL_WFMT_AUTO: break;
   }
   spill__fail(ctx, SPILL_EINVAL,
-              "%s: cannot tell the weight file format from the name (use .gal, .gwt, .mtx or .csv, or give the format)",
+              "%s: cannot tell the weight file format from the name (use .gal, .gwt, .mtx, .csv, .txt (Stata "
+              "spmatrix) or .dta, or give the format; a header-less matrix needs --ids or --ids-from)",
               path);
   return NULL;
 }
@@ -74,8 +81,10 @@ int spill_weights_write(spill_ctx *ctx, const spill_weights *w, const char *path
   if (fmt == SPILL_WFMT_AUTO) fmt = spill_wformat_from_path(path);
   if (fmt == SPILL_WFMT_AUTO)
     return spill__fail(ctx, SPILL_EINVAL,
-                       "%s: cannot tell the weight file format from the name (use .gal, .gwt, .mtx or .csv, or give the format)",
+                       "%s: cannot tell the weight file format from the name (use .gal, .gwt, .mtx, .csv, .txt or "
+                       ".dta, or give the format)",
                        path);
+  if (fmt == SPILL_WFMT_DTA) return spill__dta_wwrite(ctx, w, path);
   if (fmt != SPILL_WFMT_CSV && fmt != SPILL_WFMT_DENSE &&
       spill__ids_have_newline(ctx, w, path, spill_wformat_name(fmt)))
     return SPILL_EDATA;
@@ -86,6 +95,7 @@ int spill_weights_write(spill_ctx *ctx, const spill_weights *w, const char *path
   case SPILL_WFMT_GWT: rc = spill__gwt_write(ctx, w, f, path); break;
   case SPILL_WFMT_MTX: rc = spill__mtx_write(ctx, w, f, path); break;
   case SPILL_WFMT_CSV: rc = spill__csv_write(ctx, w, f, path); break;
+  case SPILL_WFMT_STATA: rc = spill__stata_write(ctx, w, f, path); break;
   default: rc = spill__dense_write(ctx, w, f, path); break;
   }
   if (rc) {
@@ -127,6 +137,12 @@ int spill__text_read(spill_ctx *ctx, const char *path, spill__text *t)
   if (memchr(t->buf, '\0', len)) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: holds NUL bytes; not a text weight file", path);
     goto fail;
+  }
+  if (!spill__utf8_valid(t->buf, len, NULL)) { /* ids in GBK and the like: UTF-8 inside */
+    char *u = NULL;
+    if (spill__to_utf8(ctx, t->buf, len, NULL, &u, &len, path)) goto fail;
+    free(t->buf);
+    t->buf = u;
   }
   for (size_t k = 0; k < len; k++) nl += t->buf[k] == '\n';
   t->lines = spill__malloc(ctx, (nl + 1) * sizeof *t->lines);

@@ -54,5 +54,11 @@ int spill__mtx_write(spill_ctx *ctx, const spill_weights *w, FILE *f, const char
 spill_weights *spill__csv_read(spill_ctx *ctx, const char *path, spill_wformat fmt);
 int spill__csv_write(spill_ctx *ctx, const spill_weights *w, FILE *f, const char *path);
 int spill__dense_write(spill_ctx *ctx, const spill_weights *w, FILE *f, const char *path);
+/* Stata spmatrix export text (stata.c) and the dense .dta (wmatrix.c; the
+ * writer opens path itself, atomically). */
+spill_weights *spill__stata_read(spill_ctx *ctx, const char *path);
+int spill__stata_write(spill_ctx *ctx, const spill_weights *w, FILE *f, const char *path);
+spill_weights *spill__dta_wread(spill_ctx *ctx, const char *path);
+int spill__dta_wwrite(spill_ctx *ctx, const spill_weights *w, const char *path);
 
 #endif

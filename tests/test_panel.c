@@ -95,10 +95,12 @@ int main(void)
   spill_panel_free(p);
   spec.drop_incomplete = 0;
 
-  /* NaN and non-numeric cells name line and column */
-  path = write_file(dir, "nan.csv", "city,year,y,x1,x2,pilot\nA,1,1,1,1,0\nA,2,NA,2,1,0\n");
+  /* a missing (NA) cell leaves its row out: the unit-period is then absent */
+  path = write_file(dir, "nan.csv", "city,year,y,x1,x2,pilot\nA,1,1,1,1,0\nA,2,NA,2,1,0\nB,1,1,1,1,0\nB,2,2,2,1,0\n");
   CHECK(spill_panel_read_csv(ctx, path, &spec) == NULL);
-  CHECK_MSG(strstr(spill_ctx_error(ctx), "line 3") && strstr(spill_ctx_error(ctx), "'y'"), "%s", spill_ctx_error(ctx));
+  CHECK_MSG(strstr(spill_ctx_error(ctx), "unbalanced panel") && strstr(spill_ctx_error(ctx), "A (1)"), "%s",
+            spill_ctx_error(ctx));
+  /* non-numeric cells name line and column */
   path = write_file(dir, "text.csv", "city,year,y,x1,x2,pilot\nA,1,1,1,abc,0\nA,2,1,2,1,0\n");
   CHECK(spill_panel_read_csv(ctx, path, &spec) == NULL);
   CHECK_MSG(strstr(spill_ctx_error(ctx), "line 2") && strstr(spill_ctx_error(ctx), "'x2'") &&

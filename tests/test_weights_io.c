@@ -312,7 +312,7 @@ static void bad(const char *dir)
   expect_fail(path, SPILL_WFMT_AUTO, "line 2", "square");
   snprintf(path, sizeof path, "%s/missing.gal", dir);
   expect_fail(path, SPILL_WFMT_AUTO, "cannot open", NULL);
-  snprintf(path, sizeof path, "%s/what.txt", dir);
+  snprintf(path, sizeof path, "%s/what.xyz", dir);
   write_text(path, "1\n");
   expect_fail(path, SPILL_WFMT_AUTO, "format", NULL);
   /* writing: unknown extension, and a folder that is not there */
@@ -338,7 +338,8 @@ int main(void)
   CHECK(spill_wformat_from_path("x.gwt") == SPILL_WFMT_GWT);
   CHECK(spill_wformat_from_path("x.mtx") == SPILL_WFMT_MTX);
   CHECK(spill_wformat_from_path("x.csv") == SPILL_WFMT_CSV);
-  CHECK(spill_wformat_from_path("x.gal.txt") == SPILL_WFMT_AUTO);
+  CHECK(spill_wformat_from_path("x.gal.xls") == SPILL_WFMT_AUTO);
+  CHECK(spill_wformat_from_path("x.gal.txt") == SPILL_WFMT_STATA);
   CHECK(spill_wformat_from_path("dir.gal/x") == SPILL_WFMT_AUTO);
   CHECK_STR(spill_wformat_name(SPILL_WFMT_MTX), "Matrix Market");
 

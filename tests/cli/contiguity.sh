@@ -20,7 +20,7 @@ expect 2 "--order expects a whole number" -- "$spill" weights queen x.shp --orde
 expect 2 "--snap must be positive" -- "$spill" weights rook x.shp --snap -1
 expect 2 "--cumulative needs --order 2 or more" -- "$spill" weights queen x.shp --cumulative
 expect 2 "--style expects one of" -- "$spill" weights queen x.shp --style Q
-expect 2 "cannot tell the format" -- "$spill" weights queen x.shp -o out.txt
+expect 2 "cannot tell the format" -- "$spill" weights queen x.shp -o out.xls
 expect 2 "-o needs a value" -- "$spill" weights queen x.shp -o
 expect 1 "nowhere.shp: no such file" -- "$spill" weights queen "$tmp/nowhere.shp"
 

@@ -30,7 +30,7 @@ expect 2 "--form expects invdiff or geo" -- "$spill" weights econ x.shp --var gd
 expect 2 "--data needs --id COL" -- "$spill" weights econ --data p.csv --var gdp
 expect 2 "--years expects FROM-TO" -- "$spill" weights econ --data p.csv --id c --time t --var gdp --years 2015-2011
 expect 2 "--symmetrize expects average, max or min" -- "$spill" weights knn x.shp --k 2 --symmetrize both
-expect 2 "cannot tell the format" -- "$spill" weights knn x.shp --k 2 -o w.txt
+expect 2 "cannot tell the format" -- "$spill" weights knn x.shp --k 2 -o w.xls
 expect 2 "unknown option '--bogus'" -- "$spill" weights band x.shp --bogus
 
 data="$shared/data"

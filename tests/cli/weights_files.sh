@@ -15,7 +15,7 @@ expect 0 "example:" -- "$spill" weights convert -h
 expect 2 "no weight file given" -- "$spill" weights info
 expect 2 "give an input and an output file" -- "$spill" weights convert a.gal
 expect 2 "unknown format 'xls'" -- "$spill" weights convert a.gal b.csv --format xls
-expect 2 "cannot tell the format of 'b.txt'" -- "$spill" weights convert a.gal b.txt
+expect 2 "cannot tell the format of 'b.xls'" -- "$spill" weights convert a.gal b.xls
 expect 2 "unknown option '--bogus'" -- "$spill" weights info a.gal --bogus
 expect 2 "would overwrite the input" -- "$spill" weights convert a.gal a.gal
 expect 1 "cannot open $tmp/none.gal" -- "$spill" weights info "$tmp/none.gal"
