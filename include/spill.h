@@ -476,7 +476,8 @@ typedef struct spill_fit {
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
-/* Read a long-format CSV (one row per unit and period) into a balanced panel.
+/* Read a long-format CSV (one row per unit and period) into a balanced panel
+ * (spill_panel_read_csv_unbalanced keeps an unbalanced one).
  * Ids are canonical ("110000.0" reads as "110000"); periods are integers.
  * adopt_col builds d = 1 from the adoption period on (0 or empty: never
  * treated; d_name "did"). Missing or non-numeric cells fail naming the line
@@ -501,7 +502,12 @@ int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_n
                           const char *time_name, const char *path);
 
 /* ---- fitting (estimation/fit.c, ols.c, ml.c, variance.c, tests.c) ---- */
-/* Fit a model on a panel aligned to w (spill_panel_align). w is used exactly
+/* Fit a model on a panel aligned to w (spill_panel_align, or better
+ * spill_panel_match_weights, which also cuts W to the panel). w may be NULL
+ * for SPILL_MODEL_OLS (the non-spatial DID), which also accepts an
+ * unbalanced panel (p->obs: the exact within transform over the observed
+ * cells; observations, degrees of freedom and the cluster count follow the
+ * observed cells); the other models need a balanced panel. w is used exactly
  * as given: row-standardise it first if that is the model wanted (the CLI
  * does by default). OLS/SLX: within OLS with conventional and cluster-robust
  * (by unit, as Stata xtreg, fe vce(cluster id)) SEs. SAR/SDM/SEM: ML on the
