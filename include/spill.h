@@ -496,8 +496,9 @@ void spill_panel_free(spill_panel *p);
 int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w);
 /* Write the panel as a long CSV (one row per unit and period: id, time, y,
  * treatment, controls; 17 significant digits) that spill_panel_read_csv reads
- * back. id_name/time_name name the first two columns (NULL: "id", "time").
- * Written atomically. */
+ * back (spill_panel_read_csv_unbalanced when cells are unobserved: they get
+ * no row). id_name/time_name name the first two columns (NULL: "id",
+ * "time"). Written atomically. */
 int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_name,
                           const char *time_name, const char *path);
 
