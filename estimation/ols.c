@@ -80,10 +80,17 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
     goto done;
   /* the exact within transform over the observed cells; balanced panels
    * keep the closed form */
-  if (!(plan = spill__wplan_new(ctx, n, t, fe, p->obs))) goto done;
-  d->nobs = spill__wplan_nobs(plan);
-  d->groups = spill__wplan_units(plan);
-  d->absorbed = (double)spill__wplan_absorbed(plan);
+  if (p->obs) {
+    if (!(plan = spill__wplan_new(ctx, n, t, fe, p->obs))) goto done;
+    d->nobs = spill__wplan_nobs(plan);
+    d->groups = spill__wplan_units(plan);
+    d->absorbed = (double)spill__wplan_absorbed(plan);
+  } else {
+    d->nobs = nt;
+    d->groups = n;
+    d->absorbed = fe == SPILL_FE_UNIT ? (double)n : fe == SPILL_FE_TIME ? (double)t
+                : fe == SPILL_FE_TWOWAYS ? (double)(n + t - 1) : 0.0;
+  }
 #define WITHIN(v, out) (p->obs ? spill__wplan_apply(plan, v, out) : spill__within(v, n, t, fe, work, out))
   for (int64_t i = 0; i < nt; i++) d->yraw[i] = p->obs && !p->obs[i] ? 0.0 : p->y[i];
   WITHIN(d->yraw, d->y);
