@@ -373,8 +373,8 @@ static void print_text(const spill_effects *e, FILE *out)
   int pct = (int)lround(100.0 * e->level);
   for (size_t k = 0; k < e->count; k++)
     if ((int)strlen(e->e[k].name) > w) w = (int)strlen(e->e[k].name);
-  fprintf(out, "Effects (LeSage-Pace), per period: traces by %s; totals by %s\n", e->method_name,
-          e->total_method);
+  fprintf(out, "Effects (LeSage-Pace), per period, averaged over the %lld units: traces by %s; totals by %s\n",
+          (long long)e->n, e->method_name, e->total_method);
   if (e->accepted > 0) {
     fprintf(out, "Simulation: %d draws (seed %llu), %d rejected (rho out of bounds); %d%% percentile intervals\n",
             e->accepted, (unsigned long long)e->seed, e->rejected, pct);

@@ -82,13 +82,30 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
     goto done;
   /* the exact within transform over the observed cells; balanced panels
    * keep the closed form */
-  if (!(plan = spill__wplan_new(ctx, n, t, fe, p->obs))) goto done;
-  d->nobs = spill__wplan_nobs(plan);
-  d->groups = spill__wplan_units(plan);
-  d->absorbed = (double)spill__wplan_absorbed(plan);
+  if (p->obs) {
+    if (!(plan = spill__wplan_new(ctx, n, t, fe, p->obs))) goto done;
+    d->nobs = spill__wplan_nobs(plan);
+    d->groups = spill__wplan_units(plan);
+    d->absorbed = (double)spill__wplan_absorbed(plan);
+  } else {
+    d->nobs = nt;
+    d->groups = n;
+    d->absorbed = fe == SPILL_FE_UNIT ? (double)n : fe == SPILL_FE_TIME ? (double)t
+                : fe == SPILL_FE_TWOWAYS ? (double)(n + t - 1) : 0.0;
+  }
 #define WITHIN(v, out) (p->obs ? spill__wplan_apply(plan, v, out) : spill__within(v, n, t, fe, work, out))
   for (int64_t i = 0; i < nt; i++) d->yraw[i] = p->obs && !p->obs[i] ? 0.0 : p->y[i];
   WITHIN(d->yraw, d->y);
+  if (fe != SPILL_FE_NONE) { /* an outcome the fixed effects explain fully */
+    double ry = sqrt(dot(d->yraw, d->yraw, nt)), qy = sqrt(dot(d->y, d->y, nt));
+    if (!(qy > COLLINEAR_TOL * (ry > 0 ? ry : 1.0))) {
+      spill__fail(ctx, SPILL_EDATA,
+                  "the outcome '%s' has no variation left after the %s fixed effects (it is explained "
+                  "by them alone): nothing is left to estimate",
+                  p->y_name ? p->y_name : "y", spill__fe_name(fe));
+      goto done;
+    }
+  }
   if (!w) { /* no W (the non-spatial DID): no lag of y */
     memset(d->wy, 0, (size_t)nt * sizeof *d->wy);
   } else if (splm_wy) { /* W (Q y), R splm's convention */

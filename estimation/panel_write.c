@@ -25,6 +25,7 @@ int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_n
   /* unit by unit, period by period: the layout users expect */
   for (int64_t i = 0; i < n; i++)
     for (int64_t s = 0; s < t; s++) {
+      if (p->obs && !p->obs[s * n + i]) continue; /* unobserved: no row */
       put_text(f, p->ids[i]);
       fprintf(f, ",%lld,%.17g", (long long)p->times[s], p->y[s * n + i]);
       if (p->d) fprintf(f, ",%.17g", p->d[s * n + i]);

@@ -511,7 +511,8 @@ typedef struct spill_fit {
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
-/* Read a long-format CSV (one row per unit and period) into a balanced panel.
+/* Read a long-format CSV (one row per unit and period) into a balanced panel
+ * (spill_panel_read_csv_unbalanced keeps an unbalanced one).
  * Ids are canonical ("110000.0" reads as "110000"); periods are integers.
  * adopt_col builds d = 1 from the adoption period on (0 or empty: never
  * treated; d_name "did"). Non-numeric cells fail naming the line and column;
@@ -533,13 +534,19 @@ void spill_panel_free(spill_panel *p);
 int spill_panel_align(spill_ctx *ctx, spill_panel *p, const spill_weights *w);
 /* Write the panel as a long CSV (one row per unit and period: id, time, y,
  * treatment, controls; 17 significant digits) that spill_panel_read_csv reads
- * back. id_name/time_name name the first two columns (NULL: "id", "time").
- * Written atomically. */
+ * back (spill_panel_read_csv_unbalanced when cells are unobserved: they get
+ * no row). id_name/time_name name the first two columns (NULL: "id",
+ * "time"). Written atomically. */
 int spill_panel_write_csv(spill_ctx *ctx, const spill_panel *p, const char *id_name,
                           const char *time_name, const char *path);
 
 /* ---- fitting (estimation/fit.c, ols.c, ml.c, variance.c, tests.c) ---- */
-/* Fit a model on a panel aligned to w (spill_panel_align). w is used exactly
+/* Fit a model on a panel aligned to w (spill_panel_align, or better
+ * spill_panel_match_weights, which also cuts W to the panel). w may be NULL
+ * for SPILL_MODEL_OLS (the non-spatial DID), which also accepts an
+ * unbalanced panel (p->obs: the exact within transform over the observed
+ * cells; observations, degrees of freedom and the cluster count follow the
+ * observed cells); the other models need a balanced panel. w is used exactly
  * as given: row-standardise it first if that is the model wanted (the CLI
  * does by default). OLS/SLX: within OLS with conventional and cluster-robust
  * (by unit, as Stata xtreg, fe vce(cluster id)) SEs. SAR/SDM/SEM: ML on the

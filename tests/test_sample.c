@@ -496,6 +496,16 @@ static void reader(spill_ctx *ctx)
   CHECK(p->obs[0] == 1 && p->obs[1] == 1 && p->obs[2] == 0); /* 2001: b, a, (c) */
   CHECK(p->obs[3] == 1 && p->obs[4] == 0);                   /* 2002: a's y is NA */
   CHECK(p->y[8] == 6.0);
+  {
+    /* written back: only the observed cells have rows */
+    char back[1300];
+    spill_panel *q;
+    snprintf(back, sizeof back, "%s/unbal_back.csv", tmpdir);
+    CHECK(spill_panel_write_csv(ctx, p, "id", "year", back) == 0);
+    q = spill_panel_read_csv_unbalanced(ctx, back, &spec);
+    CHECK(q && q->obs && q->n == 3 && !q->obs[4] && q->obs[3] && q->y[8] == 6.0);
+    spill_panel_free(q);
+  }
   CHECK(spill_panel_drop_incomplete(ctx, p) == 0);
   CHECK_EQ_INT(p->n, 1);
   CHECK(p->obs == NULL);

@@ -80,6 +80,10 @@ expect 1 "the treatment 'zero' does not move: it is 0 for every unit and period"
 expect 1 "the outcome 'zero' has no variation" -- \
   "$SPILL" fit --data "$tmp/p.csv" --w "$W" --id state --time year --y zero --x lpc --adopt pilot --no-effects
 
+awk -F, 'NR==1{print $0",uconst"; next}{print $0","length($1)}' "$tmp/p.csv" > "$tmp/uc.csv"
+expect 1 "the outcome 'uconst' has no variation left after the twoways fixed effects" -- \
+  "$SPILL" fit --data "$tmp/uc.csv" --id state --time year --y uconst --x lpc --adopt pilot --model ols --no-effects
+
 # a W term that lives only on the islands' zero rows (W times a trend)
 awk -F, 'NR>1 && !seen[$1]++ {print $1}' "$tmp/p.csv" > "$tmp/ids.txt"
 awk 'BEGIN{print "id_i,id_j,w"} {id[NR]=$0} END{for (i=1;i<=45;i++){j=i%45+1; print id[i]","id[j]",1"; print id[j]","id[i]",1"}
