@@ -351,6 +351,12 @@ static void hausman(spill_ctx *ctx)
   }
   spill_fit_free(fe);
   free(wd);
+  /* SDM (8 slopes) and SEM (4) run the same way */
+  CHECK(spill_hausman(ctx, P, W, SPILL_MODEL_SDM, &h) == SPILL_OK && h.df == 8 && h.stat > 0 && h.p >= 0);
+  printf("Hausman SDM: %.4f df %d; ", h.stat, h.df);
+  CHECK(spill_hausman(ctx, P, W, SPILL_MODEL_SEM, &h) == SPILL_OK && h.df == 4 && h.stat > 0 && h.phi > 0);
+  printf("SEM: %.4f df %d\n", h.stat, h.df);
+  CHECK(spill_hausman(ctx, P, W, SPILL_MODEL_SAC, &h) != SPILL_OK && isnan(h.stat));
 }
 
 /* Lee-Yu on Produc: a dense ML of the transformed likelihood written here */
