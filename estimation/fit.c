@@ -349,6 +349,9 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
     return NULL;
   }
   /* the Lee-Yu transformation has one lag of y: F'(W y), the exact transform */
+  if (o.lee_yu && o.splm_wy && o.fe == SPILL_FE_TWOWAYS)
+    spill__notice(ctx, "the Lee-Yu transformation has one lag of y, F'(W y): the splm convention "
+                       "(W of the demeaned y) does not apply and is ignored");
   if (o.lee_yu) o.splm_wy = 0;
   if (o.fe == SPILL_FE_RANDOM) { /* untransformed, with a constant */
     d = spill__design_new(ctx, p, w, SPILL_FE_NONE, 1, lags, 0);

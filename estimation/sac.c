@@ -1,8 +1,9 @@
 /* The SAC (SARAR) panel model y = rho W y + Z b + u, u = lambda W u + e
  * (Kelejian and Prucha 1998; Anselin 1988, ch. 6; Lee and Yu 2010, sec. 3),
  * with the fixed effects removed by the within transform: ML on the
- * likelihood concentrated in (rho, lambda), maximised by Brent's method in
- * lambda over Brent's method in rho; variance from the analytic information
+ * likelihood concentrated in (rho, lambda), located by Brent's method in
+ * lambda over Brent's method in rho and refined by Newton steps on the exact
+ * gradient; variance from the analytic information
  * matrix (Lee and Yu 2010, eq. 39, as R splm's spsararlm with Hess = FALSE). */
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +29,57 @@ int spill__dense_g(spill_ctx *ctx, spill__ldet *ld, const spill_weights *w, doub
 /* ---- the concentrated likelihood from a Gram matrix of the vectors
  * y, Wy_d (the design's lag of y), W y, W Wy_d, Z (k), W Z (k) ---- */
 
+/* ln|I - x W| interpolated by a natural cubic spline through exact values
+ * on a uniform grid (Press et al. 2007, sec. 3.3): used only to locate the
+ * maximum of the SAC likelihood cheaply with sparse log-determinants; the
+ * answer is then refined with exact values (sac_newton). */
+typedef struct ld_spline {
+  int m;
+  double lo, h;
+  double *y, *d2;
+} ld_spline;
+
+static int spline_build(spill_ctx *ctx, spill__ldet *ld, double lo, double hi, int m, ld_spline *sp)
+{
+  double *u = NULL;
+  int rc = SPILL_ENOMEM;
+  sp->m = m;
+  sp->lo = lo;
+  sp->h = (hi - lo) / (m - 1);
+  sp->y = spill__malloc(ctx, (size_t)m * sizeof *sp->y);
+  sp->d2 = spill__calloc(ctx, (size_t)m, sizeof *sp->d2);
+  u = spill__calloc(ctx, (size_t)m, sizeof *u);
+  if (!sp->y || !sp->d2 || !u) goto done;
+  for (int i = 0; i < m; i++)
+    if ((rc = spill__ldet_eval(ctx, ld, lo + sp->h * i, &sp->y[i]))) goto done;
+  for (int i = 1; i < m - 1; i++) { /* tridiagonal sweep, uniform spacing */
+    double p = 0.5 * sp->d2[i - 1] + 2.0;
+    sp->d2[i] = -0.5 / p;
+    u[i] = (sp->y[i + 1] - 2.0 * sp->y[i] + sp->y[i - 1]) / sp->h;
+    u[i] = (3.0 * u[i] / sp->h - 0.5 * u[i - 1]) / p;
+  }
+  sp->d2[m - 1] = 0.0;
+  for (int i = m - 2; i >= 0; i--) sp->d2[i] = sp->d2[i] * sp->d2[i + 1] + u[i];
+  rc = SPILL_OK;
+done:
+  free(u);
+  return rc;
+}
+
+static double spline_eval(const ld_spline *sp, double x)
+{
+  int i = (int)floor((x - sp->lo) / sp->h);
+  double a, b;
+  if (i < 0) i = 0;
+  if (i > sp->m - 2) i = sp->m - 2;
+  b = (x - (sp->lo + sp->h * i)) / sp->h;
+  a = 1.0 - b;
+  return a * sp->y[i] + b * sp->y[i + 1] +
+         ((a * a * a - a) * sp->d2[i] + (b * b * b - b) * sp->d2[i + 1]) * sp->h * sp->h / 6.0;
+}
+
 typedef struct sac_state {
+  const ld_spline *sp; /* not NULL: interpolated log-determinants */
   spill__ldet *ld;
   size_t k, m;
   double nt, t;
@@ -62,12 +113,21 @@ static int sac_sse(sac_state *s, double rho, double lam, double *sse)
   return 0;
 }
 
+static int sac_ldet(spill_ctx *ctx, sac_state *s, double x, double *ld)
+{
+  if (s->sp) {
+    *ld = spline_eval(s->sp, x);
+    return SPILL_OK;
+  }
+  return spill__ldet_eval(ctx, s->ld, x, ld);
+}
+
 /* lnL = -(NT/2)(ln 2 pi + ln(SSE/NT) + 1) + T ln|I - rho W| + T ln|I - lam W| */
 static int sac_inner(spill_ctx *ctx, void *user, double rho, double *f)
 {
   sac_state *s = user;
   double ld, sse;
-  int rc = spill__ldet_eval(ctx, s->ld, rho, &ld);
+  int rc = sac_ldet(ctx, s, rho, &ld);
   if (rc) return rc;
   if (!isfinite(ld) || sac_sse(s, rho, s->lam, &sse) || !(sse > 0)) {
     *f = -INFINITY;
@@ -82,7 +142,7 @@ static int sac_outer(spill_ctx *ctx, void *user, double lam, double *f)
 {
   sac_state *s = user;
   double lo, hi, ld;
-  int rc = spill__ldet_eval(ctx, s->ld, lam, &ld);
+  int rc = sac_ldet(ctx, s, lam, &ld);
   if (rc) return rc;
   if (!isfinite(ld)) {
     *f = -INFINITY;
@@ -94,6 +154,89 @@ static int sac_outer(spill_ctx *ctx, void *user, double lam, double *f)
   lo += 1e-9 * (hi - lo);
   hi -= 1e-9 * (hi - lo);
   return spill__maximise(ctx, sac_inner, s, lo, hi, s->npts, 1e-12, &s->rho_at, f);
+}
+
+/* Exact lnL and its gradient in (rho, lam) (envelope theorem over b):
+ * d/d rho = NT e'(wy - lam W wy)/SSE - T tr G(rho),
+ * d/d lam = NT e'(W y - rho W wy - W Z b)/SSE - T tr G(lam). */
+static int sac_grad(spill_ctx *ctx, sac_state *s, double rho, double lam, double *f, double g[2])
+{
+  size_t k = s->k, z = 4, wz = 4 + k;
+  double cv[4] = {1.0, -rho, -lam, rho * lam}, sse, l1, l2, t1, t2, er = 0.0, el = 0.0, b[64];
+  int rc;
+  if ((rc = spill__ldet_eval(ctx, s->ld, rho, &l1)) || (rc = spill__ldet_eval(ctx, s->ld, lam, &l2))) return rc;
+  if (!isfinite(l1) || !isfinite(l2) || sac_sse(s, rho, lam, &sse) || !(sse > 0)) {
+    *f = -INFINITY;
+    return SPILL_OK;
+  }
+  if ((rc = spill__ldet_trace_g(ctx, s->ld, rho, &t1)) || (rc = spill__ldet_trace_g(ctx, s->ld, lam, &t2)))
+    return rc;
+  for (size_t i = 0; i < k; i++) { /* b = A^-1 c (sac_sse left A^-1 in s->a) */
+    double acc = 0.0;
+    for (size_t j = 0; j < k; j++) acc += s->a[j * k + i] * s->c[j];
+    b[i] = acc;
+  }
+  /* e = sum_a cv_a v_a - sum_j b_j (Z_j - lam WZ_j); e'u for each needed u */
+  for (size_t u = 0; u < s->m; u++) {
+    double eu = 0.0, wr = 0.0, wl = 0.0;
+    for (size_t a = 0; a < 4; a++) eu += cv[a] * G(s, a, u);
+    for (size_t j = 0; j < k; j++) eu -= b[j] * (G(s, z + j, u) - lam * G(s, wz + j, u));
+    if (u == 1) wr = 1.0;          /* d e / d rho = -(wy - lam W wy) */
+    if (u == 3) wr = -lam, wl = -rho;
+    if (u == 2) wl = 1.0;          /* d e / d lam = -(W y - rho W wy - W Z b) */
+    if (u >= wz) wl = -b[u - wz];
+    er += wr * eu;
+    el += wl * eu;
+  }
+  *f = -0.5 * s->nt * (LOG_2PI + log(sse / s->nt) + 1.0) + s->t * (l1 + l2);
+  g[0] = s->nt * er / sse - s->t * t1;
+  g[1] = s->nt * el / sse - s->t * t2;
+  return SPILL_OK;
+}
+
+/* Newton steps with a finite-difference Hessian of the exact gradient,
+ * halved until lnL does not fall; 1 when converged (|step| < 1e-10). */
+static int sac_newton(spill_ctx *ctx, sac_state *s, double lo, double hi, double *rho, double *lam, double *fx,
+                      int *converged)
+{
+  double x[2] = {*rho, *lam}, f, g[2], h = 1e-6;
+  int rc;
+  *converged = 0;
+  if ((rc = sac_grad(ctx, s, x[0], x[1], &f, g))) return rc;
+  if (!isfinite(f)) return SPILL_OK;
+  for (int it = 0; it < 30; it++) {
+    double g1[2], g2[2], f1, hs[4], det, st[2], sc = 1.0;
+    if ((rc = sac_grad(ctx, s, x[0] + h, x[1], &f1, g1)) || (rc = sac_grad(ctx, s, x[0], x[1] + h, &f1, g2)))
+      return rc;
+    hs[0] = (g1[0] - g[0]) / h;
+    hs[3] = (g2[1] - g[1]) / h;
+    hs[1] = hs[2] = 0.5 * ((g1[1] - g[1]) / h + (g2[0] - g[0]) / h);
+    det = hs[0] * hs[3] - hs[1] * hs[2];
+    if (!(det > 0) || !(hs[0] < 0)) return SPILL_OK; /* not locally concave */
+    st[0] = -(hs[3] * g[0] - hs[1] * g[1]) / det;
+    st[1] = -(-hs[2] * g[0] + hs[0] * g[1]) / det;
+    for (int half = 0; half < 30; half++, sc *= 0.5) {
+      double y0 = x[0] + sc * st[0], y1 = x[1] + sc * st[1], fy, gy[2];
+      if (!(y0 > lo && y0 < hi && y1 > lo && y1 < hi)) continue;
+      if ((rc = sac_grad(ctx, s, y0, y1, &fy, gy))) return rc;
+      if (fy >= f - 1e-12 * fabs(f)) {
+        x[0] = y0;
+        x[1] = y1;
+        f = fy;
+        g[0] = gy[0];
+        g[1] = gy[1];
+        break;
+      }
+    }
+    if (fabs(sc * st[0]) + fabs(sc * st[1]) < 1e-10) {
+      *converged = 1;
+      break;
+    }
+  }
+  *rho = x[0];
+  *lam = x[1];
+  *fx = f;
+  return SPILL_OK;
 }
 
 static double dotn(const double *a, const double *b, size_t n)
@@ -109,8 +252,10 @@ int spill__ml_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w
   size_t k = d->k, nt = (size_t)d->nt, m = 4 + 2 * k;
   double *vec = NULL, *xs = NULL, *ys = NULL, *rr = NULL, lo, hi, lam, f, sse = 0.0;
   sac_state st;
+  ld_spline sp = {0, 0, 0, NULL, NULL};
   int rc = SPILL_ENOMEM;
   memset(&st, 0, sizeof st);
+  if (k > 64) return spill__fail(ctx, SPILL_EINVAL, "the SAC model takes at most 64 regressors");
   vec = spill__malloc(ctx, m * nt * sizeof *vec);
   st.g = spill__malloc(ctx, m * m * sizeof *st.g);
   st.a = spill__malloc(ctx, k * k * sizeof *st.a);
@@ -137,10 +282,35 @@ int spill__ml_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w
   spill__ldet_interval(ld, &lo, &hi);
   lo += 1e-9 * (hi - lo);
   hi -= 1e-9 * (hi - lo);
+  {
+    /* the maximum is located by Brent's method in lambda over Brent's method
+     * in rho, on exact log-determinants with the eigenvalues, or on a spline
+     * of ln|I - x W| through 64 exact values with sparse factorisations (each
+     * costs a factorisation); then Newton steps on the exact gradient (whose
+     * root is well conditioned, unlike the flat maximum of the profile);
+     * the exact nested search alone only if Newton does not converge */
+    int ok = 0, eig = spill__ldet_method(ld) == SPILL_LOGDET_EIGEN;
+    double rho0, s_lo = eig ? lo : lo + 1e-4 * (hi - lo), s_hi = eig ? hi : hi - 1e-4 * (hi - lo);
+    if (!eig) {
+      if ((rc = spline_build(ctx, ld, s_lo, s_hi, 64, &sp))) goto done;
+      st.sp = &sp;
+    }
+    if ((rc = spill__maximise(ctx, sac_outer, &st, s_lo, s_hi, st.npts, 1e-10, &lam, &f))) goto done;
+    if ((rc = sac_outer(ctx, &st, lam, &f))) goto done;
+    st.sp = NULL;
+    rho0 = st.rho_at;
+    if ((rc = sac_newton(ctx, &st, lo, hi, &rho0, &lam, &r->loglik, &ok))) goto done;
+    if (ok) {
+      r->rho = rho0;
+      *lambda = lam;
+      goto slopes;
+    }
+  }
   if ((rc = spill__maximise(ctx, sac_outer, &st, lo, hi, st.npts, 1e-12, &lam, &f))) goto done;
   if ((rc = sac_outer(ctx, &st, lam, &r->loglik))) goto done; /* sets rho_at for lam */
   r->rho = st.rho_at;
   *lambda = lam;
+slopes:
   /* the slopes by least squares on the filtered data itself */
   for (size_t i = 0; i < nt; i++)
     ys[i] = vec[i] - r->rho * vec[nt + i] - lam * vec[2 * nt + i] + r->rho * lam * vec[3 * nt + i];
@@ -163,6 +333,8 @@ done:
   free(xs);
   free(ys);
   free(rr);
+  free(sp.y);
+  free(sp.d2);
   return rc;
 }
 
