@@ -889,7 +889,7 @@ int spill_voronoi_network(spill_ctx *ctx, int64_t n, uint64_t seed, const char *
  * pseudo p-value (R + 1 ranks, as spdep moran.mc and GeoDa): x permuted over
  * all n*t places, p = (#{I_perm >= I} + 1)/(perm + 1) (Geary: C_perm <= C). */
 typedef struct spill_moran {
-  int64_t n;                   /* values used (n*t) */
+  int64_t n;                   /* n*t, less units without neighbours (spdep's adjust.n) */
   double s0, s1, s2;           /* Cliff-Ord weight sums of W_nt */
   double moran_i, ei, vi_norm, zi_norm, pi_norm, vi_rand, zi_rand, pi_rand;
   double geary_c, ec, vc_norm, zc_norm, pc_norm, vc_rand, zc_rand, pc_rand;

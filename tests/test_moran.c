@@ -300,6 +300,45 @@ static void dense_cases(spill_ctx *ctx)
   }
 }
 
+/* A unit without neighbours: spdep (adjust.n = TRUE) counts n without it in
+ * I, E and the variances, but takes the kurtosis over every value. */
+static void island_case(spill_ctx *ctx)
+{
+  int64_t ti[] = {1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 1}, tj[] = {2, 1, 3, 2, 4, 3, 5, 4, 6, 5, 7, 6, 1, 7};
+  double tx[14], x[8] = {3, 1, 4, 1, 5, 9, 2, 6}, mean = 0, m2 = 0, m4 = 0, zwz = 0, s0 = 0, s1 = 0, s2 = 0;
+  spill_weights *w;
+  spill_moran m;
+  int n = 8, ne = 7;
+  for (int q = 0; q < 14; q++) tx[q] = 1;
+  w = spill_weights_from_triplets(ctx, 8, NULL, 14, ti, tj, tx); /* unit 0 is an island */
+  spill_weights_transform(ctx, w, 'W');
+  double *W = dense_w(w);
+  for (int i = 0; i < n; i++) mean += x[i] / n;
+  for (int i = 0; i < n; i++) {
+    double r = 0, c = 0;
+    m2 += (x[i] - mean) * (x[i] - mean);
+    m4 += pow(x[i] - mean, 4);
+    for (int j = 0; j < n; j++) {
+      zwz += (x[i] - mean) * W[i * n + j] * (x[j] - mean);
+      s0 += W[i * n + j];
+      s1 += 0.5 * pow(W[i * n + j] + W[j * n + i], 2);
+      r += W[i * n + j];
+      c += W[j * n + i];
+    }
+    s2 += (r + c) * (r + c);
+  }
+  double I = ne / s0 * zwz / m2, E = -1.0 / (ne - 1), K = n * m4 / (m2 * m2);
+  double vr = (ne * ((ne * ne - 3.0 * ne + 3) * s1 - ne * s2 + 3 * s0 * s0) - K * ((ne * ne - (double)ne) * s1 - 2.0 * ne * s2 + 6 * s0 * s0)) /
+                  ((ne - 1.0) * (ne - 2.0) * (ne - 3.0) * s0 * s0) - E * E;
+  CHECK(spill_moran_test(ctx, w, x, 1, 0, 1, &m) == SPILL_OK);
+  CHECK_EQ_INT(m.n, 7);
+  CHECK_REL(m.moran_i, I, 1e-12);
+  CHECK_REL(m.ei, E, 1e-12);
+  CHECK_REL(m.vi_rand, vr, 1e-10);
+  free(W);
+  spill_weights_free(w);
+}
+
 /* ---- Columbus against spdep 1.2-7 (refs/README.md) ---- */
 static void columbus(spill_ctx *ctx)
 {
@@ -633,6 +672,7 @@ int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   dense_cases(ctx);
+  island_case(ctx);
   columbus(ctx);
   produc(ctx);
   permutation_null(ctx);
