@@ -289,6 +289,57 @@ static void dense_cases(spill_ctx *ctx)
         CHECK_REL(pm.zi_rand, ref8[2], 1e-10);
         CHECK_REL(pm.geary_c, ref8[3], 1e-12);
       }
+      /* LR tests of the fixed effects against dummy-variable regressions:
+       * lnL = -nt/2 (ln(2 pi SSR/nt) + 1) with explicit unit/time dummies */
+      {
+        spill_lmtests lu, lt, l2;
+        spill_fe_lr lr;
+        double ssr[3];
+        for (int m = 0; m < 3; m++) { /* 0 two-way, 1 unit only, 2 time only */
+          int kd = 2 + (m != 2 ? n : 1) + (m != 1 ? t - 1 : 0), c;
+          double *Xd = calloc((size_t)(nt * kd), sizeof(double));
+          for (int q = 0; q < nt; q++) {
+            int i = q % n, sq = q / n;
+            Xd[q * kd] = p->x[q];
+            Xd[q * kd + 1] = p->x[nt + q];
+            c = 2;
+            if (m != 2) Xd[q * kd + c + i] = 1, c += n;
+            else Xd[q * kd + c++] = 1;
+            if (m != 1 && sq > 0) Xd[q * kd + c + sq - 1] = 1;
+          }
+          /* residual SS via the dense normal equations */
+          {
+            double *A = calloc((size_t)(kd * kd), sizeof(double)), *bb = calloc((size_t)kd, sizeof(double));
+            double *xy = calloc((size_t)kd, sizeof(double)), e2 = 0;
+            for (int a = 0; a < kd; a++) {
+              for (int q = 0; q < nt; q++) xy[a] += Xd[q * kd + a] * p->y[q];
+              for (int b2 = 0; b2 < kd; b2++)
+                for (int q = 0; q < nt; q++) A[a * kd + b2] += Xd[q * kd + a] * Xd[q * kd + b2];
+            }
+            inverse(A, kd);
+            for (int a = 0; a < kd; a++)
+              for (int b2 = 0; b2 < kd; b2++) bb[a] += A[a * kd + b2] * xy[b2];
+            for (int q = 0; q < nt; q++) {
+              double f = 0;
+              for (int a = 0; a < kd; a++) f += Xd[q * kd + a] * bb[a];
+              e2 += (p->y[q] - f) * (p->y[q] - f);
+            }
+            ssr[m] = e2;
+            free(A);
+            free(bb);
+            free(xy);
+          }
+          free(Xd);
+        }
+        CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_TWOWAYS, 0, &l2) == SPILL_OK);
+        CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_UNIT, 0, &lu) == SPILL_OK);
+        CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_TIME, 0, &lt) == SPILL_OK);
+        spill_fe_lr_tests(&l2, &lu, &lt, &lr);
+        CHECK_REL(lr.lr_unit, nt * log(ssr[2] / ssr[0]), 1e-9);
+        CHECK_REL(lr.lr_time, nt * log(ssr[1] / ssr[0]), 1e-9);
+        CHECK_EQ_INT((int)lr.df_unit, n - 1);
+        CHECK_EQ_INT((int)lr.df_time, t - 1);
+      }
       free(Q);
       free(Wb);
       free(qy);
