@@ -244,8 +244,18 @@ int spill_lisa_write_csv(spill_ctx *ctx, const spill_lisa *l, const char *path)
   if (!f) return spill_ctx_status(ctx);
   fputs("id,x,z_std,lag_std,Ii,E_Ii,Var_Ii,Z_Ii,p_norm,p_perm,cluster,cluster_name\n", f);
   for (int64_t i = 0; i < l->n; i++) {
-    fprintf(f, "%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", l->ids[i], l->x[i], l->zs[i], l->lag[i],
-            l->ii[i], l->e[i], l->var[i], l->z[i], l->p_norm[i]);
+    if (strpbrk(l->ids[i], ",\"\n")) { /* RFC 4180 quoting */
+      fputc('"', f);
+      for (const char *c = l->ids[i]; *c; c++) {
+        if (*c == '"') fputc('"', f);
+        fputc(*c, f);
+      }
+      fputc('"', f);
+    } else {
+      fputs(l->ids[i], f);
+    }
+    fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", l->x[i], l->zs[i], l->lag[i], l->ii[i], l->e[i],
+            l->var[i], l->z[i], l->p_norm[i]);
     if (isfinite(l->p_perm[i])) fprintf(f, "%.17g", l->p_perm[i]);
     fprintf(f, ",%d,%s\n", l->cluster[i], spill_lisa_cluster_name(l->cluster[i]));
   }
