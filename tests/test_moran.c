@@ -386,6 +386,21 @@ static void island_case(spill_ctx *ctx)
   CHECK_REL(m.moran_i, I, 1e-12);
   CHECK_REL(m.ei, E, 1e-12);
   CHECK_REL(m.vi_rand, vr, 1e-10);
+  {
+    spill_lisa_opts lo;
+    spill_lisa *l;
+    spill_lisa_opts_init(&lo);
+    lo.perm = 99;
+    l = spill_lisa_compute(ctx, w, x, &lo);
+    CHECK(l != NULL);
+    if (l) {
+      CHECK_EQ_INT(l->cluster[0], SPILL_LISA_ISOLATED);
+      CHECK_EQ_INT(l->counts[SPILL_LISA_ISOLATED], 1);
+      CHECK(isnan(l->p_perm[0]));
+      CHECK_REL(l->global_i, m.moran_i, 1e-12);
+    }
+    spill_lisa_free(l);
+  }
   free(W);
   spill_weights_free(w);
 }
