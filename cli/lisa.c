@@ -127,6 +127,8 @@ int cmd_lisa(int argc, char **argv)
     putchar('\n');
     for (int c = 1; c <= 4; c++) printf("  %-16s %6zu\n", spill_lisa_cluster_name(c), l->counts[c]);
     printf("  %-16s %6zu\n", spill_lisa_cluster_name(0), l->counts[0]);
+    if (l->counts[SPILL_LISA_ISOLATED])
+      printf("  %-16s %6zu\n", spill_lisa_cluster_name(SPILL_LISA_ISOLATED), l->counts[SPILL_LISA_ISOLATED]);
   }
   if (csv) {
     if (spill_lisa_write_csv(ctx, l, csv)) {

@@ -134,7 +134,7 @@ int cmd_moran(int argc, char **argv)
       v = e;
       snprintf(name, sizeof name, "residuals of %s", in.var);
     }
-    tab = spill_moran_by_period(ctx, L.w, v, L.p->t, L.p->times, name, (int)perm, (uint64_t)seed);
+    tab = spill_moran_by_period(ctx, L.w, v, L.p->t, in.map ? NULL : L.p->times, name, (int)perm, (uint64_t)seed);
     if (!tab) {
       rc = cli_fail(ctx);
       goto done;

@@ -319,7 +319,8 @@ static void print_latex(const spill_diagnose *d, FILE *out)
     }
     fmt_num(s, sizeof s, x->stat, "%.3f");
     fmt_num(df, sizeof df, x->df, "%.0f");
-    fmt_num(p, sizeof p, x->p, "%.3f");
+    if (isfinite(x->p) && x->p < 0.001) snprintf(p, sizeof p, "$<$0.001");
+    else fmt_num(p, sizeof p, x->p, "%.3f");
     latex_text(out, x->name);
     fprintf(out, " & %s & %s & %s & ", s, df, p);
     latex_text(out, x->reading);

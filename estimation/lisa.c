@@ -39,6 +39,7 @@ const char *spill_lisa_cluster_name(int code)
   case SPILL_LISA_LL: return "Low-Low";
   case SPILL_LISA_LH: return "Low-High";
   case SPILL_LISA_HL: return "High-Low";
+  case SPILL_LISA_ISOLATED: return "no neighbours";
   default: return "not significant";
   }
 }
@@ -46,8 +47,8 @@ const char *spill_lisa_cluster_name(int code)
 /* GeoDa's LISA cluster colours. */
 void spill_lisa_cluster_rgb(int code, double rgb[3])
 {
-  static const unsigned hex[5] = {0xEEEEEE, 0xFF0000, 0x0000FF, 0xA7ADF9, 0xF4ADA8};
-  unsigned h = hex[code >= 0 && code <= 4 ? code : 0];
+  static const unsigned hex[6] = {0xEEEEEE, 0xFF0000, 0x0000FF, 0xA7ADF9, 0xF4ADA8, 0x999999};
+  unsigned h = hex[code >= 0 && code <= 5 ? code : 0];
   rgb[0] = ((h >> 16) & 255) / 255.0;
   rgb[1] = ((h >> 8) & 255) / 255.0;
   rgb[2] = (h & 255) / 255.0;
@@ -211,7 +212,11 @@ spill_lisa *spill_lisa_compute(spill_ctx *ctx, const spill_weights *w, const dou
     l->lag[i] = acc / sd;
     l->p_perm[i] = NAN;
   }
-  l->global_i = s0 != 0 ? dn / s0 * zwz / (m2 * dn) : NAN;
+  { /* Moran's I with n counting units that have neighbours (spdep's adjust.n), as spill_moran_test */
+    int64_t isl = 0;
+    for (int64_t i = 0; i < n; i++) isl += w->p[i + 1] == w->p[i];
+    l->global_i = s0 != 0 ? (dn - (double)isl) / s0 * zwz / (m2 * dn) : NAN;
+  }
   if (l->perm > 0 && permute(ctx, w, zc, m2, l)) goto fail;
   {
     const double *p = l->perm > 0 ? l->p_perm : l->p_norm;
@@ -219,10 +224,10 @@ spill_lisa *spill_lisa_compute(spill_ctx *ctx, const spill_weights *w, const dou
     if (l->fdr && bh_cut(ctx, p, n, l->alpha, &l->cut)) goto fail;
     for (int64_t i = 0; i < n; i++) {
       int c = SPILL_LISA_NS;
-      if (isfinite(p[i]) && p[i] <= l->cut && w->p[i + 1] > w->p[i]) {
-        if (zc[i] > 0) c = lagc[i] > 0 ? SPILL_LISA_HH : lagc[i] < 0 ? SPILL_LISA_HL : SPILL_LISA_NS;
-        else if (zc[i] < 0) c = lagc[i] < 0 ? SPILL_LISA_LL : lagc[i] > 0 ? SPILL_LISA_LH : SPILL_LISA_NS;
-      }
+      if (w->p[i + 1] == w->p[i]) c = SPILL_LISA_ISOLATED;
+      else if (isfinite(p[i]) && p[i] <= l->cut) /* quadrants as libgeoda's UniLocalMoran */
+        c = zc[i] > 0 && lagc[i] < 0 ? SPILL_LISA_HL : zc[i] < 0 && lagc[i] > 0 ? SPILL_LISA_LH
+            : zc[i] < 0 && lagc[i] < 0 ? SPILL_LISA_LL : SPILL_LISA_HH;
       l->cluster[i] = c;
       l->counts[c]++;
     }
@@ -244,8 +249,18 @@ int spill_lisa_write_csv(spill_ctx *ctx, const spill_lisa *l, const char *path)
   if (!f) return spill_ctx_status(ctx);
   fputs("id,x,z_std,lag_std,Ii,E_Ii,Var_Ii,Z_Ii,p_norm,p_perm,cluster,cluster_name\n", f);
   for (int64_t i = 0; i < l->n; i++) {
-    fprintf(f, "%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", l->ids[i], l->x[i], l->zs[i], l->lag[i],
-            l->ii[i], l->e[i], l->var[i], l->z[i], l->p_norm[i]);
+    if (strpbrk(l->ids[i], ",\"\n")) { /* RFC 4180 quoting */
+      fputc('"', f);
+      for (const char *c = l->ids[i]; *c; c++) {
+        if (*c == '"') fputc('"', f);
+        fputc(*c, f);
+      }
+      fputc('"', f);
+    } else {
+      fputs(l->ids[i], f);
+    }
+    fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,", l->x[i], l->zs[i], l->lag[i], l->ii[i], l->e[i],
+            l->var[i], l->z[i], l->p_norm[i]);
     if (isfinite(l->p_perm[i])) fprintf(f, "%.17g", l->p_perm[i]);
     fprintf(f, ",%d,%s\n", l->cluster[i], spill_lisa_cluster_name(l->cluster[i]));
   }

@@ -116,10 +116,16 @@ int spill_moran_test(spill_ctx *ctx, const spill_weights *w, const double *x, in
     return spill__fail(ctx, SPILL_EDATA, "the variable is constant: Moran's I and Geary's C are undefined");
   }
   cross_products(w, z, t, &zwz, &g);
-  dn = (double)n;
+  {
+    /* units without neighbours do not count in n (spdep's adjust.n = TRUE);
+     * the kurtosis uses every value, as spdep's moran() */
+    int64_t isl = 0;
+    for (int64_t i = 0; i < n1; i++) isl += w->p[i + 1] == w->p[i];
+    dn = (double)(n - isl * t);
+  }
   nn = dn * dn;
-  K = dn * m4 / (m2 * m2); /* kurtosis b2 */
-  o->n = n;
+  K = (double)n * m4 / (m2 * m2); /* kurtosis b2 */
+  o->n = (int64_t)dn;
   o->s0 = s0;
   o->s1 = s1;
   o->s2 = s2;

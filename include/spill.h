@@ -1075,7 +1075,7 @@ int spill_sample_desc_print(spill_ctx *ctx, const spill_sample_desc *desc, FILE 
  * pseudo p-value (R + 1 ranks, as spdep moran.mc and GeoDa): x permuted over
  * all n*t places, p = (#{I_perm >= I} + 1)/(perm + 1) (Geary: C_perm <= C). */
 typedef struct spill_moran {
-  int64_t n;                   /* values used (n*t) */
+  int64_t n;                   /* n*t, less units without neighbours (spdep's adjust.n) */
   double s0, s1, s2;           /* Cliff-Ord weight sums of W_nt */
   double moran_i, ei, vi_norm, zi_norm, pi_norm, vi_rand, zi_rand, pi_rand;
   double geary_c, ec, vc_norm, zc_norm, pc_norm, vc_rand, zc_rand, pc_rand;
@@ -1121,8 +1121,10 @@ int spill_moran_table_save(spill_ctx *ctx, const spill_moran_table *tab, const c
  * localmoran_perm), folded: p = (min(#{I_perm >= I_i}, #{I_perm <= I_i}) + 1)
  * / (perm + 1). Clusters (GeoDa's codes) where p <= alpha (or, with fdr,
  * below the Benjamini-Hochberg cut): quadrant of the standardised x and its
- * lag. */
-enum { SPILL_LISA_NS = 0, SPILL_LISA_HH, SPILL_LISA_LL, SPILL_LISA_LH, SPILL_LISA_HL };
+ * lag, as libgeoda (x > 0 and lag < 0 High-Low, x < 0 and lag > 0 Low-High,
+ * both < 0 Low-Low, else High-High); a unit without neighbours is
+ * SPILL_LISA_ISOLATED (GeoDa's "Isolated", #999999). */
+enum { SPILL_LISA_NS = 0, SPILL_LISA_HH, SPILL_LISA_LL, SPILL_LISA_LH, SPILL_LISA_HL, SPILL_LISA_ISOLATED };
 typedef struct spill_lisa_opts {
   int perm;          /* conditional permutations (default 999; 0: clusters use p_norm) */
   uint64_t seed;     /* default 1 */
@@ -1139,7 +1141,7 @@ typedef struct spill_lisa {
   double *ii, *e, *var, *z, *p_norm; /* I_i, E, Var, Z, two-sided normal p */
   double *p_perm;    /* pseudo p (NaN without permutations) */
   int *cluster;      /* SPILL_LISA_* */
-  size_t counts[5];  /* units per cluster code */
+  size_t counts[6];  /* units per cluster code (ISOLATED: no neighbours) */
   double alpha, cut; /* alpha and the p cut used (BH cut with fdr) */
   int perm, fdr, total_var;
   uint64_t seed;
@@ -1148,7 +1150,7 @@ typedef struct spill_lisa {
 spill_lisa *spill_lisa_compute(spill_ctx *ctx, const spill_weights *w, const double *x,
                                const spill_lisa_opts *opts);
 void spill_lisa_free(spill_lisa *l);
-/* "not significant", "High-High", "Low-Low", "Low-High", "High-Low". */
+/* "not significant", "High-High", "Low-Low", "Low-High", "High-Low", "no neighbours". */
 const char *spill_lisa_cluster_name(int code);
 /* GeoDa's colours of the codes: rgb[3] in [0,1]. */
 void spill_lisa_cluster_rgb(int code, double rgb[3]);

@@ -47,9 +47,9 @@ int spill_lisa_map(spill_ctx *ctx, const spill_layer *layer, const spill_lisa *l
 {
   size_t n = spill_layer_count(layer), matched;
   int64_t *idx = spill__malloc(ctx, (n ? n : 1) * sizeof *idx);
-  double *v = spill__malloc(ctx, (n ? n : 1) * sizeof *v), rgb[15];
-  const char *labels[5];
-  char lab[5][64], title[160];
+  double *v = spill__malloc(ctx, (n ? n : 1) * sizeof *v), rgb[18];
+  const char *labels[6];
+  char lab[6][64], title[160];
   spill_map_opts o;
   int rc;
   if (!idx || !v) {
@@ -63,14 +63,14 @@ int spill_lisa_map(spill_ctx *ctx, const spill_layer *layer, const spill_lisa *l
     goto done;
   }
   for (size_t u = 0; u < n; u++) v[u] = idx[u] >= 0 ? (double)l->cluster[idx[u]] : NAN;
-  for (int c = 0; c < 5; c++) {
+  for (int c = 0; c < 6; c++) {
     spill_lisa_cluster_rgb(c, rgb + 3 * c);
     snprintf(lab[c], sizeof lab[c], "%s", spill_lisa_cluster_name(c));
     labels[c] = lab[c];
   }
   if (base) o = *base;
   else spill_map_opts_init(&o);
-  o.categories = 5;
+  o.categories = l->counts[SPILL_LISA_ISOLATED] ? 6 : 5; /* "no neighbours" only when there are some */
   o.category_rgb = rgb;
   o.category_labels = labels;
   if (!o.legend_title) {

@@ -11,13 +11,13 @@ int spill_moran_scatter(spill_ctx *ctx, const spill_lisa *l, const char *variabl
                         const char *out_path, spill_scatter_stats *stats)
 {
   /* one series per cluster class so the legend explains the colours */
-  static const int color[5] = {6, 1, 2, 2, 1}, hollow[5] = {1, 0, 0, 1, 1};
+  static const int color[6] = {6, 1, 2, 2, 1, 6}, hollow[6] = {1, 0, 0, 1, 1, 1};
   spill__chart c;
   spill__chart_stats cs;
   spill__panel *pn;
   double *xs = NULL, *ys = NULL, lx[2], ly[2], lim = 0, slope;
-  size_t off[6] = {0};
-  char title[160], xlab[120], ylab[140], labels[5][64], note[200];
+  size_t off[7] = {0};
+  char title[160], xlab[120], ylab[140], labels[6][64], note[200];
   int rc;
   if (!l || !out_path) return spill__fail(ctx, SPILL_EINVAL, "spill_moran_scatter: no LISA result or output path");
   if (width && (width < 200 || width > 20000))
@@ -31,9 +31,9 @@ int spill_moran_scatter(spill_ctx *ctx, const spill_lisa *l, const char *variabl
   }
   /* group the points by class: counting sort */
   for (int64_t i = 0; i < l->n; i++) off[l->cluster[i] + 1]++;
-  for (int c5 = 0; c5 < 5; c5++) off[c5 + 1] += off[c5];
+  for (int c5 = 0; c5 < 6; c5++) off[c5 + 1] += off[c5];
   {
-    size_t pos[5];
+    size_t pos[6];
     memcpy(pos, off, sizeof pos);
     for (int64_t i = 0; i < l->n; i++) {
       size_t q = pos[l->cluster[i]]++;
@@ -90,7 +90,8 @@ int spill_moran_scatter(spill_ctx *ctx, const spill_lisa *l, const char *variabl
   ly[0] = -lim * slope;
   ly[1] = lim * slope;
   {
-    static const int order[5] = {0, 4, 3, 2, 1}; /* grey first, significant on top */
+    static const int order[5] = {0, 4, 3, 2, 1}; /* grey first, significant on top;
+                                                    units without neighbours left out */
     for (int r = 0; r < 5; r++) {
       int k = order[r];
       size_t cnt = off[k + 1] - off[k];

@@ -289,6 +289,57 @@ static void dense_cases(spill_ctx *ctx)
         CHECK_REL(pm.zi_rand, ref8[2], 1e-10);
         CHECK_REL(pm.geary_c, ref8[3], 1e-12);
       }
+      /* LR tests of the fixed effects against dummy-variable regressions:
+       * lnL = -nt/2 (ln(2 pi SSR/nt) + 1) with explicit unit/time dummies */
+      {
+        spill_lmtests lu, lt, l2;
+        spill_fe_lr lr;
+        double ssr[3];
+        for (int m = 0; m < 3; m++) { /* 0 two-way, 1 unit only, 2 time only */
+          int kd = 2 + (m != 2 ? n : 1) + (m != 1 ? t - 1 : 0), c;
+          double *Xd = calloc((size_t)(nt * kd), sizeof(double));
+          for (int q = 0; q < nt; q++) {
+            int i = q % n, sq = q / n;
+            Xd[q * kd] = p->x[q];
+            Xd[q * kd + 1] = p->x[nt + q];
+            c = 2;
+            if (m != 2) Xd[q * kd + c + i] = 1, c += n;
+            else Xd[q * kd + c++] = 1;
+            if (m != 1 && sq > 0) Xd[q * kd + c + sq - 1] = 1;
+          }
+          /* residual SS via the dense normal equations */
+          {
+            double *A = calloc((size_t)(kd * kd), sizeof(double)), *bb = calloc((size_t)kd, sizeof(double));
+            double *xy = calloc((size_t)kd, sizeof(double)), e2 = 0;
+            for (int a = 0; a < kd; a++) {
+              for (int q = 0; q < nt; q++) xy[a] += Xd[q * kd + a] * p->y[q];
+              for (int b2 = 0; b2 < kd; b2++)
+                for (int q = 0; q < nt; q++) A[a * kd + b2] += Xd[q * kd + a] * Xd[q * kd + b2];
+            }
+            inverse(A, kd);
+            for (int a = 0; a < kd; a++)
+              for (int b2 = 0; b2 < kd; b2++) bb[a] += A[a * kd + b2] * xy[b2];
+            for (int q = 0; q < nt; q++) {
+              double f = 0;
+              for (int a = 0; a < kd; a++) f += Xd[q * kd + a] * bb[a];
+              e2 += (p->y[q] - f) * (p->y[q] - f);
+            }
+            ssr[m] = e2;
+            free(A);
+            free(bb);
+            free(xy);
+          }
+          free(Xd);
+        }
+        CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_TWOWAYS, 0, &l2) == SPILL_OK);
+        CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_UNIT, 0, &lu) == SPILL_OK);
+        CHECK(spill_lm_tests(ctx, p, w, SPILL_FE_TIME, 0, &lt) == SPILL_OK);
+        spill_fe_lr_tests(&l2, &lu, &lt, &lr);
+        CHECK_REL(lr.lr_unit, nt * log(ssr[2] / ssr[0]), 1e-9);
+        CHECK_REL(lr.lr_time, nt * log(ssr[1] / ssr[0]), 1e-9);
+        CHECK_EQ_INT((int)lr.df_unit, n - 1);
+        CHECK_EQ_INT((int)lr.df_time, t - 1);
+      }
       free(Q);
       free(Wb);
       free(qy);
@@ -298,6 +349,60 @@ static void dense_cases(spill_ctx *ctx)
     free(W);
     spill_weights_free(w);
   }
+}
+
+/* A unit without neighbours: spdep (adjust.n = TRUE) counts n without it in
+ * I, E and the variances, but takes the kurtosis over every value. */
+static void island_case(spill_ctx *ctx)
+{
+  int64_t ti[] = {1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 1}, tj[] = {2, 1, 3, 2, 4, 3, 5, 4, 6, 5, 7, 6, 1, 7};
+  double tx[14], x[8] = {3, 1, 4, 1, 5, 9, 2, 6}, mean = 0, m2 = 0, m4 = 0, zwz = 0, s0 = 0, s1 = 0, s2 = 0;
+  spill_weights *w;
+  spill_moran m;
+  int n = 8, ne = 7;
+  for (int q = 0; q < 14; q++) tx[q] = 1;
+  w = spill_weights_from_triplets(ctx, 8, NULL, 14, ti, tj, tx); /* unit 0 is an island */
+  spill_weights_transform(ctx, w, 'W');
+  double *W = dense_w(w);
+  for (int i = 0; i < n; i++) mean += x[i] / n;
+  for (int i = 0; i < n; i++) {
+    double r = 0, c = 0;
+    m2 += (x[i] - mean) * (x[i] - mean);
+    m4 += pow(x[i] - mean, 4);
+    for (int j = 0; j < n; j++) {
+      zwz += (x[i] - mean) * W[i * n + j] * (x[j] - mean);
+      s0 += W[i * n + j];
+      s1 += 0.5 * pow(W[i * n + j] + W[j * n + i], 2);
+      r += W[i * n + j];
+      c += W[j * n + i];
+    }
+    s2 += (r + c) * (r + c);
+  }
+  double I = ne / s0 * zwz / m2, E = -1.0 / (ne - 1), K = n * m4 / (m2 * m2);
+  double vr = (ne * ((ne * ne - 3.0 * ne + 3) * s1 - ne * s2 + 3 * s0 * s0) - K * ((ne * ne - (double)ne) * s1 - 2.0 * ne * s2 + 6 * s0 * s0)) /
+                  ((ne - 1.0) * (ne - 2.0) * (ne - 3.0) * s0 * s0) - E * E;
+  CHECK(spill_moran_test(ctx, w, x, 1, 0, 1, &m) == SPILL_OK);
+  CHECK_EQ_INT(m.n, 7);
+  CHECK_REL(m.moran_i, I, 1e-12);
+  CHECK_REL(m.ei, E, 1e-12);
+  CHECK_REL(m.vi_rand, vr, 1e-10);
+  {
+    spill_lisa_opts lo;
+    spill_lisa *l;
+    spill_lisa_opts_init(&lo);
+    lo.perm = 99;
+    l = spill_lisa_compute(ctx, w, x, &lo);
+    CHECK(l != NULL);
+    if (l) {
+      CHECK_EQ_INT(l->cluster[0], SPILL_LISA_ISOLATED);
+      CHECK_EQ_INT(l->counts[SPILL_LISA_ISOLATED], 1);
+      CHECK(isnan(l->p_perm[0]));
+      CHECK_REL(l->global_i, m.moran_i, 1e-12);
+    }
+    spill_lisa_free(l);
+  }
+  free(W);
+  spill_weights_free(w);
 }
 
 /* ---- Columbus against spdep 1.2-7 (refs/README.md) ---- */
@@ -633,6 +738,7 @@ int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   dense_cases(ctx);
+  island_case(ctx);
   columbus(ctx);
   produc(ctx);
   permutation_null(ctx);
