@@ -105,6 +105,34 @@ static void test_mpdta(spill_ctx *ctx)
     }
   }
   spill_did_result_free(r);
+  /* not-yet-treated controls and the universal base period, from group means */
+  for (int variant = 0; variant < 2; variant++) {
+    spill_did_opts_init(&o);
+    o.boot = 0;
+    if (variant == 0) o.control = SPILL_CS_NOTYET;
+    else o.base = SPILL_CS_UNIVERSAL;
+    r = spill_did_estimate(ctx, p, &o);
+    CHECK_MSG(r != NULL, "%s", spill_ctx_error(ctx));
+    if (!r) continue;
+    for (int c = 0; c < 3; c++)
+      for (int s = 0; s < 5; s++) {
+        int64_t g = gs[c], year = 2003 + s;
+        int gb = (int)(g - 1 - 2003), base = variant == 1 || year >= g ? gb : s - 1, tc = s > base ? s : base;
+        double ctrl = 0, nc = 0, want;
+        const spill_did_row *x = row_by(spill_did_find(r, "ATT(g,t)"), g, year, year - g);
+        if (base < 0 || (variant == 0 && s == 0)) continue;
+        for (int c2 = 0; c2 < 4; c2++) { /* never, or adopting after max(t, base), other cohorts */
+          int64_t g2 = c2 == 3 ? 0 : gs[c2];
+          if (!(g2 == 0 || (variant == 0 && g2 > 2003 + tc && g2 != g))) continue;
+          ctrl += (double)cnt[c2] * (mean[c2][s] - mean[c2][base]);
+          nc += (double)cnt[c2];
+        }
+        want = s == base ? 0.0 : (mean[c][s] - mean[c][base]) - ctrl / nc;
+        CHECK_MSG(x != NULL, "variant %d: ATT(%lld,%lld) missing", variant, (long long)g, (long long)year);
+        if (x) CHECK_REL(x->est, want, 1e-12);
+      }
+    spill_did_result_free(r);
+  }
   spill_panel_free(p);
 }
 
