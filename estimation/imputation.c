@@ -206,6 +206,9 @@ typedef struct impute_ws {
   const double *tbar;   /* n*t: cohort-by-period mean of ytil (cat > 0) */
   spill__fe0 *fe;
   double *ind, *c, *h, *psi_b, *psi_g; /* work */
+  const int64_t *clu;   /* n: cluster index of each unit */
+  int64_t ncl;
+  double *sb, *sg;      /* ncl: cluster sums */
 } impute_ws;
 
 static int estimand(spill_ctx *ctx, impute_ws *w, int cat, int lead, int64_t e, int all_e, double *est,
@@ -247,9 +250,15 @@ static int estimand(spill_ctx *ctx, impute_ws *w, int cat, int lead, int64_t e, 
       else w->psi_b[i] += w->ytil[o] - *est;
     }
   }
-  for (int64_t i = 0; i < n; i++) {
-    vb += w->psi_b[i] * w->psi_b[i];
-    vg += w->psi_g[i] * w->psi_g[i];
+  memset(w->sb, 0, (size_t)w->ncl * sizeof *w->sb);
+  memset(w->sg, 0, (size_t)w->ncl * sizeof *w->sg);
+  for (int64_t i = 0; i < n; i++) { /* cluster sums, then squares */
+    w->sb[w->clu[i]] += w->psi_b[i];
+    w->sg[w->clu[i]] += w->psi_g[i];
+  }
+  for (int64_t c = 0; c < w->ncl; c++) {
+    vb += w->sb[c] * w->sb[c];
+    vg += w->sg[c] * w->sg[c];
   }
   *se_bjs = sqrt(vb) / (double)cnt;
   *se_2s = sqrt(vg) / (double)cnt;
@@ -264,7 +273,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   double *fit = NULL, *ytil = NULL, *tbar = NULL, *c = NULL, *work = NULL;
   obs_key *keys = NULL;
   spill__fe0 *fe = NULL;
-  int64_t nlost_unit = 0, nlost_period = 0, nnever = 0;
+  int64_t nlost_unit = 0, nlost_period = 0, nnever = 0, *clu = NULL, ncl = 0;
   size_t nx = o->use_x ? p->nx : 0;
   impute_ws w;
   char label[256];
@@ -280,7 +289,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   keys = spill__malloc(ctx, (size_t)nt * sizeof *keys);
   elist = spill__malloc(ctx, (size_t)nt * sizeof *elist);
   if (!g || !ev || !cohort || !cat || !mask || !fit || !ytil || !tbar || !keys || !elist) goto done;
-  if ((rc = spill__did_cohorts(ctx, p, g))) goto done;
+  if ((rc = spill__did_cohorts(ctx, p, g)) || (rc = spill__did_clusters(ctx, o, n, NULL, &clu, &ncl))) goto done;
   rc = SPILL_ENOMEM;
   for (int64_t i = 0; i < n; i++) nnever += g[i] == 0;
   r->n = n;
@@ -365,7 +374,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   }
   /* first stage: fit on the clean observations, residualise everything */
   c = spill__malloc(ctx, spill__fe0_dim(fe) * sizeof *c);
-  work = spill__malloc(ctx, ((size_t)3 * nt + 2 * (size_t)n) * sizeof *work);
+  work = spill__malloc(ctx, ((size_t)2 * nt + 4 * (size_t)n) * sizeof *work);
   if (!c || !work) goto done;
   {
     double *ym = work;
@@ -390,7 +399,9 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
       a = b;
     }
   }
-  w = (impute_ws){n, t, cat, ev, ytil, tbar, fe, work, c, work + nt, work + 2 * nt, work + 2 * nt + n};
+  w = (impute_ws){n,   t,        cat,          ev,           ytil, tbar, fe,
+                  work, c, work + nt, work + 2 * nt, work + 2 * nt + n, clu, ncl, work + 2 * nt + 2 * n,
+                  work + 2 * nt + 3 * n};
   for (int cc = 1; cc <= 1 + K; cc++) {
     spill_did_table *tov = NULL, *tev;
     size_t ne = 0, m = 0;
@@ -431,10 +442,13 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   }
   {
     char buf[512];
-    snprintf(buf, sizeof buf, "%s: unit and period effects%s fitted on %s observations; SEs: %s, clustered by unit",
+    char cbuf[64];
+    if (o->cluster) snprintf(cbuf, sizeof cbuf, "clustered (%lld clusters)", (long long)ncl);
+    else snprintf(cbuf, sizeof cbuf, "clustered by unit");
+    snprintf(buf, sizeof buf, "%s: unit and period effects%s fitted on %s observations; SEs: %s, %s",
              twostage ? "two-stage DID (Gardner 2022)" : "imputation (Borusyak, Jaravel and Spiess 2024)",
              nx ? " and controls" : "", K ? "clean (neither treated nor exposed)" : "untreated",
-             twostage ? "GMM correction for the first stage (as did2s)" : "BJS Theorem 3 (conservative)");
+             twostage ? "GMM correction for the first stage (as did2s)" : "BJS Theorem 3 (conservative)", cbuf);
     free(r->description);
     if (!(r->description = spill__strdup(ctx, buf))) goto done;
     if (o->leads && spill__did_note(ctx, r,
@@ -449,6 +463,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   rc = 0;
 done:
   spill__fe0_free(fe);
+  free(clu);
   free(g);
   free(ev);
   free(cohort);

@@ -1117,6 +1117,11 @@ typedef struct spill_did_opts {
   double level;         /* interval level (default 0.95) */
   const spill_exposure *exposure; /* NULL: no spillover categories */
   int leads;            /* imputation/two-stage: add pre-period rows (default 1) */
+  const int64_t *cluster; /* p->n cluster codes in the panel's unit order (e.g. a
+                             province code), NULL: cluster by unit. Used by the CS
+                             bootstrap and analytic SEs (did's clustervars: cluster
+                             sums of the influence function) and by the imputation
+                             and two-stage SEs; TWFE/SDM comparisons stay by unit. */
 } spill_did_opts;
 void spill_did_opts_init(spill_did_opts *opts);
 

@@ -208,7 +208,7 @@ typedef struct dense_res {
 
 /* The papers' formulas with dense matrices: Z = [unit dummies, period
  * dummies 2..T, controls], Omega0 = untreated rows. */
-static void dense_impute(const spill_panel *p, int nx, dense_res *out)
+static void dense_impute(const spill_panel *p, int nx, const int64_t *cluster, dense_res *out)
 {
   int64_t n = p->n, t = p->t, nt = n * t;
   int k = (int)(n + t - 1 + nx);
@@ -280,11 +280,21 @@ static void dense_impute(const spill_panel *p, int nx, dense_res *out)
         w2[i] += tau[r] - sum / N; /* x2' u2 */
       }
     }
-    for (int64_t i = 0; i < n; i++) {
-      double wi = w2[i];
-      for (int a = 0; a < k; a++) wi -= gv[a] * meat_z[i * k + a]; /* - X2'X1 A^-1 X10_i'u1_i */
-      vg += wi * wi;
-      vb += psib[i] * psib[i];
+    {
+      double *cb = calloc((size_t)n, sizeof *cb), *cg = calloc((size_t)n, sizeof *cg);
+      for (int64_t i = 0; i < n; i++) {
+        double wi = w2[i];
+        int64_t c = cluster ? cluster[i] : i;
+        for (int a = 0; a < k; a++) wi -= gv[a] * meat_z[i * k + a]; /* - X2'X1 A^-1 X10_i'u1_i */
+        cg[c] += wi;
+        cb[c] += psib[i];
+      }
+      for (int64_t c = 0; c < n; c++) {
+        vg += cg[c] * cg[c];
+        vb += cb[c] * cb[c];
+      }
+      free(cb);
+      free(cg);
     }
     out->se_bjs[out->count] = sqrt(vb) / N;
     out->se_2s[out->count] = sqrt(vg) / N; /* bread (X2'X2)^-1 = 1/N */
@@ -304,15 +314,25 @@ static void dense_impute(const spill_panel *p, int nx, dense_res *out)
   free(g);
 }
 
-static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, double tol_se)
+static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, int clustered, double tol_se)
 {
+  int64_t *cl = NULL;
   static const int64_t cohorts[] = {0, 2003, 2004, 0, 2006, 2004, 2003};
   spill_panel *p = sim_panel(ctx, n, t, cohorts, 7, nx, 42 + (uint64_t)n);
   spill_did_opts o;
   spill_did_result *ri, *r2;
   dense_res d;
-  dense_impute(p, nx, &d);
+  if (clustered) { /* pairs of units, codes 100, 101, ... */
+    cl = malloc((size_t)n * sizeof *cl);
+    for (int64_t i = 0; i < n; i++) cl[i] = i / 2;
+  }
+  dense_impute(p, nx, cl, &d);
   spill_did_opts_init(&o);
+  if (clustered) {
+    int64_t *codes = malloc((size_t)n * sizeof *codes);
+    for (int64_t i = 0; i < n; i++) codes[i] = 100 + cl[i];
+    o.cluster = codes;
+  }
   o.method = SPILL_DID_IMPUTATION;
   o.use_x = nx > 0;
   ri = spill_did_estimate(ctx, p, &o);
@@ -340,6 +360,8 @@ static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, doub
   spill_did_result_free(ri);
   spill_did_result_free(r2);
   spill_panel_free(p);
+  free((void *)o.cluster);
+  free(cl);
 }
 
 /* ---- spillovers (Butts 2021) on simulated panels ---- */
@@ -528,6 +550,28 @@ static void test_boot_threads(spill_ctx *ctx)
       }
     }
     CHECK_MSG(same, "bootstrap differs between 1 and 2 threads");
+    {
+      int64_t *codes = malloc((size_t)p->n * sizeof *codes);
+      spill_did_result *rc1, *rc2;
+      int same2 = 1;
+      for (int64_t i = 0; i < p->n; i++) codes[i] = 7 * i + 3; /* one unit per cluster */
+      o.seed = 12345;
+      o.cluster = codes;
+      rc1 = spill_did_estimate(ctx, p, &o);
+      for (int64_t i = 0; i < p->n; i++) codes[i] = i / 10; /* 30 clusters */
+      rc2 = spill_did_estimate(ctx, p, &o);
+      CHECK(rc1 && rc2);
+      for (size_t k = 0; rc1 && k < r1->ntab; k++)
+        for (size_t j = 0; j < r1->tab[k].count; j++)
+          same2 &= rc1->tab[k].row[j].se == r1->tab[k].row[j].se || isnan(r1->tab[k].row[j].se);
+      CHECK_MSG(same2, "one unit per cluster should reproduce the unit bootstrap");
+      CHECK(rc2 && rc2->tab[0].row[0].se != r1->tab[0].row[0].se && strstr(rc2->description, "30 clusters"));
+      spill_did_result_free(rc1);
+      spill_did_result_free(rc2);
+      o.cluster = NULL;
+      free(codes);
+      o.seed = 54321;
+    }
     CHECK_MSG(differ, "another seed should give other bootstrap SEs");
     /* bootstrap SEs near the analytic ones */
     o.boot = 0;
@@ -676,9 +720,10 @@ int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   test_mpdta(ctx);
-  test_impute_dense(ctx, 14, 6, 0, 1e-10);
-  test_impute_dense(ctx, 14, 6, 1, 1e-10);
-  test_impute_dense(ctx, 70, 8, 1, 1e-10);
+  test_impute_dense(ctx, 14, 6, 0, 0, 1e-10);
+  test_impute_dense(ctx, 14, 6, 1, 0, 1e-10);
+  test_impute_dense(ctx, 70, 8, 1, 0, 1e-10);
+  test_impute_dense(ctx, 70, 8, 1, 1, 1e-10);
   test_spillover(ctx);
   test_boot_threads(ctx);
   test_identification(ctx);
