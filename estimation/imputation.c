@@ -270,7 +270,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   int64_t n = p->n, t = p->t, nt = n * t, *g = NULL, *ev = NULL, *cohort = NULL, *elist = NULL;
   int *cat = NULL, K = o->exposure ? o->exposure->rings : 0, rc = SPILL_ENOMEM, twostage = o->method == SPILL_DID_TWOSTAGE;
   unsigned char *mask = NULL;
-  double *fit = NULL, *ytil = NULL, *tbar = NULL, *c = NULL, *work = NULL;
+  double *fit = NULL, *ytil = NULL, *tbar = NULL, *c = NULL, *work = NULL, *band = NULL;
   obs_key *keys = NULL;
   spill__fe0 *fe = NULL;
   int64_t nlost_unit = 0, nlost_period = 0, nnever = 0, *clu = NULL, ncl = 0;
@@ -428,6 +428,8 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
     if (cc == 1) snprintf(label, sizeof label, "event time");
     else snprintf(label, sizeof label, "spillover %s by event time", clabel);
     if (!(tev = spill__did_table_add(ctx, r, label))) goto done;
+    free(band);
+    if (!(band = spill__calloc(ctx, (size_t)ncl * (ne ? ne : 1), sizeof *band))) goto done;
     for (size_t j = 0; j < ne; j++) {
       int lead = elist[j] < 0 && cc == 1;
       if (elist[j] < 0 && cc != 1) continue;
@@ -438,6 +440,26 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
       if (!spill__did_row_add(ctx, tev, label, INT64_MIN, INT64_MIN, elist[j], est, twostage || lead ? sg : sb,
                               o->level, cnt))
         goto done;
+      /* the row's influence function (cluster sums), for the uniform band */
+      for (int64_t c2 = 0; c2 < ncl; c2++)
+        band[(tev->count - 1) * (size_t)ncl + c2] = (twostage || lead ? w.sg[c2] : w.sb[c2]) / (double)cnt;
+    }
+    if (o->boot > 0 && tev->count > 1) { /* sup-t band by the multiplier bootstrap (as CS) */
+      double *bres = spill__malloc(ctx, (size_t)o->boot * tev->count * sizeof *bres), crit, *sed;
+      size_t *cols = spill__malloc(ctx, tev->count * sizeof *cols);
+      sed = spill__malloc(ctx, tev->count * sizeof *sed);
+      if (!bres || !cols || !sed || spill__mboot_draws(ctx, band, ncl, tev->count, o->boot, o->seed, bres)) {
+        free(bres);
+        free(cols);
+        free(sed);
+        goto done;
+      }
+      for (size_t j = 0; j < tev->count; j++) cols[j] = j;
+      spill__mboot_summary(bres, o->boot, tev->count, cols, tev->count, 1.0, o->level, sed, &crit);
+      spill__did_table_band(tev, crit);
+      free(bres);
+      free(cols);
+      free(sed);
     }
   }
   {
@@ -455,6 +477,12 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
                                     "rows with e < 0: mean first-stage residual of eventually treated units e "
                                     "periods before adoption (a pre-trend check, did2s-style; SE by the two-stage formula)"))
       goto done;
+    if (o->boot > 0 && spill__did_note(ctx, r,
+                                       "uniform bands of the event-time tables: sup-t critical value from %d "
+                                       "multiplier-bootstrap draws (Rademacher, seed %llu) of the same influence "
+                                       "functions as the SEs",
+                                       o->boot, (unsigned long long)o->seed))
+      goto done;
     if (K && spill__did_note(ctx, r,
                              "spillover-robust DID (Butts 2021): exposed controls are left out of the first stage; "
                              "the treated effect includes spillovers among treated units"))
@@ -463,6 +491,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   rc = 0;
 done:
   spill__fe0_free(fe);
+  free(band);
   free(clu);
   free(g);
   free(ev);
