@@ -381,7 +381,7 @@ int cmd_did(int argc, char **argv)
     rc = cli_fail(ctx);
     goto done;
   }
-  if (a.o.method != SPILL_DID_TWFE && !a.no_compare && (ex || w) && spill_did_compare(ctx, r, p, w, &a.o)) {
+  if (!a.no_compare && (ex || w) && spill_did_compare(ctx, r, p, w, &a.o)) {
     rc = cli_fail(ctx);
     goto done;
   }
