@@ -716,6 +716,32 @@ static void test_cs_covariates(spill_ctx *ctx)
   spill_panel_free(p);
 }
 
+/* Plain TWFE in the comparison against bacondecomp's published castle figure. */
+static void test_castle_twfe(spill_ctx *ctx)
+{
+  char buf[1024];
+  const char *path = check_shared("data/castle.csv", buf, sizeof buf);
+  spill_panel_spec spec = {"state", "year", "l_homicide", "post", NULL, NULL, 0, 0};
+  spill_panel *p;
+  spill_did_opts o;
+  spill_did_result *r;
+  if (!path) return;
+  p = spill_panel_read_csv(ctx, path, &spec);
+  CHECK_MSG(p != NULL, "%s", spill_ctx_error(ctx));
+  if (!p) return;
+  spill_did_opts_init(&o);
+  o.method = SPILL_DID_TWFE;
+  r = spill_did_estimate(ctx, p, &o);
+  CHECK_MSG(r != NULL, "%s", spill_ctx_error(ctx));
+  if (r) {
+    const spill_did_row *tw = row_label(spill_did_find(r, "comparison"), "TWFE: treated");
+    CHECK(tw != NULL);
+    if (tw) CHECK_REL(tw->est, 0.0818116169306, 1e-10);
+  }
+  spill_did_result_free(r);
+  spill_panel_free(p);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -728,6 +754,7 @@ int main(void)
   test_boot_threads(ctx);
   test_identification(ctx);
   test_cs_covariates(ctx);
+  test_castle_twfe(ctx);
   spill_ctx_free(ctx);
   return check_done("test_did");
 }
