@@ -3,6 +3,7 @@
  * contiguity orders or distance rings), beside plain TWFE and the SDM-DID.
  * Steps: parse, load the panel (and W, map), build the exposure, estimate,
  * compare, print and write. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,12 @@ static const char did_help[] =
     "  --control C         cs: never (default) or notyet (not-yet-treated controls)\n"
     "  --base B            cs: varying (default) or universal base period\n"
     "  --est E             cs with --x: dr (default, doubly robust) or reg (outcome regression)\n"
-    "  --boot B            cs: multiplier-bootstrap draws (default 999; 0: analytic SEs)\n"
+    "  --boot B            multiplier-bootstrap draws (default 999): cs SEs and uniform bands\n"
+    "                      (0: analytic SEs); imputation/twostage: the event-time uniform band\n"
     "  --seed S            bootstrap seed (default 1); --threads N never changes the result\n"
     "  --level L           interval level (default 0.95)\n"
+    "  --cluster COL       cluster SEs on a coarser whole-number code constant within units\n"
+    "                      (e.g. province); default: by unit. The comparison stays by unit.\n"
     "  --no-leads          imputation/two-stage: leave out the pre-period rows\n"
     "spillovers (imputation or twostage):\n"
     "  --w FILE            weights (.gal .gwt .mtx .csv); --style S (default W: row-standardise)\n"
@@ -62,7 +66,7 @@ static const char did_help[] =
 
 typedef struct did_args {
   const char *data, *id, *time, *y, *treat, *adopt, *x, *w, *style, *exposure, *map, *map_id;
-  const char *json, *csv, *latex, *figure, *title;
+  const char *json, *csv, *latex, *figure, *title, *cluster;
   int drop_incomplete, no_compare, format, help;
   long threads;
   spill_did_opts o;
@@ -126,6 +130,7 @@ static int parse(int argc, char **argv, did_args *a)
     else if (!strcmp(o, "--csv")) slot = &a->csv;
     else if (!strcmp(o, "--latex")) slot = &a->latex;
     else if (!strcmp(o, "--figure")) slot = &a->figure;
+    else if (!strcmp(o, "--cluster")) slot = &a->cluster;
     else if (!strcmp(o, "--title")) slot = &a->title;
     else if (strcmp(o, "--method") && strcmp(o, "--control") && strcmp(o, "--base") && strcmp(o, "--est") &&
              strcmp(o, "--boot") && strcmp(o, "--seed") && strcmp(o, "--threads") && strcmp(o, "--level") &&
@@ -293,6 +298,7 @@ int cmd_did(int argc, char **argv)
   spill_did_result *r = NULL;
   spill_points pts;
   double *xy = NULL;
+  int64_t *codes = NULL;
   char **xcols = NULL;
   size_t nx = 0;
   int rc = CLI_FAIL, usage = 0;
@@ -303,9 +309,21 @@ int cmd_did(int argc, char **argv)
   }
   ctx = cli_ctx_new();
   if (a.threads) spill_ctx_set_threads(ctx, (int)a.threads);
-  if (a.x && !(xcols = cli_split_list(a.x, &nx))) {
-    fputs("spill: out of memory\n", stderr);
-    goto done;
+  {
+    /* the cluster column is read as one more numeric column, then taken out */
+    size_t len = (a.x ? strlen(a.x) : 0) + (a.cluster ? strlen(a.cluster) : 0) + 2;
+    char *all = malloc(len);
+    if (!all) {
+      fputs("spill: out of memory\n", stderr);
+      goto done;
+    }
+    snprintf(all, len, "%s%s%s", a.x ? a.x : "", a.x && a.cluster ? "," : "", a.cluster ? a.cluster : "");
+    if (*all && !(xcols = cli_split_list(all, &nx))) {
+      free(all);
+      fputs("spill: out of memory\n", stderr);
+      goto done;
+    }
+    free(all);
   }
   {
     spill_panel_spec spec = {a.id, a.time, a.y, a.treat, a.adopt, (const char *const *)xcols, nx, a.drop_incomplete};
@@ -322,6 +340,30 @@ int cmd_did(int argc, char **argv)
       goto done;
     }
   }
+  if (a.cluster) {
+    int64_t nt = p->n * p->t;
+    const double *cx = p->x + (p->nx - 1) * (size_t)nt;
+    if (!(codes = malloc((size_t)p->n * sizeof *codes))) goto done;
+    for (int64_t i = 0; i < p->n; i++)
+      for (int64_t s = 0; s < p->t; s++) {
+        double v = cx[s * p->n + i];
+        if (!(fabs(v) < 9e15) || v != floor(v)) {
+          fprintf(stderr, "spill: --cluster %s must hold whole-number codes; unit %s has %g in period %lld\n",
+                  a.cluster, p->ids[i], v, (long long)p->times[s]);
+          goto done;
+        }
+        if (v != cx[i]) {
+          fprintf(stderr, "spill: --cluster %s must be constant within each unit; unit %s has %g in period %lld and "
+                          "%g in period %lld\n",
+                  a.cluster, p->ids[i], cx[i], (long long)p->times[0], v, (long long)p->times[s]);
+          goto done;
+        }
+        codes[i] = (int64_t)v;
+      }
+    p->nx--;
+    free(p->x_names[p->nx]);
+    p->x_names[p->nx] = NULL;
+  }
   if (a.map) {
     int m = map_points(ctx, &a, p, &layer, &xy, &pts);
     if (m) {
@@ -334,11 +376,12 @@ int cmd_did(int argc, char **argv)
     goto done;
   }
   a.o.exposure = ex;
+  a.o.cluster = codes;
   if (!(r = spill_did_estimate(ctx, p, &a.o))) {
     rc = cli_fail(ctx);
     goto done;
   }
-  if (a.o.method != SPILL_DID_TWFE && !a.no_compare && (ex || w) && spill_did_compare(ctx, r, p, w, &a.o)) {
+  if (!a.no_compare && (ex || w) && spill_did_compare(ctx, r, p, w, &a.o)) {
     rc = cli_fail(ctx);
     goto done;
   }
@@ -359,6 +402,7 @@ done:
   spill_exposure_free(ex);
   spill_layer_free(layer);
   free(xy);
+  free(codes);
   spill_weights_free(w);
   spill_panel_free(p);
   cli_free_list(xcols);

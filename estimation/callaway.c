@@ -342,7 +342,7 @@ static size_t uniq(const int64_t *v, size_t m, int64_t *out)
 int spill__did_cs(spill_ctx *ctx, const spill_panel *p, const spill_did_opts *o, spill_did_result *r)
 {
   int64_t N = p->n, T = p->t, n = 0, Tuse = T, *Gall = NULL, *unit = NULL, *glist = NULL;
-  int64_t nfirst = 0, nnever = 0, gmax = 0;
+  int64_t nfirst = 0, nnever = 0, gmax = 0, *clu = NULL, ncl = 0;
   size_t ng = 0, kx = o->use_x ? 1 + p->nx : 1, ncols;
   cs_state s = {0};
   colset cols = {0};
@@ -372,6 +372,8 @@ int spill__did_cs(spill_ctx *ctx, const spill_panel *p, const spill_did_opts *o,
     n++;
   }
   s.n = n;
+  if ((rc = spill__did_clusters(ctx, o, n, unit, &clu, &ncl))) goto done;
+  rc = SPILL_ENOMEM;
   if (nfirst &&
       spill__did_note(ctx, r,
                       "%lld units treated from the first period (%lld) dropped: with no untreated period "
@@ -637,39 +639,40 @@ int spill__did_cs(spill_ctx *ctx, const spill_panel *p, const spill_did_opts *o,
         free(cl);
         goto agg_done;
       }
+      /* influence functions summed within clusters (did: rowsum by cluster) */
+      double *psi = calloc((size_t)ncl * ncols, sizeof *psi), scale = sqrt((double)ncl) / (double)n;
+      if (!psi) {
+        free(se);
+        free(cl);
+        goto agg_done;
+      }
+      for (size_t c = 0; c < ncols; c++)
+        for (int64_t i = 0; i < n; i++) psi[c * (size_t)ncl + clu[i]] += cols.psi[c][i];
       if (o->boot > 0) {
-        double *psi = malloc((size_t)n * ncols * sizeof *psi);
         bres = malloc((size_t)o->boot * ncols * sizeof *bres);
-        if (!psi || !bres) {
+        if (!bres || spill__mboot_draws(ctx, psi, ncl, ncols, o->boot, o->seed, bres)) {
           free(psi);
           free(se);
           free(cl);
           goto agg_done;
         }
-        for (size_t c = 0; c < ncols; c++) memcpy(psi + c * (size_t)n, cols.psi[c], (size_t)n * sizeof *psi);
-        if (spill__mboot_draws(ctx, psi, n, ncols, o->boot, o->seed, bres)) {
-          free(psi);
-          free(se);
-          free(cl);
-          goto agg_done;
-        }
-        free(psi);
         for (size_t c = 0; c < ncols; c++) cl[c] = c;
         /* each table's own band, as aggte calls mboot per aggregation */
-        spill__mboot_summary(bres, o->boot, ncols, cl, ne, n, o->level, se, &crit[0]);
-        spill__mboot_summary(bres, o->boot, ncols, cl + base_e, nes, n, o->level, se + base_e, &crit[1]);
-        spill__mboot_summary(bres, o->boot, ncols, cl + base_g, ng, n, o->level, se + base_g, &crit[2]);
-        spill__mboot_summary(bres, o->boot, ncols, cl + base_t, ncal, n, o->level, se + base_t, &crit[3]);
+        spill__mboot_summary(bres, o->boot, ncols, cl, ne, scale, o->level, se, &crit[0]);
+        spill__mboot_summary(bres, o->boot, ncols, cl + base_e, nes, scale, o->level, se + base_e, &crit[1]);
+        spill__mboot_summary(bres, o->boot, ncols, cl + base_g, ng, scale, o->level, se + base_g, &crit[2]);
+        spill__mboot_summary(bres, o->boot, ncols, cl + base_t, ncal, scale, o->level, se + base_t, &crit[3]);
         for (size_t c = base_o; c < ncols; c++) {
           double cr;
-          spill__mboot_summary(bres, o->boot, ncols, cl + c, 1, n, o->level, se + c, &cr);
+          spill__mboot_summary(bres, o->boot, ncols, cl + c, 1, scale, o->level, se + c, &cr);
         }
       } else {
         for (size_t c = 0; c < ncols; c++) {
-          double a = ase(cols.psi[c], n);
+          double a = ase(psi + c * (size_t)ncl, ncl) * (double)ncl / (double)n; /* sqrt(sum S_c^2) / n */
           se[c] = a > 0 ? a : NAN;
         }
       }
+      free(psi);
       if (!(tg = spill__did_table_add(ctx, r, "ATT(g,t)"))) goto se_done;
       for (size_t k = 0; k < ne; k++) {
         snprintf(label, sizeof label, "ATT(%lld,%lld)", (long long)s.e[k].g, (long long)s.e[k].t);
@@ -744,7 +747,14 @@ int spill__did_cs(spill_ctx *ctx, const spill_panel *p, const spill_did_opts *o,
              notyet ? "not-yet-treated" : "never-treated", varying ? "varying" : "universal",
              kx == 1 ? "no covariates" : o->est == SPILL_CS_REG ? "outcome regression (covariates at the base period)"
                                                                : "doubly robust (covariates at the base period)",
-             o->boot > 0 ? "multiplier bootstrap (Rademacher), clustered by unit" : "analytic (influence function)");
+             o->boot > 0 ? "multiplier bootstrap (Rademacher)" : "analytic (influence function)");
+    if (o->cluster) {
+      size_t l = strlen(buf);
+      snprintf(buf + l, sizeof buf - l, ", clustered (%lld clusters)", (long long)ncl);
+    } else {
+      size_t l = strlen(buf);
+      snprintf(buf + l, sizeof buf - l, ", clustered by unit");
+    }
     free(r->description);
     if (!(r->description = spill__strdup(ctx, buf))) goto done;
     if (o->boot > 0) {
@@ -761,6 +771,7 @@ done:
   free(cols.owned);
   cs_free(&s);
   free(Gall);
+  free(clu);
   free(unit);
   free(glist);
   free(D);

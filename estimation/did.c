@@ -144,10 +144,15 @@ int spill_did_compare(spill_ctx *ctx, spill_did_result *r, const spill_panel *p,
     spill_did_opts_init(&def);
     opts = &def;
   }
-  if (!(t = spill__did_table_add(ctx, r, "comparison"))) return SPILL_ENOMEM;
-  if ((rc = twfe(ctx, p, NULL, opts->use_x, t, opts->level, "TWFE"))) return rc;
-  if (opts->exposure && (rc = twfe(ctx, p, opts->exposure, opts->use_x, t, opts->level, "TWFE with exposure")))
-    return rc;
+  /* a second call (after --method twfe) only adds what is missing */
+  t = (spill_did_table *)spill_did_find(r, "comparison");
+  if (!t) {
+    if (!(t = spill__did_table_add(ctx, r, "comparison"))) return SPILL_ENOMEM;
+    if ((rc = twfe(ctx, p, NULL, opts->use_x, t, opts->level, "TWFE"))) return rc;
+    if (opts->exposure && (rc = twfe(ctx, p, opts->exposure, opts->use_x, t, opts->level, "TWFE with exposure")))
+      return rc;
+  } else
+    rc = 0;
   if (w) {
     spill_fit_opts fo;
     spill_fit *f;

@@ -308,7 +308,7 @@ static int print_json(spill_ctx *ctx, const spill_did_result *r, FILE *out)
   json_object_set_new(root, "treated_units", json_integer(r->n_treated));
   json_object_set_new(root, "never_treated_units", json_integer(r->n_never));
   json_object_set_new(root, "level", json_real(r->level));
-  if (r->method == SPILL_DID_CS) {
+  if (r->method != SPILL_DID_TWFE) {
     json_object_set_new(root, "bootstrap", json_integer(r->boot));
     json_object_set_new(root, "seed", json_integer((json_int_t)r->seed));
   }

@@ -206,6 +206,9 @@ typedef struct impute_ws {
   const double *tbar;   /* n*t: cohort-by-period mean of ytil (cat > 0) */
   spill__fe0 *fe;
   double *ind, *c, *h, *psi_b, *psi_g; /* work */
+  const int64_t *clu;   /* n: cluster index of each unit */
+  int64_t ncl;
+  double *sb, *sg;      /* ncl: cluster sums */
 } impute_ws;
 
 static int estimand(spill_ctx *ctx, impute_ws *w, int cat, int lead, int64_t e, int all_e, double *est,
@@ -247,9 +250,15 @@ static int estimand(spill_ctx *ctx, impute_ws *w, int cat, int lead, int64_t e, 
       else w->psi_b[i] += w->ytil[o] - *est;
     }
   }
-  for (int64_t i = 0; i < n; i++) {
-    vb += w->psi_b[i] * w->psi_b[i];
-    vg += w->psi_g[i] * w->psi_g[i];
+  memset(w->sb, 0, (size_t)w->ncl * sizeof *w->sb);
+  memset(w->sg, 0, (size_t)w->ncl * sizeof *w->sg);
+  for (int64_t i = 0; i < n; i++) { /* cluster sums, then squares */
+    w->sb[w->clu[i]] += w->psi_b[i];
+    w->sg[w->clu[i]] += w->psi_g[i];
+  }
+  for (int64_t c = 0; c < w->ncl; c++) {
+    vb += w->sb[c] * w->sb[c];
+    vg += w->sg[c] * w->sg[c];
   }
   *se_bjs = sqrt(vb) / (double)cnt;
   *se_2s = sqrt(vg) / (double)cnt;
@@ -261,10 +270,10 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   int64_t n = p->n, t = p->t, nt = n * t, *g = NULL, *ev = NULL, *cohort = NULL, *elist = NULL;
   int *cat = NULL, K = o->exposure ? o->exposure->rings : 0, rc = SPILL_ENOMEM, twostage = o->method == SPILL_DID_TWOSTAGE;
   unsigned char *mask = NULL;
-  double *fit = NULL, *ytil = NULL, *tbar = NULL, *c = NULL, *work = NULL;
+  double *fit = NULL, *ytil = NULL, *tbar = NULL, *c = NULL, *work = NULL, *band = NULL;
   obs_key *keys = NULL;
   spill__fe0 *fe = NULL;
-  int64_t nlost_unit = 0, nlost_period = 0, nnever = 0;
+  int64_t nlost_unit = 0, nlost_period = 0, nnever = 0, *clu = NULL, ncl = 0;
   size_t nx = o->use_x ? p->nx : 0;
   impute_ws w;
   char label[256];
@@ -280,7 +289,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   keys = spill__malloc(ctx, (size_t)nt * sizeof *keys);
   elist = spill__malloc(ctx, (size_t)nt * sizeof *elist);
   if (!g || !ev || !cohort || !cat || !mask || !fit || !ytil || !tbar || !keys || !elist) goto done;
-  if ((rc = spill__did_cohorts(ctx, p, g))) goto done;
+  if ((rc = spill__did_cohorts(ctx, p, g)) || (rc = spill__did_clusters(ctx, o, n, NULL, &clu, &ncl))) goto done;
   rc = SPILL_ENOMEM;
   for (int64_t i = 0; i < n; i++) nnever += g[i] == 0;
   r->n = n;
@@ -365,7 +374,7 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   }
   /* first stage: fit on the clean observations, residualise everything */
   c = spill__malloc(ctx, spill__fe0_dim(fe) * sizeof *c);
-  work = spill__malloc(ctx, ((size_t)3 * nt + 2 * (size_t)n) * sizeof *work);
+  work = spill__malloc(ctx, ((size_t)2 * nt + 4 * (size_t)n) * sizeof *work);
   if (!c || !work) goto done;
   {
     double *ym = work;
@@ -390,7 +399,9 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
       a = b;
     }
   }
-  w = (impute_ws){n, t, cat, ev, ytil, tbar, fe, work, c, work + nt, work + 2 * nt, work + 2 * nt + n};
+  w = (impute_ws){n,   t,        cat,          ev,           ytil, tbar, fe,
+                  work, c, work + nt, work + 2 * nt, work + 2 * nt + n, clu, ncl, work + 2 * nt + 2 * n,
+                  work + 2 * nt + 3 * n};
   for (int cc = 1; cc <= 1 + K; cc++) {
     spill_did_table *tov = NULL, *tev;
     size_t ne = 0, m = 0;
@@ -417,6 +428,8 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
     if (cc == 1) snprintf(label, sizeof label, "event time");
     else snprintf(label, sizeof label, "spillover %s by event time", clabel);
     if (!(tev = spill__did_table_add(ctx, r, label))) goto done;
+    free(band);
+    if (!(band = spill__calloc(ctx, (size_t)ncl * (ne ? ne : 1), sizeof *band))) goto done;
     for (size_t j = 0; j < ne; j++) {
       int lead = elist[j] < 0 && cc == 1;
       if (elist[j] < 0 && cc != 1) continue;
@@ -427,19 +440,48 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
       if (!spill__did_row_add(ctx, tev, label, INT64_MIN, INT64_MIN, elist[j], est, twostage || lead ? sg : sb,
                               o->level, cnt))
         goto done;
+      /* the row's influence function (cluster sums), for the uniform band */
+      for (int64_t c2 = 0; c2 < ncl; c2++)
+        band[(tev->count - 1) * (size_t)ncl + c2] = (twostage || lead ? w.sg[c2] : w.sb[c2]) / (double)cnt;
+    }
+    if (o->boot > 0 && tev->count > 1) { /* sup-t band by the multiplier bootstrap (as CS) */
+      double *bres = spill__malloc(ctx, (size_t)o->boot * tev->count * sizeof *bres), crit, *sed;
+      size_t *cols = spill__malloc(ctx, tev->count * sizeof *cols);
+      sed = spill__malloc(ctx, tev->count * sizeof *sed);
+      if (!bres || !cols || !sed || spill__mboot_draws(ctx, band, ncl, tev->count, o->boot, o->seed, bres)) {
+        free(bres);
+        free(cols);
+        free(sed);
+        goto done;
+      }
+      for (size_t j = 0; j < tev->count; j++) cols[j] = j;
+      spill__mboot_summary(bres, o->boot, tev->count, cols, tev->count, 1.0, o->level, sed, &crit);
+      spill__did_table_band(tev, crit);
+      free(bres);
+      free(cols);
+      free(sed);
     }
   }
   {
     char buf[512];
-    snprintf(buf, sizeof buf, "%s: unit and period effects%s fitted on %s observations; SEs: %s, clustered by unit",
+    char cbuf[64];
+    if (o->cluster) snprintf(cbuf, sizeof cbuf, "clustered (%lld clusters)", (long long)ncl);
+    else snprintf(cbuf, sizeof cbuf, "clustered by unit");
+    snprintf(buf, sizeof buf, "%s: unit and period effects%s fitted on %s observations; SEs: %s, %s",
              twostage ? "two-stage DID (Gardner 2022)" : "imputation (Borusyak, Jaravel and Spiess 2024)",
              nx ? " and controls" : "", K ? "clean (neither treated nor exposed)" : "untreated",
-             twostage ? "GMM correction for the first stage (as did2s)" : "BJS Theorem 3 (conservative)");
+             twostage ? "GMM correction for the first stage (as did2s)" : "BJS Theorem 3 (conservative)", cbuf);
     free(r->description);
     if (!(r->description = spill__strdup(ctx, buf))) goto done;
     if (o->leads && spill__did_note(ctx, r,
                                     "rows with e < 0: mean first-stage residual of eventually treated units e "
                                     "periods before adoption (a pre-trend check, did2s-style; SE by the two-stage formula)"))
+      goto done;
+    if (o->boot > 0 && spill__did_note(ctx, r,
+                                       "uniform bands of the event-time tables: sup-t critical value from %d "
+                                       "multiplier-bootstrap draws (Rademacher, seed %llu) of the same influence "
+                                       "functions as the SEs",
+                                       o->boot, (unsigned long long)o->seed))
       goto done;
     if (K && spill__did_note(ctx, r,
                              "spillover-robust DID (Butts 2021): exposed controls are left out of the first stage; "
@@ -449,6 +491,8 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
   rc = 0;
 done:
   spill__fe0_free(fe);
+  free(band);
+  free(clu);
   free(g);
   free(ev);
   free(cohort);

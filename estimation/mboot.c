@@ -75,7 +75,7 @@ double spill__quantile1(double *x, size_t n, double p)
 }
 
 void spill__mboot_summary(const double *bres, int boot, size_t k, const size_t *cols, size_t m,
-                          int64_t n, double level, double *se, double *crit)
+                          double scale, double level, double *se, double *crit)
 {
   double *col = malloc((size_t)(boot > 0 ? boot : 1) * sizeof *col);
   double *sig = malloc((m ? m : 1) * sizeof *sig);
@@ -100,7 +100,7 @@ void spill__mboot_summary(const double *bres, int boot, size_t k, const size_t *
       continue;
     }
     sig[c] = (spill__quantile1(col, (size_t)boot, 0.75) - spill__quantile1(col, (size_t)boot, 0.25)) / iqr_z;
-    se[c] = sig[c] / sqrt((double)n);
+    se[c] = sig[c] * scale;
     live++;
   }
   if (!live) goto done;
@@ -118,4 +118,44 @@ done:
   free(col);
   free(sig);
   free(bt);
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+int spill__did_clusters(spill_ctx *ctx, const spill_did_opts *o, int64_t m, const int64_t *units, int64_t **cl,
+                        int64_t *g)
+{
+  int64_t *codes, k = 0;
+  if (!(*cl = spill__malloc(ctx, (size_t)(m ? m : 1) * sizeof **cl))) return SPILL_ENOMEM;
+  if (!o->cluster) {
+    for (int64_t i = 0; i < m; i++) (*cl)[i] = i;
+    *g = m;
+    return 0;
+  }
+  if (!(codes = spill__malloc(ctx, (size_t)(m ? m : 1) * sizeof *codes))) {
+    free(*cl);
+    *cl = NULL;
+    return SPILL_ENOMEM;
+  }
+  for (int64_t i = 0; i < m; i++) codes[i] = o->cluster[units ? units[i] : i];
+  qsort(codes, (size_t)m, sizeof *codes, cmp_code);
+  for (int64_t i = 0; i < m; i++)
+    if (!k || codes[k - 1] != codes[i]) codes[k++] = codes[i];
+  for (int64_t i = 0; i < m; i++) {
+    int64_t v = o->cluster[units ? units[i] : i];
+    const int64_t *hit = bsearch(&v, codes, (size_t)k, sizeof *codes, cmp_code);
+    (*cl)[i] = hit - codes;
+  }
+  free(codes);
+  *g = k;
+  if (k < 2) {
+    free(*cl);
+    *cl = NULL;
+    return spill__fail(ctx, SPILL_EDATA, "clustered SEs need at least 2 clusters, got %lld", (long long)k);
+  }
+  return 0;
 }

@@ -35,10 +35,15 @@ double spill__qnorm(double p);
 int spill__mboot_draws(spill_ctx *ctx, const double *psi, int64_t n, size_t k, int boot, uint64_t seed,
                        double *bres);
 /* From draws of the columns cols[0..m-1] of bres (k per draw): se (IQR /
- * 1.349 / sqrt(n), NaN for a degenerate column) and the sup-t critical
- * value at level (NaN if none). */
+ * 1.349 times scale: 1/sqrt(n) for units, sqrt(G)/n for G clusters as did;
+ * NaN for a degenerate column) and the sup-t critical value at level (NaN
+ * if none). */
 void spill__mboot_summary(const double *bres, int boot, size_t k, const size_t *cols, size_t m,
-                          int64_t n, double level, double *se, double *crit);
+                          double scale, double level, double *se, double *crit);
+/* Cluster index 0..G-1 of each of m units: from o->cluster at panel index
+ * units[i] (units NULL: i), or each unit its own cluster. *cl malloc'ed. */
+int spill__did_clusters(spill_ctx *ctx, const spill_did_opts *o, int64_t m, const int64_t *units, int64_t **cl,
+                        int64_t *g);
 /* Type-1 sample quantile (R quantile(type = 1)) of x[0..n-1], sorted in place. */
 double spill__quantile1(double *x, size_t n, double p);
 

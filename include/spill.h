@@ -1501,11 +1501,18 @@ typedef struct spill_did_opts {
   spill_cs_est est;
   int use_x;            /* 1: use the panel's controls (CS: at the base period,
                            imputation/two-stage: time-varying in the first stage) */
-  int boot;             /* CS multiplier-bootstrap draws (default 999; 0: analytic SEs) */
+  int boot;             /* multiplier-bootstrap draws (default 999): CS SEs and bands
+                           (0: analytic SEs, no bands); imputation/two-stage: the
+                           event-time tables' uniform band (SEs stay analytic) */
   uint64_t seed;        /* bootstrap seed (default 1); results do not depend on threads */
   double level;         /* interval level (default 0.95) */
   const spill_exposure *exposure; /* NULL: no spillover categories */
   int leads;            /* imputation/two-stage: add pre-period rows (default 1) */
+  const int64_t *cluster; /* p->n cluster codes in the panel's unit order (e.g. a
+                             province code), NULL: cluster by unit. Used by the CS
+                             bootstrap and analytic SEs (did's clustervars: cluster
+                             sums of the influence function) and by the imputation
+                             and two-stage SEs; TWFE/SDM comparisons stay by unit. */
 } spill_did_opts;
 void spill_did_opts_init(spill_did_opts *opts);
 

@@ -105,6 +105,34 @@ static void test_mpdta(spill_ctx *ctx)
     }
   }
   spill_did_result_free(r);
+  /* not-yet-treated controls and the universal base period, from group means */
+  for (int variant = 0; variant < 2; variant++) {
+    spill_did_opts_init(&o);
+    o.boot = 0;
+    if (variant == 0) o.control = SPILL_CS_NOTYET;
+    else o.base = SPILL_CS_UNIVERSAL;
+    r = spill_did_estimate(ctx, p, &o);
+    CHECK_MSG(r != NULL, "%s", spill_ctx_error(ctx));
+    if (!r) continue;
+    for (int c = 0; c < 3; c++)
+      for (int s = 0; s < 5; s++) {
+        int64_t g = gs[c], year = 2003 + s;
+        int gb = (int)(g - 1 - 2003), base = variant == 1 || year >= g ? gb : s - 1, tc = s > base ? s : base;
+        double ctrl = 0, nc = 0, want;
+        const spill_did_row *x = row_by(spill_did_find(r, "ATT(g,t)"), g, year, year - g);
+        if (base < 0 || (variant == 0 && s == 0)) continue;
+        for (int c2 = 0; c2 < 4; c2++) { /* never, or adopting after max(t, base), other cohorts */
+          int64_t g2 = c2 == 3 ? 0 : gs[c2];
+          if (!(g2 == 0 || (variant == 0 && g2 > 2003 + tc && g2 != g))) continue;
+          ctrl += (double)cnt[c2] * (mean[c2][s] - mean[c2][base]);
+          nc += (double)cnt[c2];
+        }
+        want = s == base ? 0.0 : (mean[c][s] - mean[c][base]) - ctrl / nc;
+        CHECK_MSG(x != NULL, "variant %d: ATT(%lld,%lld) missing", variant, (long long)g, (long long)year);
+        if (x) CHECK_REL(x->est, want, 1e-12);
+      }
+    spill_did_result_free(r);
+  }
   spill_panel_free(p);
 }
 
@@ -180,7 +208,7 @@ typedef struct dense_res {
 
 /* The papers' formulas with dense matrices: Z = [unit dummies, period
  * dummies 2..T, controls], Omega0 = untreated rows. */
-static void dense_impute(const spill_panel *p, int nx, dense_res *out)
+static void dense_impute(const spill_panel *p, int nx, const int64_t *cluster, dense_res *out)
 {
   int64_t n = p->n, t = p->t, nt = n * t;
   int k = (int)(n + t - 1 + nx);
@@ -252,11 +280,21 @@ static void dense_impute(const spill_panel *p, int nx, dense_res *out)
         w2[i] += tau[r] - sum / N; /* x2' u2 */
       }
     }
-    for (int64_t i = 0; i < n; i++) {
-      double wi = w2[i];
-      for (int a = 0; a < k; a++) wi -= gv[a] * meat_z[i * k + a]; /* - X2'X1 A^-1 X10_i'u1_i */
-      vg += wi * wi;
-      vb += psib[i] * psib[i];
+    {
+      double *cb = calloc((size_t)n, sizeof *cb), *cg = calloc((size_t)n, sizeof *cg);
+      for (int64_t i = 0; i < n; i++) {
+        double wi = w2[i];
+        int64_t c = cluster ? cluster[i] : i;
+        for (int a = 0; a < k; a++) wi -= gv[a] * meat_z[i * k + a]; /* - X2'X1 A^-1 X10_i'u1_i */
+        cg[c] += wi;
+        cb[c] += psib[i];
+      }
+      for (int64_t c = 0; c < n; c++) {
+        vg += cg[c] * cg[c];
+        vb += cb[c] * cb[c];
+      }
+      free(cb);
+      free(cg);
     }
     out->se_bjs[out->count] = sqrt(vb) / N;
     out->se_2s[out->count] = sqrt(vg) / N; /* bread (X2'X2)^-1 = 1/N */
@@ -276,15 +314,25 @@ static void dense_impute(const spill_panel *p, int nx, dense_res *out)
   free(g);
 }
 
-static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, double tol_se)
+static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, int clustered, double tol_se)
 {
+  int64_t *cl = NULL;
   static const int64_t cohorts[] = {0, 2003, 2004, 0, 2006, 2004, 2003};
   spill_panel *p = sim_panel(ctx, n, t, cohorts, 7, nx, 42 + (uint64_t)n);
   spill_did_opts o;
   spill_did_result *ri, *r2;
   dense_res d;
-  dense_impute(p, nx, &d);
+  if (clustered) { /* pairs of units, codes 100, 101, ... */
+    cl = malloc((size_t)n * sizeof *cl);
+    for (int64_t i = 0; i < n; i++) cl[i] = i / 2;
+  }
+  dense_impute(p, nx, cl, &d);
   spill_did_opts_init(&o);
+  if (clustered) {
+    int64_t *codes = malloc((size_t)n * sizeof *codes);
+    for (int64_t i = 0; i < n; i++) codes[i] = 100 + cl[i];
+    o.cluster = codes;
+  }
   o.method = SPILL_DID_IMPUTATION;
   o.use_x = nx > 0;
   ri = spill_did_estimate(ctx, p, &o);
@@ -312,6 +360,8 @@ static void test_impute_dense(spill_ctx *ctx, int64_t n, int64_t t, int nx, doub
   spill_did_result_free(ri);
   spill_did_result_free(r2);
   spill_panel_free(p);
+  free((void *)o.cluster);
+  free(cl);
 }
 
 /* ---- spillovers (Butts 2021) on simulated panels ---- */
@@ -500,6 +550,28 @@ static void test_boot_threads(spill_ctx *ctx)
       }
     }
     CHECK_MSG(same, "bootstrap differs between 1 and 2 threads");
+    {
+      int64_t *codes = malloc((size_t)p->n * sizeof *codes);
+      spill_did_result *rc1, *rc2;
+      int same2 = 1;
+      for (int64_t i = 0; i < p->n; i++) codes[i] = 7 * i + 3; /* one unit per cluster */
+      o.seed = 12345;
+      o.cluster = codes;
+      rc1 = spill_did_estimate(ctx, p, &o);
+      for (int64_t i = 0; i < p->n; i++) codes[i] = i / 10; /* 30 clusters */
+      rc2 = spill_did_estimate(ctx, p, &o);
+      CHECK(rc1 && rc2);
+      for (size_t k = 0; rc1 && k < r1->ntab; k++)
+        for (size_t j = 0; j < r1->tab[k].count; j++)
+          same2 &= rc1->tab[k].row[j].se == r1->tab[k].row[j].se || isnan(r1->tab[k].row[j].se);
+      CHECK_MSG(same2, "one unit per cluster should reproduce the unit bootstrap");
+      CHECK(rc2 && rc2->tab[0].row[0].se != r1->tab[0].row[0].se && strstr(rc2->description, "30 clusters"));
+      spill_did_result_free(rc1);
+      spill_did_result_free(rc2);
+      o.cluster = NULL;
+      free(codes);
+      o.seed = 54321;
+    }
     CHECK_MSG(differ, "another seed should give other bootstrap SEs");
     /* bootstrap SEs near the analytic ones */
     o.boot = 0;
@@ -644,17 +716,45 @@ static void test_cs_covariates(spill_ctx *ctx)
   spill_panel_free(p);
 }
 
+/* Plain TWFE in the comparison against bacondecomp's published castle figure. */
+static void test_castle_twfe(spill_ctx *ctx)
+{
+  char buf[1024];
+  const char *path = check_shared("data/castle.csv", buf, sizeof buf);
+  spill_panel_spec spec = {"state", "year", "l_homicide", "post", NULL, NULL, 0, 0};
+  spill_panel *p;
+  spill_did_opts o;
+  spill_did_result *r;
+  if (!path) return;
+  p = spill_panel_read_csv(ctx, path, &spec);
+  CHECK_MSG(p != NULL, "%s", spill_ctx_error(ctx));
+  if (!p) return;
+  spill_did_opts_init(&o);
+  o.method = SPILL_DID_TWFE;
+  r = spill_did_estimate(ctx, p, &o);
+  CHECK_MSG(r != NULL, "%s", spill_ctx_error(ctx));
+  if (r) {
+    const spill_did_row *tw = row_label(spill_did_find(r, "comparison"), "TWFE: treated");
+    CHECK(tw != NULL);
+    if (tw) CHECK_REL(tw->est, 0.0818116169306, 1e-10);
+  }
+  spill_did_result_free(r);
+  spill_panel_free(p);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
   test_mpdta(ctx);
-  test_impute_dense(ctx, 14, 6, 0, 1e-10);
-  test_impute_dense(ctx, 14, 6, 1, 1e-10);
-  test_impute_dense(ctx, 70, 8, 1, 1e-10);
+  test_impute_dense(ctx, 14, 6, 0, 0, 1e-10);
+  test_impute_dense(ctx, 14, 6, 1, 0, 1e-10);
+  test_impute_dense(ctx, 70, 8, 1, 0, 1e-10);
+  test_impute_dense(ctx, 70, 8, 1, 1, 1e-10);
   test_spillover(ctx);
   test_boot_threads(ctx);
   test_identification(ctx);
   test_cs_covariates(ctx);
+  test_castle_twfe(ctx);
   spill_ctx_free(ctx);
   return check_done("test_staggered");
 }

@@ -60,5 +60,10 @@ awk -F, 'NR==1 || $5 != "0"' "$SHARED/data/mpdta.csv" > "$TMP/alltreated.csv"
 check "no never-treated: explained" "[ $? -eq 1 ] && grep -q 'no never-treated group' $TMP/e4 && grep -q -- '--control notyet' $TMP/e4"
 "$SPILL" did --data "$TMP/alltreated.csv" --id countyreal --time year --y lemp --adopt first.treat --control notyet --boot 0 > "$TMP/o5" 2>&1
 check "not-yet-treated: what is identified" "[ $? -eq 0 ] && grep -q 'last cohort (2007) serves as the not-yet-treated control' $TMP/o5"
+awk -F, 'BEGIN{OFS=","} NR==1{print $0,"\"state\""; next} {print $0, int($2/1000)}' "$SHARED/data/mpdta.csv" > "$TMP/mpst.csv"
+"$SPILL" did --data "$TMP/mpst.csv" --id countyreal --time year --y lemp --adopt first.treat --cluster state > "$TMP/cl.txt" 2>&1
+check "cluster by state" "[ $? -eq 0 ] && grep -q 'clustered (29 clusters)' $TMP/cl.txt && grep -q 'simple ATT *-0.0400' $TMP/cl.txt"
+"$SPILL" did --data "$TMP/mpst.csv" --id countyreal --time year --y lemp --adopt first.treat --cluster lpop > /dev/null 2> "$TMP/e6"
+check "non-integer cluster codes refused" "[ $? -eq 1 ] && grep -q 'whole-number codes' $TMP/e6"
 check "no temporary files left" "[ \$(ls $TMP | grep -c tmp) -eq 0 ]"
 exit $fail
