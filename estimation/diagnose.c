@@ -11,10 +11,8 @@
 #include "estimation/estimation.h"
 #include "estimation/report.h"
 
-/* The spatial Hausman test (Mutl and Pfaffermayr 2011, splm sphtest) belongs
- * to the random-effects models of issue 11 (another branch): this row is
- * left empty for the lead to fill with spill_diagnose_set(ctx, d,
- * HAUSMAN_ROW, stat, df, p, reading) once that function exists. */
+/* The row of the spatial Hausman test (Mutl and Pfaffermayr 2011, splm
+ * sphtest), filled by hausman_row. */
 #define HAUSMAN_ROW "Hausman (FE vs RE)"
 
 void spill_diagnose_opts_init(spill_diagnose_opts *o)
@@ -180,6 +178,27 @@ static int sdm_rows(spill_ctx *ctx, spill_diagnose *d, const spill_panel *p, con
   return SPILL_OK;
 }
 
+/* Spatial Hausman test of unit fixed against random effects for the spatial
+ * lag model (Mutl and Pfaffermayr 2011; splm sphtest(spatial.model = "lag")).
+ * A fit that fails leaves the row empty with the reason instead of failing
+ * the whole table. */
+static int hausman_row(spill_ctx *ctx, spill_diagnose *d, const spill_panel *p, const spill_weights *w,
+                       double a)
+{
+  spill_hausman_result h;
+  const char *sec = "Fixed or random effects";
+  if (spill_hausman(ctx, p, w, SPILL_MODEL_SAR, &h)) {
+    char why[160];
+    snprintf(why, sizeof why, "not computed: %s", spill_ctx_error(ctx));
+    spill_ctx_clear_error(ctx);
+    return add(ctx, d, sec, HAUSMAN_ROW, NAN, NAN, NAN, "%s", why) ? SPILL_OK : SPILL_ENOMEM;
+  }
+  return add(ctx, d, sec, HAUSMAN_ROW, h.stat, h.df, h.p, "%s",
+             h.p <= a ? "random effects rejected: fixed effects" : "random effects not rejected (FE still consistent)")
+             ? SPILL_OK
+             : SPILL_ENOMEM;
+}
+
 spill_diagnose *spill_diagnose_run(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                                    const spill_diagnose_opts *opts)
 {
@@ -220,10 +239,9 @@ spill_diagnose *spill_diagnose_run(spill_ctx *ctx, const spill_panel *p, const s
              lr.p_unit <= a ? "jointly significant" : "not jointly significant") ||
         !add(ctx, d, s, "LR time effects", lr.lr_time, lr.df_time, lr.p_time, "time effects %s",
              lr.p_time <= a ? "jointly significant" : "not jointly significant") ||
-        !add(ctx, d, s, "Reading", NAN, NAN, NAN, "%s", dec) ||
-        !add(ctx, d, "Fixed or random effects", HAUSMAN_ROW, NAN, NAN, NAN,
-             "not computed by this build: the spatial Hausman test comes with the random-effects models"))
+        !add(ctx, d, s, "Reading", NAN, NAN, NAN, "%s", dec))
       goto fail;
+    if (hausman_row(ctx, d, p, w, a)) goto fail;
   }
   spill__progress(ctx, "diagnose", 0.5);
   if (!opts->no_sdm && (p->t > 1 || opts->sdm_fe == SPILL_FE_NONE) && sdm_rows(ctx, d, p, w, opts)) goto fail;
