@@ -982,13 +982,16 @@ int spill_placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path
  * treated from the first period are "always treated" and, as in the paper
  * and R bacondecomp, serve only as controls for later groups ("later vs
  * always treated"). Balanced panels with an absorbing treatment. With
- * controls, the Frisch-Waugh form of the paper (sec. 5): the estimate is
- * omega * within + (1 - omega) * sum of between-group 2x2 terms. */
+ * controls, the Frisch-Waugh form of the paper (sec. 5), as R bacondecomp
+ * computes it: the estimate is omega * within + (1 - omega) * sum of the
+ * covariate-adjusted between-group 2x2 terms (one per pair of groups, over
+ * the whole panel: treated vs never, both treated, later vs always). */
 typedef enum spill_bacon_type {
   SPILL_BACON_TREATED_NEVER = 0, /* treated vs never treated */
   SPILL_BACON_EARLY_LATE,        /* earlier vs later treated (later not yet treated) */
   SPILL_BACON_LATE_EARLY,        /* later vs earlier treated (earlier already treated) */
   SPILL_BACON_LATE_ALWAYS,       /* later vs always treated */
+  SPILL_BACON_BOTH_TREATED,      /* with controls: a pair of timing groups, both ways at once */
   SPILL_BACON_NTYPES
 } spill_bacon_type;
 typedef struct spill_bacon_cmp {
@@ -1006,6 +1009,7 @@ typedef struct spill_bacon {
   double weighted_sum;         /* sum of weight * estimate (= twfe without controls) */
   int controls;                /* number of controls (0: plain decomposition) */
   double omega, within;        /* with controls: within-group weight and estimate */
+  double between;              /* with controls: sum of weight * estimate of the 2x2 terms */
 } spill_bacon;
 spill_bacon *spill_bacon_compute(spill_ctx *ctx, const spill_panel *p);
 void spill_bacon_free(spill_bacon *b);
