@@ -330,6 +330,14 @@ static int es_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
   }
   fprintf(out, "\nPre-trend test (all leads = 0%s): Wald chi2(%d) = %.4f, p = %.4f\n",
           sdm ? ", with their W terms" : "", es->pre_df, es->pre_wald, es->pre_p);
+  if (es->always)
+    fprintf(out, "note: %lld units are treated from the first period; their adoption is taken as that period\n"
+                 "(the true date is earlier or unknown): consider dropping them.\n", (long long)es->always);
+  for (size_t j = 0; j < es->m; j++)
+    if (!isfinite(es->coef[j])) {
+      fprintf(out, "note: periods shown as nan have no observations in the window (or are collinear) and were dropped.\n");
+      break;
+    }
   return ferror(out) ? spill__fail(ctx, SPILL_EIO, "cannot write the table") : SPILL_OK;
 }
 
