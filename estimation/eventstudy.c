@@ -289,8 +289,10 @@ static int es_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     else fprintf(out, "Relative period & Estimate \\\\\n");
     fprintf(out, "\\midrule\n");
     for (size_t j = 0; j < es->m; j++) {
-      rel_label(es, j, lab, sizeof lab);
-      fprintf(out, "$%s$", lab);
+      int r = es->rel[j];
+      if (r == -es->lead) fprintf(out, "$\\leq %d$", r);
+      else if (r == es->lag && r > 0) fprintf(out, "$\\geq %d$", r);
+      else fprintf(out, "$%d$", r);
       spill__latex_num(out, es->coef[j], es->p[j]);
       if (sdm) {
         spill__latex_num(out, es->wcoef[j], spill__normal_p2(es->wcoef[j] / es->wse[j]));
