@@ -9,6 +9,7 @@
 #include <string.h>
 #include "estimation/did.h"
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
 
 void spill_het_opts_init(spill_het_opts *o)
 {
@@ -145,6 +146,73 @@ static double perm_stat(const double *b, const int64_t *size, size_t G)
   m /= nn;
   for (size_t g = 0; g < G; g++) s += (double)size[g] * (b[g] - m) * (b[g] - m);
   return s;
+}
+
+/* The permutation draws, shared out over threads: replication r relabels
+ * the units from its own stream (seed, r) and refits every group. Threads
+ * other than the first work in a context of their own (CHOLMOD state is
+ * per context). */
+typedef struct perm_job {
+  const spill_panel *base;
+  const spill_weights *w;
+  const spill_het_opts *opts;
+  const int64_t *gid, *sizes;
+  size_t G;
+  double *st;   /* 3 per replication: the statistic of beta, direct, indirect */
+  unsigned char *ok;
+} perm_job;
+
+static int perm_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  perm_job *J = user;
+  int64_t n = J->base->n, *perm = NULL;
+  unsigned char *keep = NULL;
+  spill_ctx *own = thread ? spill_ctx_new() : ctx;
+  int rc = SPILL_ENOMEM, done = 0;
+  if (!own) return spill__fail(ctx, SPILL_ENOMEM, "cannot start a worker context");
+  if (thread) spill_ctx_set_threads(own, 1);
+  perm = spill__malloc(ctx, (size_t)n * sizeof *perm);
+  keep = spill__malloc(ctx, (size_t)n);
+  if (!perm || !keep) goto out;
+  for (int r = thread; r < J->opts->reps; r += nthreads) {
+    spill_rng rng;
+    double b[20], bd[20], bi[20];
+    int bad = 0;
+    spill_rng_seed(&rng, J->opts->seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(r + 1));
+    memcpy(perm, J->gid, (size_t)n * sizeof *perm);
+    for (int64_t i = n - 1; i > 0; i--) {
+      int64_t j = (int64_t)(spill_rng_u64(&rng) % (uint64_t)(i + 1)), x = perm[i];
+      perm[i] = perm[j];
+      perm[j] = x;
+    }
+    for (size_t g = 0; g < J->G && !bad; g++) {
+      spill_het_group tmp;
+      for (int64_t i = 0; i < n; i++) keep[i] = perm[i] == (int64_t)g;
+      memset(&tmp, 0, sizeof tmp);
+      if (fit_group(own, J->base, J->w, keep, J->opts, 0, &tmp, 0)) {
+        bad = 1;
+        spill_ctx_clear_error(own);
+        break;
+      }
+      b[g] = tmp.coef;
+      bd[g] = tmp.direct.estimate;
+      bi[g] = tmp.indirect.estimate;
+    }
+    J->ok[r] = !bad;
+    if (!bad) {
+      J->st[3 * r] = perm_stat(b, J->sizes, J->G);
+      J->st[3 * r + 1] = perm_stat(bd, J->sizes, J->G);
+      J->st[3 * r + 2] = perm_stat(bi, J->sizes, J->G);
+    }
+    if (thread == 0 && (++done & 7) == 0) spill__progress(ctx, "permutations", (double)done * nthreads / J->opts->reps);
+  }
+  if (thread == 0) spill__progress(ctx, "permutations", 1.0);
+  rc = SPILL_OK;
+out:
+  free(perm);
+  free(keep);
+  if (thread) spill_ctx_free(own);
+  return rc;
 }
 
 spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
@@ -353,11 +421,23 @@ spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *
   }
   /* Fisher permutation (bdiff): group labels shuffled across units, sizes kept */
   if (opts->reps > 0) {
+    perm_job J;
     double b[20], bd[20], bi[20], s0, sd0 = NAN, si0 = NAN;
     int c2 = 0, c1 = 0, cd = 0, ci = 0, m = 0;
-    int64_t *perm = spill__malloc(ctx, (size_t)n * sizeof *perm);
-    spill_het_group tmp;
-    if (!perm) goto done;
+    memset(&J, 0, sizeof J);
+    J.base = base;
+    J.w = w;
+    J.opts = opts;
+    J.gid = gid;
+    J.sizes = sizes;
+    J.G = G;
+    J.st = spill__malloc(ctx, 3 * (size_t)opts->reps * sizeof *J.st);
+    J.ok = spill__calloc(ctx, (size_t)opts->reps, sizeof *J.ok);
+    if (!J.st || !J.ok) {
+      free(J.st);
+      free(J.ok);
+      goto done;
+    }
     for (size_t g = 0; g < G; g++) {
       b[g] = h->g[g].coef;
       bd[g] = h->g[g].direct.estimate;
@@ -368,48 +448,27 @@ spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *
       sd0 = perm_stat(bd, sizes, G);
       si0 = perm_stat(bi, sizes, G);
     }
-    h->reps = opts->reps;
-    for (int r = 0; r < opts->reps; r++) {
-      spill_rng rng;
-      int bad = 0;
-      spill_rng_seed(&rng, opts->seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(r + 1));
-      memcpy(perm, gid, (size_t)n * sizeof *perm);
-      for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)(spill_rng_u64(&rng) % (uint64_t)(i + 1)), x = perm[i];
-        perm[i] = perm[j];
-        perm[j] = x;
-      }
-      for (size_t g = 0; g < G && !bad; g++) {
-        for (int64_t i = 0; i < n; i++) keep[i] = perm[i] == (int64_t)g;
-        memset(&tmp, 0, sizeof tmp);
-        if (fit_group(ctx, base, w, keep, opts, 0, &tmp, 0)) {
-          bad = 1; /* a draw where a group has no treatment variation: skipped */
-          spill_ctx_clear_error(ctx);
-          break;
-        }
-        b[g] = tmp.coef;
-        bd[g] = tmp.direct.estimate;
-        bi[g] = tmp.indirect.estimate;
-      }
-      if ((r & 7) == 0) spill__progress(ctx, "permutations", (double)(r + 1) / opts->reps);
-      if (bad) continue;
+    if (spill__run_parallel(ctx, spill__thread_count(ctx, (int64_t)opts->reps * nt * (sdm ? 50 : 1)), perm_task, &J)) {
+      free(J.st);
+      free(J.ok);
+      goto done;
+    }
+    for (int r = 0; r < opts->reps; r++) { /* in replication order: the same on any number of threads */
+      double s = J.st[3 * r], a = J.st[3 * r + 1], c = J.st[3 * r + 2];
+      if (!J.ok[r]) continue; /* a draw where a group has no treatment variation */
       m++;
-      {
-        double s = perm_stat(b, sizes, G);
-        if (G == 2) {
-          c2 += fabs(s) >= fabs(s0) * (1 - 1e-12);
-          c1 += s0 >= 0 ? s >= s0 : s <= s0;
-        } else
-          c2 += s >= s0 * (1 - 1e-12);
-        if (sdm) {
-          double a = perm_stat(bd, sizes, G), c = perm_stat(bi, sizes, G);
-          cd += G == 2 ? fabs(a) >= fabs(sd0) * (1 - 1e-12) : a >= sd0 * (1 - 1e-12);
-          ci += G == 2 ? fabs(c) >= fabs(si0) * (1 - 1e-12) : c >= si0 * (1 - 1e-12);
-        }
+      if (G == 2) {
+        c2 += fabs(s) >= fabs(s0) * (1 - 1e-12);
+        c1 += s0 >= 0 ? s >= s0 : s <= s0;
+      } else
+        c2 += s >= s0 * (1 - 1e-12);
+      if (sdm) {
+        cd += G == 2 ? fabs(a) >= fabs(sd0) * (1 - 1e-12) : a >= sd0 * (1 - 1e-12);
+        ci += G == 2 ? fabs(c) >= fabs(si0) * (1 - 1e-12) : c >= si0 * (1 - 1e-12);
       }
     }
-    spill__progress(ctx, "permutations", 1.0);
-    free(perm);
+    free(J.st);
+    free(J.ok);
     h->diff = G == 2 ? s0 : NAN;
     h->perm_p = (1.0 + c2) / (1.0 + m);
     h->perm_p1 = G == 2 ? (double)c1 / (m ? m : 1) : NAN; /* bdiff: share of draws beyond the observed */
