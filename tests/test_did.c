@@ -745,6 +745,15 @@ static void test_heterogeneity(spill_ctx *ctx)
       CHECK(h->wald >= 0 && h->wald_p >= 0 && h->wald_p <= 1 && h->wald_df == 1);
       if (pass) CHECK(h->perm_p < 0.01 && h->wald_p < 0.01 && h->sur_p < 0.01);
       else CHECK(h->perm_p > 0.05);
+      /* the same permutation p on 1 and 3 threads */
+      for (int th = 1; th <= 3; th += 2) {
+        spill_heterogeneity *h2;
+        spill_ctx_set_threads(ctx, th);
+        h2 = spill_heterogeneity_fit(ctx, q, NULL, "south", &o);
+        CHECK(h2 && h2->perm_p == h->perm_p && h2->perm_p1 == h->perm_p1 && h2->reps == h->reps);
+        spill_heterogeneity_free(h2);
+      }
+      spill_ctx_set_threads(ctx, 0);
     }
     spill_heterogeneity_free(h);
     /* a group column that varies within a unit is refused */
