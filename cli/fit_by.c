@@ -17,7 +17,7 @@ static const char help[] =
     "(as Stata suest) and Fisher's permutation test (as Stata bdiff).\n"
     "\n"
     "heterogeneity:\n"
-    "  --by COL            the grouping column (2 to 20 distinct values)\n"
+    "  --by COL            the grouping column: numeric codes (0/1, 1/2/3), 2 to 20 values\n"
     "  --reps R            permutations (default 1000; 0: none)\n"
     "  --seed S            seed of the permutations and effect draws (default 1)\n"
     "  --draws N           simulation draws for the SDM effects (default 1000)\n";

@@ -52,5 +52,8 @@ expect 1 "no column 'nosuch'" -- "$SPILL" fit --by nosuch $C --reps 10
 # data errors
 printf 'id,year,y,d\n1,2000,1,0\n1,2001,1,1\n1,2002,1,0\n2,2000,1,0\n2,2001,2,0\n2,2002,1,0\n' > "$TMP/off.csv"
 expect 1 "switches off" -- "$SPILL" bacon --data "$TMP/off.csv" --id id --time year --y y --treat d
+head -1 "$SHARED/data/castle.csv" > "$TMP/unbal.csv"
+sed -n 2,30p "$SHARED/data/castle.csv" | grep -v '^Alaska,2,2003' >> "$TMP/unbal.csv"
+expect 1 "unbalanced panel" -- "$SPILL" bacon --data "$TMP/unbal.csv" --id sid --time year --y l_homicide --adopt adopt
 check "no temporary files left" "[ \$(ls $TMP | grep -c tmp) -eq 0 ]"
 exit $fail
