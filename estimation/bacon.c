@@ -539,8 +539,9 @@ static int bacon_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     if (b->type_weight[k] > 0)
       fprintf(out, "%-26s %10.5f %12.5f\n", TYPE_NAMES[k], b->type_weight[k], b->type_estimate[k]);
   if (!b->controls) {
-    fprintf(out, "%-26s %10.5f %12.5f\n", "sum (weighted)", b->type_weight[0] + b->type_weight[1] +
-            b->type_weight[2] + b->type_weight[3], b->weighted_sum);
+    double sw = 0;
+    for (int k = 0; k < SPILL_BACON_NTYPES; k++) sw += b->type_weight[k];
+    fprintf(out, "%-26s %10.5f %12.5f\n", "sum (weighted)", sw, b->weighted_sum);
   } else {
     fprintf(out, "\nwith %d controls (Frisch-Waugh form, as R bacondecomp): within-timing-group weight\n"
             "Omega %.5f and estimate %.5f; the 2x2 terms above are covariate-adjusted between-group\n"
@@ -585,8 +586,8 @@ int spill__bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, co
   size_t n = b->count;
   double *x = spill__malloc(ctx, (2 * n * SPILL_BACON_NTYPES + 1) * sizeof *x);
   static const int marks[SPILL_BACON_NTYPES] = {SPILL__MARK_CIRCLE, SPILL__MARK_TRIANGLE, SPILL__MARK_SQUARE,
-                                                SPILL__MARK_DIAMOND};
-  static const int colors[SPILL_BACON_NTYPES] = {2, 3, 1, 5};
+                                                SPILL__MARK_DIAMOND, SPILL__MARK_X};
+  static const int colors[SPILL_BACON_NTYPES] = {2, 3, 1, 5, 4};
   char label[SPILL_BACON_NTYPES][96], twlab[64];
   int rc;
   if (!x) return SPILL_ENOMEM;
