@@ -10,6 +10,7 @@
 #include "estimation/did.h"
 #include "estimation/effects.h"
 #include "spatial/parallel.h"
+#include "core/table.h"
 
 void spill_het_opts_init(spill_het_opts *o)
 {
@@ -24,7 +25,10 @@ void spill_het_opts_init(spill_het_opts *o)
 void spill_heterogeneity_free(spill_heterogeneity *h)
 {
   if (!h) return;
-  for (size_t g = 0; g < h->groups && h->g; g++) spill_fit_free(h->g[g].fit);
+  for (size_t g = 0; g < h->groups && h->g; g++) {
+    spill_fit_free(h->g[g].fit);
+    free(h->g[g].label);
+  }
   free(h->g);
   free(h->by);
   free(h);
@@ -505,6 +509,121 @@ done:
   return h;
 }
 
+/* ---- group columns given as text ---- */
+static int cmp_label(const void *a, const void *b, int numeric)
+{
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  if (numeric) {
+    double u = strtod(x, NULL), v = strtod(y, NULL);
+    return (u > v) - (u < v);
+  }
+  return strcmp(x, y);
+}
+static int cmp_num(const void *a, const void *b) { return cmp_label(a, b, 1); }
+static int cmp_txt(const void *a, const void *b) { return cmp_label(a, b, 0); }
+
+int spill_panel_group_column(spill_ctx *ctx, spill_panel *p, const char *path, const char *id_col,
+                             const char *col, char ***labels, size_t *k)
+{
+  spill__table *t = spill__table_read(ctx, path);
+  const char **unit = NULL, **uniq = NULL;
+  long ci, cc;
+  size_t nl = 0, nt = (size_t)(p->n * p->t);
+  int numeric = 1, rc = SPILL_ENOMEM;
+  double *x = NULL;
+  char **names = NULL, **out = NULL;
+  *labels = NULL;
+  *k = 0;
+  if (!t) return ctx->status;
+  if ((ci = spill__table_require_col(ctx, t, id_col)) < 0 || (cc = spill__table_require_col(ctx, t, col)) < 0) {
+    rc = ctx->status;
+    goto done;
+  }
+  unit = spill__calloc(ctx, (size_t)p->n, sizeof *unit);
+  uniq = spill__calloc(ctx, (size_t)p->n, sizeof *uniq);
+  if (!unit || !uniq) goto done;
+  for (size_t r = 0; r < t->nrows; r++) {
+    const char *id = spill__table_cell(t, r, (size_t)ci), *v = spill__table_cell(t, r, (size_t)cc);
+    char buf[32];
+    int64_t i;
+    if (spill__canonical_id(id, buf)) id = buf;
+    for (i = 0; i < p->n; i++)
+      if (!strcmp(p->ids[i], id)) break;
+    if (i == p->n) continue; /* a unit the panel does not keep */
+    if (!unit[i]) unit[i] = v;
+    else if (strcmp(unit[i], v)) {
+      rc = spill__fail(ctx, SPILL_EDATA, "%s, line %zu: '%s' of unit %s is '%s' here and '%s' above; "
+                       "groups must be constant within each unit", path, r + 2, col, p->ids[i], v, unit[i]);
+      goto done;
+    }
+  }
+  for (int64_t i = 0; i < p->n; i++) {
+    size_t g;
+    if (!unit[i] || !*unit[i]) {
+      rc = spill__fail(ctx, SPILL_EDATA, "%s: unit %s has no value of '%s'", path, p->ids[i], col);
+      goto done;
+    }
+    for (g = 0; g < nl; g++)
+      if (!strcmp(uniq[g], unit[i])) break;
+    if (g == nl) {
+      char *end;
+      uniq[nl++] = unit[i];
+      (void)strtod(unit[i], &end);
+      if (*end || end == unit[i]) numeric = 0;
+    }
+  }
+  qsort(uniq, nl, sizeof *uniq, numeric ? cmp_num : cmp_txt);
+  out = spill__calloc(ctx, nl, sizeof *out);
+  x = realloc(p->x, (p->nx + 1) * nt * sizeof *x);
+  if (x) p->x = x;
+  names = x ? realloc(p->x_names, (p->nx + 1) * sizeof *names) : NULL;
+  if (names) p->x_names = names;
+  if (!out || !x || !names) {
+    rc = spill__fail(ctx, SPILL_ENOMEM, "out of memory adding the group column");
+    goto done;
+  }
+  for (size_t g = 0; g < nl; g++)
+    if (!(out[g] = spill__strdup(ctx, uniq[g]))) goto done;
+  if (!(p->x_names[p->nx] = spill__strdup(ctx, col))) goto done;
+  for (int64_t i = 0; i < p->n; i++) {
+    size_t g = 0;
+    while (strcmp(uniq[g], unit[i])) g++;
+    for (int64_t s = 0; s < p->t; s++) p->x[p->nx * nt + (size_t)(s * p->n + i)] = (double)g;
+  }
+  p->nx++;
+  *labels = out;
+  *k = nl;
+  out = NULL;
+  rc = SPILL_OK;
+done:
+  if (out)
+    for (size_t g = 0; g < nl; g++) free(out[g]);
+  free(out);
+  free(unit);
+  free(uniq);
+  spill__table_free(t);
+  return rc;
+}
+
+int spill_heterogeneity_set_labels(spill_ctx *ctx, spill_heterogeneity *h, char *const *labels, size_t k)
+{
+  for (size_t g = 0; g < h->groups; g++) {
+    double v = h->g[g].value;
+    if (v >= 0 && v < (double)k && v == floor(v)) {
+      free(h->g[g].label);
+      if (!(h->g[g].label = spill__strdup(ctx, labels[(size_t)v]))) return SPILL_ENOMEM;
+    }
+  }
+  return SPILL_OK;
+}
+
+/* "by = value" or "by = label" */
+static void group_name(const spill_heterogeneity *h, size_t g, char *buf, size_t size)
+{
+  if (h->g[g].label) snprintf(buf, size, "%s = %s", h->by, h->g[g].label);
+  else snprintf(buf, size, "%s = %g", h->by, h->g[g].value);
+}
+
 /* ---- tables ---- */
 static json_t *jstat(const spill_effect_stat *s)
 {
@@ -520,7 +639,7 @@ static int het_json(spill_ctx *ctx, const spill_heterogeneity *h, FILE *out)
   json_object_set_new(root, "by", json_string(h->by));
   for (size_t g = 0; g < h->groups; g++) {
     const spill_het_group *G = &h->g[g];
-    json_t *o = json_pack("{s:o,s:I,s:o,s:o,s:o}", "value", spill__jnum(G->value), "units", (json_int_t)G->units,
+    json_t *o = json_pack("{s:o,s:s?,s:I,s:o,s:o,s:o}", "value", spill__jnum(G->value), "label", G->label, "units", (json_int_t)G->units,
                           "estimate", spill__jnum(G->coef), "se", spill__jnum(G->se), "p",
                           spill__jnum(spill__normal_p2(G->coef / G->se)));
     if (sdm) {
@@ -559,7 +678,10 @@ static int het_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     fprintf(out, "group,units,estimate,se%s\n", sdm ? ",direct,direct_se,indirect,indirect_se" : "");
     for (size_t g = 0; g < h->groups; g++) {
       const spill_het_group *G = &h->g[g];
-      fprintf(out, "%s=%g,%lld,%.17g,%.17g", h->by, G->value, (long long)G->units, G->coef, G->se);
+      char lab[96];
+      group_name(h, g, lab, sizeof lab);
+      spill__csv_str(out, lab);
+      fprintf(out, ",%lld,%.17g,%.17g", (long long)G->units, G->coef, G->se);
       if (sdm)
         fprintf(out, ",%.17g,%.17g,%.17g,%.17g", G->direct.estimate, spill__stat_se(&G->direct), G->indirect.estimate,
                 spill__stat_se(&G->indirect));
@@ -583,7 +705,12 @@ static int het_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     fprintf(out, "\\begin{tabular}{l");
     for (size_t g = 0; g < h->groups; g++) fputc('c', out);
     fprintf(out, "}\n\\toprule\n");
-    for (size_t g = 0; g < h->groups; g++) fprintf(out, " & %s = %g", h->by, h->g[g].value);
+    for (size_t g = 0; g < h->groups; g++) {
+      char lab[96];
+      group_name(h, g, lab, sizeof lab);
+      fputs(" & ", out);
+      spill__latex_str(out, lab);
+    }
     fprintf(out, " \\\\\n\\midrule\n%s", sdm ? "$\\beta$" : "DID");
     for (size_t g = 0; g < h->groups; g++) spill__latex_num(out, h->g[g].coef, spill__normal_p2(h->g[g].coef / h->g[g].se));
     fprintf(out, " \\\\\n");
@@ -612,8 +739,8 @@ static int het_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
   fputc('\n', out);
   for (size_t g = 0; g < h->groups; g++) {
     const spill_het_group *G = &h->g[g];
-    char lab[48];
-    snprintf(lab, sizeof lab, "%s = %g", h->by, G->value);
+    char lab[96];
+    group_name(h, g, lab, sizeof lab);
     fprintf(out, "%-16s %7lld %11.6f %10.6f %8.4f", lab, (long long)G->units, G->coef, G->se,
             spill__normal_p2(G->coef / G->se));
     if (sdm)

@@ -1039,6 +1039,7 @@ typedef struct spill_het_opts {
 void spill_het_opts_init(spill_het_opts *o);
 typedef struct spill_het_group {
   double value;                /* the group's value of the column */
+  char *label;                 /* its text (spill_heterogeneity_set_labels), or NULL */
   int64_t units;
   double coef, se;             /* treatment coefficient (SDM: beta) */
   spill_effect_stat direct, indirect; /* SDM */
@@ -1060,6 +1061,16 @@ spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *
                                              const spill_weights *w, const char *by,
                                              const spill_het_opts *opts);
 void spill_heterogeneity_free(spill_heterogeneity *h);
+/* A grouping column given as text ("east", "central", "west") or numbers:
+ * column col of the CSV at path (rows matched to the panel's units on
+ * id_col, ids compared canonically; the value must be the same in every row
+ * of a unit) is appended to p's controls as codes 0..k-1 in sorted order
+ * (numeric order when every value is a number). *labels receives the k
+ * texts (malloc'ed, free each and the array). */
+int spill_panel_group_column(spill_ctx *ctx, spill_panel *p, const char *path, const char *id_col,
+                             const char *col, char ***labels, size_t *k);
+/* Name the groups of h (values 0..k-1 as spill_panel_group_column codes them). */
+int spill_heterogeneity_set_labels(spill_ctx *ctx, spill_heterogeneity *h, char *const *labels, size_t k);
 int spill_heterogeneity_print(spill_ctx *ctx, const spill_heterogeneity *h, FILE *out,
                               spill_table_fmt fmt);
 int spill_heterogeneity_save(spill_ctx *ctx, const spill_heterogeneity *h, const char *path,

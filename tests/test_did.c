@@ -838,6 +838,37 @@ static void test_heterogeneity_sdm(spill_ctx *ctx)
   spill_weights_free(w);
 }
 
+/* Group columns given as text or numbers: codes in sorted order. */
+static void test_group_column(spill_ctx *ctx)
+{
+  char path[600];
+  FILE *f;
+  spill_panel *p = spill_panel_new(ctx, 3, 2, NULL, NULL, 0, 1);
+  char **lab = NULL;
+  size_t k = 0;
+  snprintf(path, sizeof path, "%s/groups.csv", g_tmp);
+  f = fopen(path, "w");
+  fputs("id,year,region,size\n1.0,1,west,10\n1,2,west,10\n2,1,east,9\n2,2,east,9\n3,1,west,10\n3,2,west,10\n", f);
+  fclose(f);
+  CHECK_EQ_INT(spill_panel_group_column(ctx, p, path, "id", "region", &lab, &k), 0);
+  CHECK(k == 2 && !strcmp(lab[0], "east") && !strcmp(lab[1], "west"));
+  CHECK(p->nx == 1 && !strcmp(p->x_names[0], "region"));
+  CHECK(p->x[0] == 1 && p->x[1] == 0 && p->x[2] == 1 && p->x[3 + 1] == 0);
+  for (size_t g = 0; g < k; g++) free(lab[g]);
+  free(lab);
+  CHECK_EQ_INT(spill_panel_group_column(ctx, p, path, "id", "size", &lab, &k), 0);
+  CHECK(k == 2 && !strcmp(lab[0], "9") && !strcmp(lab[1], "10")); /* numeric order */
+  CHECK(p->nx == 2 && p->x[6 + 0] == 1 && p->x[6 + 1] == 0);
+  for (size_t g = 0; g < k; g++) free(lab[g]);
+  free(lab);
+  f = fopen(path, "w");
+  fputs("id,region\n1,west\n1,east\n2,east\n3,west\n", f);
+  fclose(f);
+  CHECK(spill_panel_group_column(ctx, p, path, "id", "region", &lab, &k) != 0);
+  CHECK(strstr(spill_ctx_error(ctx), "constant within each unit") != NULL);
+  spill_panel_free(p);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -851,6 +882,7 @@ int main(void)
   test_placebo_sdm(ctx);
   test_heterogeneity(ctx);
   test_heterogeneity_sdm(ctx);
+  test_group_column(ctx);
   spill_ctx_free(ctx);
   return check_done("did");
 }

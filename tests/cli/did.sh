@@ -47,6 +47,8 @@ expect 2 "--reps must be" -- "$SPILL" placebo $C --reps 0
 
 # heterogeneity
 expect 0 "Fisher permutation" -- "$SPILL" fit --by south $C --model ols --reps 50
+awk -F, 'BEGIN{OFS=","} NR==1{print $0,"zone"; next}{print $0,($18==1?"south":"other")}' "$SHARED/data/castle.csv" > "$TMP/zone.csv"
+expect 0 "zone = south" -- "$SPILL" fit --by zone --data "$TMP/zone.csv" --id sid --time year --y l_homicide --adopt adopt --reps 20
 expect 1 "no column 'nosuch'" -- "$SPILL" fit --by nosuch $C --reps 10
 
 # data errors
