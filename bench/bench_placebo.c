@@ -68,6 +68,7 @@ int main(void)
   w = load(ctx, "china_counties", 53);
   p = spill_simulate_did(ctx, w, &so, NULL);
   run(ctx, "TWFE placebo, N = 2841, T = 12", p, w, SPILL_MODEL_OLS);
+  run(ctx, "SDM-DID placebo, N = 2841, T = 12", p, w, SPILL_MODEL_SDM);
   spill_panel_free(p);
   spill_weights_free(w);
   printf("peak memory %.0f MB\n", bench_peak_mb());

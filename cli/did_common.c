@@ -3,6 +3,12 @@
 #include <string.h>
 #include "did_cli.h"
 
+/* Under AddressSanitizer: full stack unwinding at allocations, so the
+ * cairo suppression in tests/lsan.supp (a buffer cairo keeps while
+ * finishing SVG documents) can match; unused in other builds. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+
 const char cli_did_help[] =
     "data:\n"
     "  --data FILE         long-format CSV: one row per unit and period (balanced)\n"

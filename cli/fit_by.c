@@ -17,7 +17,7 @@ static const char help[] =
     "(as Stata suest) and Fisher's permutation test (as Stata bdiff).\n"
     "\n"
     "heterogeneity:\n"
-    "  --by COL            the grouping column (2 to 20 distinct values)\n"
+    "  --by COL            the grouping column: text or numbers, 2 to 20 values\n"
     "  --reps R            permutations (default 1000; 0: none)\n"
     "  --seed S            seed of the permutations and effect draws (default 1)\n"
     "  --draws N           simulation draws for the SDM effects (default 1000)\n";
@@ -38,6 +38,8 @@ int cmd_fit_by(int argc, char **argv)
   spill_weights *w = NULL;
   spill_heterogeneity *h = NULL;
   const char *by = NULL;
+  char **labels = NULL;
+  size_t nlab = 0;
   int rc = CLI_FAIL;
   memset(&a, 0, sizeof a);
   a.cmd = "fit --by";
@@ -51,7 +53,9 @@ int cmd_fit_by(int argc, char **argv)
       fputs(cli_did_help, stdout);
       fputs("\nexample:\n"
             "  spill fit --by south --data castle.csv --id state --time year --y l_homicide \\\n"
-            "      --adopt adopt --model ols --reps 1000\n",
+            "      --adopt adopt --model ols --reps 1000\n"
+            "  spill fit --by region --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
+            "      --model sdm --w cities.gal --reps 500 --latex het.tex\n",
             stdout);
       return CLI_OK;
     }
@@ -84,13 +88,22 @@ int cmd_fit_by(int argc, char **argv)
   o.model = a.sdm ? SPILL_MODEL_SDM : SPILL_MODEL_OLS;
   o.logdet = (spill_logdet)a.logdet;
   ctx = cli_ctx_new();
-  if ((rc = cli_did_load(ctx, &a, by, &p, &w))) goto done;
-  if (!(h = spill_heterogeneity_fit(ctx, p, a.sdm ? w : NULL, by, &o))) {
+  if ((rc = cli_did_load(ctx, &a, NULL, &p, &w))) goto done;
+  if (spill_panel_group_column(ctx, p, a.data, a.id, by, &labels, &nlab) ||
+      !(h = spill_heterogeneity_fit(ctx, p, a.sdm ? w : NULL, by, &o)) ||
+      spill_heterogeneity_set_labels(ctx, h, labels, nlab)) {
     rc = cli_fail(ctx);
+    if (nlab && !h) { /* the messages name groups by code: say which is which */
+      fprintf(stderr, "spill: the groups of %s are coded", by);
+      for (size_t g = 0; g < nlab; g++) fprintf(stderr, "%s %zu = %s", g ? "," : "", g, labels[g]);
+      fputc('\n', stderr);
+    }
     goto done;
   }
   rc = cli_did_outputs(ctx, &a, h, (cli_did_printer)spill_heterogeneity_print, (cli_did_saver)spill_heterogeneity_save);
 done:
+  for (size_t g = 0; g < nlab; g++) free(labels[g]);
+  free(labels);
   spill_heterogeneity_free(h);
   spill_panel_free(p);
   spill_weights_free(w);

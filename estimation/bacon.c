@@ -11,7 +11,8 @@
 #include "shapes/chart.h"
 
 static const char *TYPE_NAMES[SPILL_BACON_NTYPES] = {"Treated vs Never treated", "Earlier vs Later Treated",
-                                                     "Later vs Earlier Treated", "Later vs Always Treated"};
+                                                     "Later vs Earlier Treated", "Later vs Always Treated",
+                                                     "Both Treated"};
 
 const char *spill_bacon_type_name(spill_bacon_type t)
 {
@@ -155,6 +156,165 @@ done:
   return rc;
 }
 
+/* Mean over the units of each timing group, period by period, of v
+ * (time-major n*t), written back to every unit of the group. */
+static void group_time_mean(const double *v, const int64_t *gid, int64_t ng, int64_t n, int64_t t, double *acc,
+                            int64_t *cnt, double *out)
+{
+  for (int64_t g = 0; g < ng; g++) cnt[g] = 0;
+  for (int64_t i = 0; i < n; i++) cnt[gid[i]]++;
+  for (int64_t s = 0; s < t; s++) {
+    for (int64_t g = 0; g < ng; g++) acc[g] = 0;
+    for (int64_t i = 0; i < n; i++) acc[gid[i]] += v[s * n + i];
+    for (int64_t i = 0; i < n; i++) out[s * n + i] = acc[gid[i]] / (double)cnt[gid[i]];
+  }
+}
+
+/* Rows of v (time-major over all n units) for the units with keep[i], into
+ * out (time-major over the kept units). */
+static void take_rows(const double *v, const unsigned char *keep, int64_t n, int64_t t, double *out)
+{
+  int64_t m = 0, k;
+  for (int64_t i = 0; i < n; i++) m += keep[i] != 0;
+  for (int64_t s = 0; s < t; s++) {
+    k = 0;
+    for (int64_t i = 0; i < n; i++)
+      if (keep[i]) out[s * m + k++] = v[s * n + i];
+  }
+}
+
+/* The covariate-adjusted 2x2 terms (Goodman-Bacon 2021, sec. 5, as R
+ * bacondecomp computes them): for each pair of timing groups over the whole
+ * panel, beta = ((1 - R2) V_D B_D + V_dp B_b) / ((1 - R2) V_D + V_dp) and the
+ * weight (rows)^2 ((1 - R2) V_D + V_dp), rescaled to sum to 1. B_D is the
+ * pair's two-way FE coefficient with group-by-period means of the controls,
+ * R2 that of the demeaned D on those means, dp the part of D predicted by the
+ * controls between groups, B_b the coefficient on dp. */
+static int controlled_pairs(spill_ctx *ctx, const spill_panel *p, const int64_t *adopt, const int64_t *groups,
+                            int64_t ng, spill_bacon *b)
+{
+  int64_t n = p->n, t = p->t, nt = n * t, *gid = NULL, *cnt = NULL;
+  size_t nx = p->nx, kq = 0, cap = (size_t)(ng * ng + 1);
+  double *a = NULL, *q = NULL, *pp = NULL, *gx = NULL, *gp = NULL, *acc = NULL, *work = NULL;
+  double *sd = NULL, *sy = NULL, *sg = NULL, *sp = NULL, *qs = NULL, *dpv = NULL, *tmp = NULL, wsum = 0;
+  unsigned char *keep = NULL;
+  int rc = SPILL_ENOMEM;
+  a = spill__malloc(ctx, nx * (size_t)nt * sizeof *a);
+  pp = spill__malloc(ctx, (size_t)nt * sizeof *pp);
+  gx = spill__malloc(ctx, nx * (size_t)nt * sizeof *gx);
+  gp = spill__malloc(ctx, (size_t)nt * sizeof *gp);
+  acc = spill__malloc(ctx, (size_t)ng * sizeof *acc);
+  cnt = spill__malloc(ctx, (size_t)ng * sizeof *cnt);
+  gid = spill__malloc(ctx, (size_t)n * sizeof *gid);
+  work = spill__malloc(ctx, (size_t)(n + t) * sizeof *work);
+  sd = spill__malloc(ctx, (size_t)nt * sizeof *sd);
+  sy = spill__malloc(ctx, (size_t)nt * sizeof *sy);
+  sp = spill__malloc(ctx, (size_t)nt * sizeof *sp);
+  dpv = spill__malloc(ctx, (size_t)nt * sizeof *dpv);
+  tmp = spill__malloc(ctx, (size_t)nt * sizeof *tmp);
+  sg = spill__malloc(ctx, nx * (size_t)nt * sizeof *sg);
+  keep = spill__malloc(ctx, (size_t)n);
+  if (!a || !pp || !gx || !gp || !acc || !cnt || !gid || !work || !sd || !sy || !sp || !dpv || !tmp || !sg || !keep)
+    goto done;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t g = 0; g < ng; g++)
+      if (groups[g] == adopt[i]) gid[i] = g;
+  /* first stage on the whole panel: D on the controls and both effects; p = D - residual */
+  for (size_t k = 0; k < nx; k++) spill__within(p->x + k * (size_t)nt, n, t, SPILL_FE_TWOWAYS, work, a + k * (size_t)nt);
+  if (!(q = spill__orth_basis(ctx, a, nt, nx, &kq))) goto done;
+  spill__within(p->d, n, t, SPILL_FE_TWOWAYS, work, tmp);
+  spill__orth_resid(q, kq, nt, tmp);
+  for (int64_t r = 0; r < nt; r++) pp[r] = p->d[r] - tmp[r];
+  for (size_t k = 0; k < nx; k++) group_time_mean(p->x + k * (size_t)nt, gid, ng, n, t, acc, cnt, gx + k * (size_t)nt);
+  group_time_mean(pp, gid, ng, n, t, acc, cnt, gp);
+  free(b->c);
+  b->c = spill__calloc(ctx, cap, sizeof *b->c);
+  b->count = 0;
+  if (!b->c) goto done;
+  for (int64_t g1 = 0; g1 < ng; g1++)
+    for (int64_t g2 = 0; g2 < ng; g2++) {
+      int64_t k1 = groups[g1], k2 = groups[g2], m = 0, rows;
+      size_t kg = 0;
+      double vd = 0, r2 = 0, ss = 0, vdp = 0, bd, bb, num = 0, den = 0, dd = 0, dy = 0;
+      spill_bacon_cmp *c;
+      /* each pair once: the earlier group as "treated", never last */
+      if (k1 == 0 || (k2 != 0 && k2 <= k1)) continue;
+      for (int64_t i = 0; i < n; i++) {
+        keep[i] = adopt[i] == k1 || adopt[i] == k2;
+        m += keep[i];
+      }
+      rows = m * t;
+      take_rows(p->d, keep, n, t, sd);
+      take_rows(p->y, keep, n, t, sy);
+      take_rows(gp, keep, n, t, sp);
+      for (size_t k = 0; k < nx; k++) take_rows(gx + k * (size_t)nt, keep, n, t, sg + k * (size_t)rows);
+      spill__within(sd, m, t, SPILL_FE_TWOWAYS, work, sd);
+      spill__within(sy, m, t, SPILL_FE_TWOWAYS, work, sy);
+      spill__within(sp, m, t, SPILL_FE_TWOWAYS, work, sp);
+      for (size_t k = 0; k < nx; k++) spill__within(sg + k * (size_t)rows, m, t, SPILL_FE_TWOWAYS, work, sg + k * (size_t)rows);
+      free(qs);
+      if (!(qs = spill__orth_basis(ctx, sg, rows, nx, &kg))) goto done;
+      for (int64_t r = 0; r < rows; r++) vd += sd[r] * sd[r];
+      /* the fitted part of demeaned D on the demeaned group controls, and R2 */
+      memcpy(tmp, sd, (size_t)rows * sizeof *tmp);
+      spill__orth_resid(qs, kg, rows, tmp);
+      for (int64_t r = 0; r < rows; r++) {
+        dpv[r] = (sd[r] - tmp[r]) - sp[r];
+        ss += tmp[r] * tmp[r];
+        vdp += dpv[r] * dpv[r];
+      }
+      /* (1 - R2) V_D = the residual variance of demeaned D on the group
+       * controls: kept in that form, so a pair whose D does not vary (always
+       * vs never treated) still counts through V_dp */
+      for (int64_t r = 0; r < rows; r++) {
+        dd += tmp[r] * tmp[r];
+        dy += tmp[r] * sy[r]; /* tmp = M D is orthogonal to the controls: M y not needed */
+        num += dpv[r] * sy[r];
+      }
+      bd = dd > 0 ? dy / dd : 0;
+      bb = vdp > 0 ? num / vdp : 0;
+      r2 = ss / (double)rows; /* (1 - R2) V_D */
+      vd /= (double)rows;
+      vdp /= (double)rows;
+      den = r2 + vdp;
+      if (!(den > 1e-14)) continue;
+      c = &b->c[b->count++];
+      c->treated = k1;
+      c->control = k2;
+      c->n_treated = c->n_control = 0;
+      for (int64_t i = 0; i < n; i++) {
+        c->n_treated += adopt[i] == k1;
+        c->n_control += adopt[i] == k2;
+      }
+      c->type = k2 == 0 ? SPILL_BACON_TREATED_NEVER
+                : (k1 == p->times[0] || k2 == p->times[0]) ? SPILL_BACON_LATE_ALWAYS : SPILL_BACON_BOTH_TREATED;
+      c->estimate = (r2 * bd + vdp * bb) / den;
+      c->weight = (double)rows * (double)rows * den;
+      wsum += c->weight;
+    }
+  for (size_t j = 0; j < b->count; j++) b->c[j].weight /= wsum;
+  rc = SPILL_OK;
+done:
+  free(a);
+  free(q);
+  free(qs);
+  free(pp);
+  free(gx);
+  free(gp);
+  free(acc);
+  free(cnt);
+  free(gid);
+  free(work);
+  free(sd);
+  free(sy);
+  free(sp);
+  free(dpv);
+  free(tmp);
+  free(sg);
+  free(keep);
+  return rc;
+}
+
 spill_bacon *spill_bacon_compute(spill_ctx *ctx, const spill_panel *p)
 {
   spill_bacon *b = NULL;
@@ -253,6 +413,7 @@ spill_bacon *spill_bacon_compute(spill_ctx *ctx, const spill_panel *p)
         m->weight = share * share * vd / vD; /* Goodman-Bacon (2021) eq. 10a-c */
       }
     }
+  if (p->nx && controlled_pairs(ctx, p, adopt, groups, ng, b)) goto done;
   qsort(b->c, b->count, sizeof *b->c, cmp_order);
   /* summary by type */
   {
@@ -276,7 +437,10 @@ spill_bacon *spill_bacon_compute(spill_ctx *ctx, const spill_panel *p)
     b->twfe_se = f->treat >= 0 ? f->se[f->treat] : NAN;
     spill_fit_free(f);
   }
-  if (p->nx && controls_split(ctx, p, adopt, b)) goto done;
+  if (p->nx) {
+    if (controls_split(ctx, p, adopt, b)) goto done;
+    b->between = b->weighted_sum;
+  }
   ok = 1;
 done:
   free(adopt);
@@ -315,7 +479,7 @@ static int bacon_json(spill_ctx *ctx, const spill_bacon *b, FILE *out)
   if (b->controls) {
     json_object_set_new(root, "omega", spill__jnum(b->omega));
     json_object_set_new(root, "within", spill__jnum(b->within));
-    json_object_set_new(root, "between", spill__jnum((b->twfe - b->omega * b->within) / (1 - b->omega)));
+    json_object_set_new(root, "between", spill__jnum(b->between));
   }
   for (int k = 0; k < SPILL_BACON_NTYPES; k++) {
     if (!(b->type_weight[k] > 0)) continue;
@@ -375,12 +539,14 @@ static int bacon_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     if (b->type_weight[k] > 0)
       fprintf(out, "%-26s %10.5f %12.5f\n", TYPE_NAMES[k], b->type_weight[k], b->type_estimate[k]);
   if (!b->controls) {
-    fprintf(out, "%-26s %10.5f %12.5f\n", "sum (weighted)", b->type_weight[0] + b->type_weight[1] +
-            b->type_weight[2] + b->type_weight[3], b->weighted_sum);
+    double sw = 0;
+    for (int k = 0; k < SPILL_BACON_NTYPES; k++) sw += b->type_weight[k];
+    fprintf(out, "%-26s %10.5f %12.5f\n", "sum (weighted)", sw, b->weighted_sum);
   } else {
-    fprintf(out, "\nwith %d controls (Frisch-Waugh form): within-group weight Omega %.5f, within estimate %.5f,\n"
-            "between part %.5f; the 2x2 terms above are the unadjusted decomposition of the between variation.\n",
-            b->controls, b->omega, b->within, (b->twfe - b->omega * b->within) / (1 - b->omega));
+    fprintf(out, "\nwith %d controls (Frisch-Waugh form, as R bacondecomp): within-timing-group weight\n"
+            "Omega %.5f and estimate %.5f; the 2x2 terms above are covariate-adjusted between-group\n"
+            "comparisons (weights sum to 1) averaging %.5f; Omega * within + (1 - Omega) * between = %.10f\n",
+            b->controls, b->omega, b->within, b->between, b->omega * b->within + (1 - b->omega) * b->between);
   }
   fprintf(out, "\n%-26s %8s %8s %6s %6s %10s %12s\n", "2x2 comparison", "treated", "control", "n_tr", "n_co",
           "weight", "estimate");
@@ -420,8 +586,8 @@ int spill__bacon_plot(spill_ctx *ctx, const spill_bacon *b, const char *path, co
   size_t n = b->count;
   double *x = spill__malloc(ctx, (2 * n * SPILL_BACON_NTYPES + 1) * sizeof *x);
   static const int marks[SPILL_BACON_NTYPES] = {SPILL__MARK_CIRCLE, SPILL__MARK_TRIANGLE, SPILL__MARK_SQUARE,
-                                                SPILL__MARK_DIAMOND};
-  static const int colors[SPILL_BACON_NTYPES] = {2, 3, 1, 5};
+                                                SPILL__MARK_DIAMOND, SPILL__MARK_X};
+  static const int colors[SPILL_BACON_NTYPES] = {2, 3, 1, 5, 4};
   char label[SPILL_BACON_NTYPES][96], twlab[64];
   int rc;
   if (!x) return SPILL_ENOMEM;

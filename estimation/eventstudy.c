@@ -289,8 +289,10 @@ static int es_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     else fprintf(out, "Relative period & Estimate \\\\\n");
     fprintf(out, "\\midrule\n");
     for (size_t j = 0; j < es->m; j++) {
-      rel_label(es, j, lab, sizeof lab);
-      fprintf(out, "$%s$", lab);
+      int r = es->rel[j];
+      if (r == -es->lead) fprintf(out, "$\\leq %d$", r);
+      else if (r == es->lag && r > 0) fprintf(out, "$\\geq %d$", r);
+      else fprintf(out, "$%d$", r);
       spill__latex_num(out, es->coef[j], es->p[j]);
       if (sdm) {
         spill__latex_num(out, es->wcoef[j], spill__normal_p2(es->wcoef[j] / es->wse[j]));
@@ -330,6 +332,14 @@ static int es_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
   }
   fprintf(out, "\nPre-trend test (all leads = 0%s): Wald chi2(%d) = %.4f, p = %.4f\n",
           sdm ? ", with their W terms" : "", es->pre_df, es->pre_wald, es->pre_p);
+  if (es->always)
+    fprintf(out, "note: %lld units are treated from the first period; their adoption is taken as that period\n"
+                 "(the true date is earlier or unknown): consider dropping them.\n", (long long)es->always);
+  for (size_t j = 0; j < es->m; j++)
+    if (!isfinite(es->coef[j])) {
+      fprintf(out, "note: periods shown as nan have no observations in the window (or are collinear) and were dropped.\n");
+      break;
+    }
   return ferror(out) ? spill__fail(ctx, SPILL_EIO, "cannot write the table") : SPILL_OK;
 }
 

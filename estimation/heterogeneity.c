@@ -9,6 +9,8 @@
 #include <string.h>
 #include "estimation/did.h"
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
+#include "core/table.h"
 
 void spill_het_opts_init(spill_het_opts *o)
 {
@@ -23,7 +25,10 @@ void spill_het_opts_init(spill_het_opts *o)
 void spill_heterogeneity_free(spill_heterogeneity *h)
 {
   if (!h) return;
-  for (size_t g = 0; g < h->groups && h->g; g++) spill_fit_free(h->g[g].fit);
+  for (size_t g = 0; g < h->groups && h->g; g++) {
+    spill_fit_free(h->g[g].fit);
+    free(h->g[g].label);
+  }
   free(h->g);
   free(h->by);
   free(h);
@@ -145,6 +150,73 @@ static double perm_stat(const double *b, const int64_t *size, size_t G)
   m /= nn;
   for (size_t g = 0; g < G; g++) s += (double)size[g] * (b[g] - m) * (b[g] - m);
   return s;
+}
+
+/* The permutation draws, shared out over threads: replication r relabels
+ * the units from its own stream (seed, r) and refits every group. Threads
+ * other than the first work in a context of their own (CHOLMOD state is
+ * per context). */
+typedef struct perm_job {
+  const spill_panel *base;
+  const spill_weights *w;
+  const spill_het_opts *opts;
+  const int64_t *gid, *sizes;
+  size_t G;
+  double *st;   /* 3 per replication: the statistic of beta, direct, indirect */
+  unsigned char *ok;
+} perm_job;
+
+static int perm_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  perm_job *J = user;
+  int64_t n = J->base->n, *perm = NULL;
+  unsigned char *keep = NULL;
+  spill_ctx *own = thread ? spill_ctx_new() : ctx;
+  int rc = SPILL_ENOMEM, done = 0;
+  if (!own) return spill__fail(ctx, SPILL_ENOMEM, "cannot start a worker context");
+  if (thread) spill_ctx_set_threads(own, 1);
+  perm = spill__malloc(ctx, (size_t)n * sizeof *perm);
+  keep = spill__malloc(ctx, (size_t)n);
+  if (!perm || !keep) goto out;
+  for (int r = thread; r < J->opts->reps; r += nthreads) {
+    spill_rng rng;
+    double b[20], bd[20], bi[20];
+    int bad = 0;
+    spill_rng_seed(&rng, J->opts->seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(r + 1));
+    memcpy(perm, J->gid, (size_t)n * sizeof *perm);
+    for (int64_t i = n - 1; i > 0; i--) {
+      int64_t j = (int64_t)(spill_rng_u64(&rng) % (uint64_t)(i + 1)), x = perm[i];
+      perm[i] = perm[j];
+      perm[j] = x;
+    }
+    for (size_t g = 0; g < J->G && !bad; g++) {
+      spill_het_group tmp;
+      for (int64_t i = 0; i < n; i++) keep[i] = perm[i] == (int64_t)g;
+      memset(&tmp, 0, sizeof tmp);
+      if (fit_group(own, J->base, J->w, keep, J->opts, 0, &tmp, 0)) {
+        bad = 1;
+        spill_ctx_clear_error(own);
+        break;
+      }
+      b[g] = tmp.coef;
+      bd[g] = tmp.direct.estimate;
+      bi[g] = tmp.indirect.estimate;
+    }
+    J->ok[r] = !bad;
+    if (!bad) {
+      J->st[3 * r] = perm_stat(b, J->sizes, J->G);
+      J->st[3 * r + 1] = perm_stat(bd, J->sizes, J->G);
+      J->st[3 * r + 2] = perm_stat(bi, J->sizes, J->G);
+    }
+    if (thread == 0 && (++done & 7) == 0) spill__progress(ctx, "permutations", (double)done * nthreads / J->opts->reps);
+  }
+  if (thread == 0) spill__progress(ctx, "permutations", 1.0);
+  rc = SPILL_OK;
+out:
+  free(perm);
+  free(keep);
+  if (thread) spill_ctx_free(own);
+  return rc;
 }
 
 spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
@@ -353,11 +425,23 @@ spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *
   }
   /* Fisher permutation (bdiff): group labels shuffled across units, sizes kept */
   if (opts->reps > 0) {
+    perm_job J;
     double b[20], bd[20], bi[20], s0, sd0 = NAN, si0 = NAN;
     int c2 = 0, c1 = 0, cd = 0, ci = 0, m = 0;
-    int64_t *perm = spill__malloc(ctx, (size_t)n * sizeof *perm);
-    spill_het_group tmp;
-    if (!perm) goto done;
+    memset(&J, 0, sizeof J);
+    J.base = base;
+    J.w = w;
+    J.opts = opts;
+    J.gid = gid;
+    J.sizes = sizes;
+    J.G = G;
+    J.st = spill__malloc(ctx, 3 * (size_t)opts->reps * sizeof *J.st);
+    J.ok = spill__calloc(ctx, (size_t)opts->reps, sizeof *J.ok);
+    if (!J.st || !J.ok) {
+      free(J.st);
+      free(J.ok);
+      goto done;
+    }
     for (size_t g = 0; g < G; g++) {
       b[g] = h->g[g].coef;
       bd[g] = h->g[g].direct.estimate;
@@ -368,48 +452,27 @@ spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *
       sd0 = perm_stat(bd, sizes, G);
       si0 = perm_stat(bi, sizes, G);
     }
-    h->reps = opts->reps;
-    for (int r = 0; r < opts->reps; r++) {
-      spill_rng rng;
-      int bad = 0;
-      spill_rng_seed(&rng, opts->seed + 0x9E3779B97F4A7C15ULL * (uint64_t)(r + 1));
-      memcpy(perm, gid, (size_t)n * sizeof *perm);
-      for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)(spill_rng_u64(&rng) % (uint64_t)(i + 1)), x = perm[i];
-        perm[i] = perm[j];
-        perm[j] = x;
-      }
-      for (size_t g = 0; g < G && !bad; g++) {
-        for (int64_t i = 0; i < n; i++) keep[i] = perm[i] == (int64_t)g;
-        memset(&tmp, 0, sizeof tmp);
-        if (fit_group(ctx, base, w, keep, opts, 0, &tmp, 0)) {
-          bad = 1; /* a draw where a group has no treatment variation: skipped */
-          spill_ctx_clear_error(ctx);
-          break;
-        }
-        b[g] = tmp.coef;
-        bd[g] = tmp.direct.estimate;
-        bi[g] = tmp.indirect.estimate;
-      }
-      if ((r & 7) == 0) spill__progress(ctx, "permutations", (double)(r + 1) / opts->reps);
-      if (bad) continue;
+    if (spill__run_parallel(ctx, spill__thread_count(ctx, (int64_t)opts->reps * nt * (sdm ? 50 : 1)), perm_task, &J)) {
+      free(J.st);
+      free(J.ok);
+      goto done;
+    }
+    for (int r = 0; r < opts->reps; r++) { /* in replication order: the same on any number of threads */
+      double s = J.st[3 * r], a = J.st[3 * r + 1], c = J.st[3 * r + 2];
+      if (!J.ok[r]) continue; /* a draw where a group has no treatment variation */
       m++;
-      {
-        double s = perm_stat(b, sizes, G);
-        if (G == 2) {
-          c2 += fabs(s) >= fabs(s0) * (1 - 1e-12);
-          c1 += s0 >= 0 ? s >= s0 : s <= s0;
-        } else
-          c2 += s >= s0 * (1 - 1e-12);
-        if (sdm) {
-          double a = perm_stat(bd, sizes, G), c = perm_stat(bi, sizes, G);
-          cd += G == 2 ? fabs(a) >= fabs(sd0) * (1 - 1e-12) : a >= sd0 * (1 - 1e-12);
-          ci += G == 2 ? fabs(c) >= fabs(si0) * (1 - 1e-12) : c >= si0 * (1 - 1e-12);
-        }
+      if (G == 2) {
+        c2 += fabs(s) >= fabs(s0) * (1 - 1e-12);
+        c1 += s0 >= 0 ? s >= s0 : s <= s0;
+      } else
+        c2 += s >= s0 * (1 - 1e-12);
+      if (sdm) {
+        cd += G == 2 ? fabs(a) >= fabs(sd0) * (1 - 1e-12) : a >= sd0 * (1 - 1e-12);
+        ci += G == 2 ? fabs(c) >= fabs(si0) * (1 - 1e-12) : c >= si0 * (1 - 1e-12);
       }
     }
-    spill__progress(ctx, "permutations", 1.0);
-    free(perm);
+    free(J.st);
+    free(J.ok);
     h->diff = G == 2 ? s0 : NAN;
     h->perm_p = (1.0 + c2) / (1.0 + m);
     h->perm_p1 = G == 2 ? (double)c1 / (m ? m : 1) : NAN; /* bdiff: share of draws beyond the observed */
@@ -446,6 +509,121 @@ done:
   return h;
 }
 
+/* ---- group columns given as text ---- */
+static int cmp_label(const void *a, const void *b, int numeric)
+{
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  if (numeric) {
+    double u = strtod(x, NULL), v = strtod(y, NULL);
+    return (u > v) - (u < v);
+  }
+  return strcmp(x, y);
+}
+static int cmp_num(const void *a, const void *b) { return cmp_label(a, b, 1); }
+static int cmp_txt(const void *a, const void *b) { return cmp_label(a, b, 0); }
+
+int spill_panel_group_column(spill_ctx *ctx, spill_panel *p, const char *path, const char *id_col,
+                             const char *col, char ***labels, size_t *k)
+{
+  spill__table *t = spill__table_read(ctx, path);
+  const char **unit = NULL, **uniq = NULL;
+  long ci, cc;
+  size_t nl = 0, nt = (size_t)(p->n * p->t);
+  int numeric = 1, rc = SPILL_ENOMEM;
+  double *x = NULL;
+  char **names = NULL, **out = NULL;
+  *labels = NULL;
+  *k = 0;
+  if (!t) return ctx->status;
+  if ((ci = spill__table_require_col(ctx, t, id_col)) < 0 || (cc = spill__table_require_col(ctx, t, col)) < 0) {
+    rc = ctx->status;
+    goto done;
+  }
+  unit = spill__calloc(ctx, (size_t)p->n, sizeof *unit);
+  uniq = spill__calloc(ctx, (size_t)p->n, sizeof *uniq);
+  if (!unit || !uniq) goto done;
+  for (size_t r = 0; r < t->nrows; r++) {
+    const char *id = spill__table_cell(t, r, (size_t)ci), *v = spill__table_cell(t, r, (size_t)cc);
+    char buf[32];
+    int64_t i;
+    if (spill__canonical_id(id, buf)) id = buf;
+    for (i = 0; i < p->n; i++)
+      if (!strcmp(p->ids[i], id)) break;
+    if (i == p->n) continue; /* a unit the panel does not keep */
+    if (!unit[i]) unit[i] = v;
+    else if (strcmp(unit[i], v)) {
+      rc = spill__fail(ctx, SPILL_EDATA, "%s, line %zu: '%s' of unit %s is '%s' here and '%s' above; "
+                       "groups must be constant within each unit", path, r + 2, col, p->ids[i], v, unit[i]);
+      goto done;
+    }
+  }
+  for (int64_t i = 0; i < p->n; i++) {
+    size_t g;
+    if (!unit[i] || !*unit[i]) {
+      rc = spill__fail(ctx, SPILL_EDATA, "%s: unit %s has no value of '%s'", path, p->ids[i], col);
+      goto done;
+    }
+    for (g = 0; g < nl; g++)
+      if (!strcmp(uniq[g], unit[i])) break;
+    if (g == nl) {
+      char *end;
+      uniq[nl++] = unit[i];
+      (void)strtod(unit[i], &end);
+      if (*end || end == unit[i]) numeric = 0;
+    }
+  }
+  qsort(uniq, nl, sizeof *uniq, numeric ? cmp_num : cmp_txt);
+  out = spill__calloc(ctx, nl, sizeof *out);
+  x = realloc(p->x, (p->nx + 1) * nt * sizeof *x);
+  if (x) p->x = x;
+  names = x ? realloc(p->x_names, (p->nx + 1) * sizeof *names) : NULL;
+  if (names) p->x_names = names;
+  if (!out || !x || !names) {
+    rc = spill__fail(ctx, SPILL_ENOMEM, "out of memory adding the group column");
+    goto done;
+  }
+  for (size_t g = 0; g < nl; g++)
+    if (!(out[g] = spill__strdup(ctx, uniq[g]))) goto done;
+  if (!(p->x_names[p->nx] = spill__strdup(ctx, col))) goto done;
+  for (int64_t i = 0; i < p->n; i++) {
+    size_t g = 0;
+    while (strcmp(uniq[g], unit[i])) g++;
+    for (int64_t s = 0; s < p->t; s++) p->x[p->nx * nt + (size_t)(s * p->n + i)] = (double)g;
+  }
+  p->nx++;
+  *labels = out;
+  *k = nl;
+  out = NULL;
+  rc = SPILL_OK;
+done:
+  if (out)
+    for (size_t g = 0; g < nl; g++) free(out[g]);
+  free(out);
+  free(unit);
+  free(uniq);
+  spill__table_free(t);
+  return rc;
+}
+
+int spill_heterogeneity_set_labels(spill_ctx *ctx, spill_heterogeneity *h, char *const *labels, size_t k)
+{
+  for (size_t g = 0; g < h->groups; g++) {
+    double v = h->g[g].value;
+    if (v >= 0 && v < (double)k && v == floor(v)) {
+      free(h->g[g].label);
+      if (!(h->g[g].label = spill__strdup(ctx, labels[(size_t)v]))) return SPILL_ENOMEM;
+    }
+  }
+  return SPILL_OK;
+}
+
+/* "by = value" or "by = label" */
+static void group_name(const spill_heterogeneity *h, size_t g, char *buf, size_t size)
+{
+  if (h->g[g].label) snprintf(buf, size, "%s = %s", h->by, h->g[g].label);
+  else snprintf(buf, size, "%s = %g", h->by, h->g[g].value);
+}
+
 /* ---- tables ---- */
 static json_t *jstat(const spill_effect_stat *s)
 {
@@ -461,7 +639,7 @@ static int het_json(spill_ctx *ctx, const spill_heterogeneity *h, FILE *out)
   json_object_set_new(root, "by", json_string(h->by));
   for (size_t g = 0; g < h->groups; g++) {
     const spill_het_group *G = &h->g[g];
-    json_t *o = json_pack("{s:o,s:I,s:o,s:o,s:o}", "value", spill__jnum(G->value), "units", (json_int_t)G->units,
+    json_t *o = json_pack("{s:o,s:s?,s:I,s:o,s:o,s:o}", "value", spill__jnum(G->value), "label", G->label, "units", (json_int_t)G->units,
                           "estimate", spill__jnum(G->coef), "se", spill__jnum(G->se), "p",
                           spill__jnum(spill__normal_p2(G->coef / G->se)));
     if (sdm) {
@@ -500,7 +678,10 @@ static int het_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     fprintf(out, "group,units,estimate,se%s\n", sdm ? ",direct,direct_se,indirect,indirect_se" : "");
     for (size_t g = 0; g < h->groups; g++) {
       const spill_het_group *G = &h->g[g];
-      fprintf(out, "%s=%g,%lld,%.17g,%.17g", h->by, G->value, (long long)G->units, G->coef, G->se);
+      char lab[96];
+      group_name(h, g, lab, sizeof lab);
+      spill__csv_str(out, lab);
+      fprintf(out, ",%lld,%.17g,%.17g", (long long)G->units, G->coef, G->se);
       if (sdm)
         fprintf(out, ",%.17g,%.17g,%.17g,%.17g", G->direct.estimate, spill__stat_se(&G->direct), G->indirect.estimate,
                 spill__stat_se(&G->indirect));
@@ -524,7 +705,12 @@ static int het_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     fprintf(out, "\\begin{tabular}{l");
     for (size_t g = 0; g < h->groups; g++) fputc('c', out);
     fprintf(out, "}\n\\toprule\n");
-    for (size_t g = 0; g < h->groups; g++) fprintf(out, " & %s = %g", h->by, h->g[g].value);
+    for (size_t g = 0; g < h->groups; g++) {
+      char lab[96];
+      group_name(h, g, lab, sizeof lab);
+      fputs(" & ", out);
+      spill__latex_str(out, lab);
+    }
     fprintf(out, " \\\\\n\\midrule\n%s", sdm ? "$\\beta$" : "DID");
     for (size_t g = 0; g < h->groups; g++) spill__latex_num(out, h->g[g].coef, spill__normal_p2(h->g[g].coef / h->g[g].se));
     fprintf(out, " \\\\\n");
@@ -553,8 +739,8 @@ static int het_write(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
   fputc('\n', out);
   for (size_t g = 0; g < h->groups; g++) {
     const spill_het_group *G = &h->g[g];
-    char lab[48];
-    snprintf(lab, sizeof lab, "%s = %g", h->by, G->value);
+    char lab[96];
+    group_name(h, g, lab, sizeof lab);
     fprintf(out, "%-16s %7lld %11.6f %10.6f %8.4f", lab, (long long)G->units, G->coef, G->se,
             spill__normal_p2(G->coef / G->se));
     if (sdm)

@@ -1371,13 +1371,16 @@ int spill_placebo_plot(spill_ctx *ctx, const spill_placebo *pl, const char *path
  * treated from the first period are "always treated" and, as in the paper
  * and R bacondecomp, serve only as controls for later groups ("later vs
  * always treated"). Balanced panels with an absorbing treatment. With
- * controls, the Frisch-Waugh form of the paper (sec. 5): the estimate is
- * omega * within + (1 - omega) * sum of between-group 2x2 terms. */
+ * controls, the Frisch-Waugh form of the paper (sec. 5), as R bacondecomp
+ * computes it: the estimate is omega * within + (1 - omega) * sum of the
+ * covariate-adjusted between-group 2x2 terms (one per pair of groups, over
+ * the whole panel: treated vs never, both treated, later vs always). */
 typedef enum spill_bacon_type {
   SPILL_BACON_TREATED_NEVER = 0, /* treated vs never treated */
   SPILL_BACON_EARLY_LATE,        /* earlier vs later treated (later not yet treated) */
   SPILL_BACON_LATE_EARLY,        /* later vs earlier treated (earlier already treated) */
   SPILL_BACON_LATE_ALWAYS,       /* later vs always treated */
+  SPILL_BACON_BOTH_TREATED,      /* with controls: a pair of timing groups, both ways at once */
   SPILL_BACON_NTYPES
 } spill_bacon_type;
 typedef struct spill_bacon_cmp {
@@ -1395,6 +1398,7 @@ typedef struct spill_bacon {
   double weighted_sum;         /* sum of weight * estimate (= twfe without controls) */
   int controls;                /* number of controls (0: plain decomposition) */
   double omega, within;        /* with controls: within-group weight and estimate */
+  double between;              /* with controls: sum of weight * estimate of the 2x2 terms */
 } spill_bacon;
 spill_bacon *spill_bacon_compute(spill_ctx *ctx, const spill_panel *p);
 void spill_bacon_free(spill_bacon *b);
@@ -1424,6 +1428,7 @@ typedef struct spill_het_opts {
 void spill_het_opts_init(spill_het_opts *o);
 typedef struct spill_het_group {
   double value;                /* the group's value of the column */
+  char *label;                 /* its text (spill_heterogeneity_set_labels), or NULL */
   int64_t units;
   double coef, se;             /* treatment coefficient (SDM: beta) */
   spill_effect_stat direct, indirect; /* SDM */
@@ -1445,6 +1450,16 @@ spill_heterogeneity *spill_heterogeneity_fit(spill_ctx *ctx, const spill_panel *
                                              const spill_weights *w, const char *by,
                                              const spill_het_opts *opts);
 void spill_heterogeneity_free(spill_heterogeneity *h);
+/* A grouping column given as text ("east", "central", "west") or numbers:
+ * column col of the CSV at path (rows matched to the panel's units on
+ * id_col, ids compared canonically; the value must be the same in every row
+ * of a unit) is appended to p's controls as codes 0..k-1 in sorted order
+ * (numeric order when every value is a number). *labels receives the k
+ * texts (malloc'ed, free each and the array). */
+int spill_panel_group_column(spill_ctx *ctx, spill_panel *p, const char *path, const char *id_col,
+                             const char *col, char ***labels, size_t *k);
+/* Name the groups of h (values 0..k-1 as spill_panel_group_column codes them). */
+int spill_heterogeneity_set_labels(spill_ctx *ctx, spill_heterogeneity *h, char *const *labels, size_t k);
 int spill_heterogeneity_print(spill_ctx *ctx, const spill_heterogeneity *h, FILE *out,
                               spill_table_fmt fmt);
 int spill_heterogeneity_save(spill_ctx *ctx, const spill_heterogeneity *h, const char *path,

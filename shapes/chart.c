@@ -726,7 +726,7 @@ int spill__chart_draw(spill_ctx *ctx, const spill__chart *c, const char *path, s
     stats->ay[p] = g->y1 - g->Y.lo * stats->by[p];
   }
   if (c->note) {
-    font(&*cr, L.fs_tick * 0.9, 0);
+    font(cr, L.fs_tick * 0.9, 0);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     text_at(cr, 1.5 * L.u, L.H - 0.6 * L.fs_tick, 0, 0, L.fs_tick, c->note);
   }

@@ -13,6 +13,12 @@
 #include "shapes/chart.h"
 #include <cairo.h>
 
+/* Under AddressSanitizer: full stack unwinding at allocations, so the
+ * cairo suppression in tests/lsan.supp (a buffer cairo keeps while
+ * finishing SVG documents) can match; unused in other builds. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+
 static const char *g_tmp;
 
 /* ---- data ---- */
@@ -243,6 +249,30 @@ static void test_bacon_simulated(spill_ctx *ctx)
     CHECK(fabs(b->twfe - twfe_plain(p)) <= 1e-12);
     if (rep & 1) CHECK(b->always > 0 && b->type_weight[SPILL_BACON_LATE_ALWAYS] > 0);
     bacon_brute(p, b);
+    spill_bacon_free(b);
+    spill_panel_free(p);
+  }
+  /* with controls: Omega * within + (1 - Omega) * sum of the adjusted 2x2
+   * terms reproduces the TWFE estimate with the controls (the paper's sec. 5) */
+  for (int rep = 0; rep < 4; rep++) {
+    int64_t n = 50, t = 8, adopt[50];
+    spill_panel *p;
+    spill_bacon *b;
+    spill_fit *f;
+    double sw = 0;
+    for (int64_t i = 0; i < n; i++) adopt[i] = i % 5 == 0 ? 0 : (rep & 1) && i % 7 == 0 ? 1 : 3 + (i + rep) % 4;
+    p = stagger(ctx, n, t, adopt, 0.2, 0.3, 0.5, 1 + rep % 2, 60 + rep);
+    b = spill_bacon_compute(ctx, p);
+    f = spill__fit_did(ctx, p, NULL, SPILL_MODEL_OLS, SPILL_LOGDET_AUTO);
+    CHECK(b && f);
+    if (b && f) {
+      for (size_t j = 0; j < b->count; j++) sw += b->c[j].weight;
+      CHECK(fabs(sw - 1) < 1e-12);
+      CHECK(b->omega > 0 && b->omega < 1);
+      CHECK_MSG(fabs(b->omega * b->within + (1 - b->omega) * b->between - f->coef[f->treat]) < 1e-12,
+                "controls: %.15g vs TWFE %.15g", b->omega * b->within + (1 - b->omega) * b->between, f->coef[f->treat]);
+    }
+    spill_fit_free(f);
     spill_bacon_free(b);
     spill_panel_free(p);
   }
@@ -715,6 +745,15 @@ static void test_heterogeneity(spill_ctx *ctx)
       CHECK(h->wald >= 0 && h->wald_p >= 0 && h->wald_p <= 1 && h->wald_df == 1);
       if (pass) CHECK(h->perm_p < 0.01 && h->wald_p < 0.01 && h->sur_p < 0.01);
       else CHECK(h->perm_p > 0.05);
+      /* the same permutation p on 1 and 3 threads */
+      for (int th = 1; th <= 3; th += 2) {
+        spill_heterogeneity *h2;
+        spill_ctx_set_threads(ctx, th);
+        h2 = spill_heterogeneity_fit(ctx, q, NULL, "south", &o);
+        CHECK(h2 && h2->perm_p == h->perm_p && h2->perm_p1 == h->perm_p1 && h2->reps == h->reps);
+        spill_heterogeneity_free(h2);
+      }
+      spill_ctx_set_threads(ctx, 0);
     }
     spill_heterogeneity_free(h);
     /* a group column that varies within a unit is refused */
@@ -724,6 +763,110 @@ static void test_heterogeneity(spill_ctx *ctx)
     spill_panel_free(q);
     spill_panel_free(p);
   }
+}
+
+/* SDM by group: each group's fit is the SDM on its own units with W cut
+ * and re-standardised; the direct/indirect comparisons use their SEs. */
+static void test_heterogeneity_sdm(spill_ctx *ctx)
+{
+  spill_weights *w = spill_weights_lattice(ctx, 10, 10, 1);
+  spill_sim_opts so;
+  spill_panel *p, *q;
+  spill_het_opts o;
+  spill_heterogeneity *h;
+  int64_t n, nt;
+  spill_weights_transform(ctx, w, 'W');
+  spill_sim_opts_init(&so);
+  so.t = 8;
+  so.n_batches = 2;
+  so.batch_time[0] = 2013;
+  so.batch_time[1] = 2015;
+  so.batch_share[0] = so.batch_share[1] = 0.25;
+  p = spill_simulate_did(ctx, w, &so, NULL);
+  n = p->n;
+  nt = n * p->t;
+  q = spill_panel_new(ctx, n, p->t, (const char *const *)p->ids, p->times, p->nx + 1, 1);
+  memcpy(q->y, p->y, (size_t)nt * sizeof *q->y);
+  memcpy(q->d, p->d, (size_t)nt * sizeof *q->d);
+  memcpy(q->x, p->x, p->nx * (size_t)nt * sizeof *q->x);
+  free(q->x_names[p->nx]);
+  q->x_names[p->nx] = strdup("east");
+  for (int64_t s = 0; s < p->t; s++)
+    for (int64_t i = 0; i < n; i++) q->x[p->nx * (size_t)nt + (size_t)(s * n + i)] = (i % 10) >= 5; /* right half */
+  spill_het_opts_init(&o);
+  o.model = SPILL_MODEL_SDM;
+  o.reps = 10;
+  o.effects.draws = 200;
+  h = spill_heterogeneity_fit(ctx, q, w, "east", &o);
+  CHECK(h != NULL);
+  if (!h) fprintf(stderr, "%s\n", spill_ctx_error(ctx));
+  if (h) {
+    unsigned char keep[100];
+    spill_weights *wg;
+    spill_panel *sub;
+    spill_fit *f;
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++) keep[i] = (i % 10) >= 5;
+    wg = spill_weights_subset(ctx, w, keep, 'W');
+    sub = spill_panel_new(ctx, 50, p->t, (const char *const *)wg->ids, p->times, p->nx, 1);
+    for (int64_t i = 0; i < n; i++) {
+      if (!keep[i]) continue;
+      for (int64_t s = 0; s < p->t; s++) {
+        sub->y[s * 50 + k] = p->y[s * n + i];
+        sub->d[s * 50 + k] = p->d[s * n + i];
+        for (size_t c = 0; c < p->nx; c++) sub->x[c * 50 * p->t + s * 50 + k] = p->x[c * nt + s * n + i];
+      }
+      k++;
+    }
+    f = spill__fit_did(ctx, sub, wg, SPILL_MODEL_SDM, SPILL_LOGDET_AUTO);
+    CHECK(f && fabs(h->g[1].coef - f->coef[f->treat]) < 1e-10);
+    CHECK(h->g[1].units == 50 && h->g[0].units == 50);
+    {
+      double d0 = h->g[0].direct.estimate, d1 = h->g[1].direct.estimate;
+      double v = pow(spill__stat_se(&h->g[0].direct), 2) + pow(spill__stat_se(&h->g[1].direct), 2);
+      CHECK_REL(h->sur_direct, (d0 - d1) * (d0 - d1) / v, 1e-10);
+    }
+    CHECK(h->wald_df == 2 && h->wald_p >= 0 && h->wald_p <= 1);
+    CHECK(h->reps == 10 && h->perm_p_direct > 0 && h->perm_p_indirect <= 1);
+    spill_fit_free(f);
+    spill_panel_free(sub);
+    spill_weights_free(wg);
+  }
+  spill_heterogeneity_free(h);
+  spill_panel_free(q);
+  spill_panel_free(p);
+  spill_weights_free(w);
+}
+
+/* Group columns given as text or numbers: codes in sorted order. */
+static void test_group_column(spill_ctx *ctx)
+{
+  char path[600];
+  FILE *f;
+  spill_panel *p = spill_panel_new(ctx, 3, 2, NULL, NULL, 0, 1);
+  char **lab = NULL;
+  size_t k = 0;
+  snprintf(path, sizeof path, "%s/groups.csv", g_tmp);
+  f = fopen(path, "w");
+  fputs("id,year,region,size\n1.0,1,west,10\n1,2,west,10\n2,1,east,9\n2,2,east,9\n3,1,west,10\n3,2,west,10\n", f);
+  fclose(f);
+  CHECK_EQ_INT(spill_panel_group_column(ctx, p, path, "id", "region", &lab, &k), 0);
+  CHECK(k == 2 && !strcmp(lab[0], "east") && !strcmp(lab[1], "west"));
+  CHECK(p->nx == 1 && !strcmp(p->x_names[0], "region"));
+  CHECK(p->x[0] == 1 && p->x[1] == 0 && p->x[2] == 1 && p->x[3 + 1] == 0);
+  for (size_t g = 0; g < k; g++) free(lab[g]);
+  free(lab);
+  CHECK_EQ_INT(spill_panel_group_column(ctx, p, path, "id", "size", &lab, &k), 0);
+  CHECK(k == 2 && !strcmp(lab[0], "9") && !strcmp(lab[1], "10")); /* numeric order */
+  CHECK(p->nx == 2 && p->x[6 + 0] == 1 && p->x[6 + 1] == 0);
+  for (size_t g = 0; g < k; g++) free(lab[g]);
+  free(lab);
+  f = fopen(path, "w");
+  fputs("id,region\n1,west\n1,east\n2,east\n3,west\n", f);
+  fclose(f);
+  CHECK(spill_panel_group_column(ctx, p, path, "id", "region", &lab, &k) != 0);
+  CHECK(strstr(spill_ctx_error(ctx), "constant within each unit") != NULL);
+  spill_panel_free(p);
 }
 
 int main(void)
@@ -738,6 +881,8 @@ int main(void)
   test_placebo(ctx);
   test_placebo_sdm(ctx);
   test_heterogeneity(ctx);
+  test_heterogeneity_sdm(ctx);
+  test_group_column(ctx);
   spill_ctx_free(ctx);
   return check_done("did");
 }

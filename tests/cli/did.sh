@@ -47,10 +47,15 @@ expect 2 "--reps must be" -- "$SPILL" placebo $C --reps 0
 
 # heterogeneity
 expect 0 "Fisher permutation" -- "$SPILL" fit --by south $C --model ols --reps 50
+awk -F, 'BEGIN{OFS=","} NR==1{print $0,"zone"; next}{print $0,($18==1?"south":"other")}' "$SHARED/data/castle.csv" > "$TMP/zone.csv"
+expect 0 "zone = south" -- "$SPILL" fit --by zone --data "$TMP/zone.csv" --id sid --time year --y l_homicide --adopt adopt --reps 20
 expect 1 "no column 'nosuch'" -- "$SPILL" fit --by nosuch $C --reps 10
 
 # data errors
 printf 'id,year,y,d\n1,2000,1,0\n1,2001,1,1\n1,2002,1,0\n2,2000,1,0\n2,2001,2,0\n2,2002,1,0\n' > "$TMP/off.csv"
 expect 1 "switches off" -- "$SPILL" bacon --data "$TMP/off.csv" --id id --time year --y y --treat d
+head -1 "$SHARED/data/castle.csv" > "$TMP/unbal.csv"
+sed -n 2,30p "$SHARED/data/castle.csv" | grep -v '^Alaska,2,2003' >> "$TMP/unbal.csv"
+expect 1 "unbalanced panel" -- "$SPILL" bacon --data "$TMP/unbal.csv" --id sid --time year --y l_homicide --adopt adopt
 check "no temporary files left" "[ \$(ls $TMP | grep -c tmp) -eq 0 ]"
 exit $fail
