@@ -6,8 +6,10 @@
 /* Under AddressSanitizer: full stack unwinding at allocations, so the
  * cairo suppression in tests/lsan.supp (a buffer cairo keeps while
  * finishing SVG documents) can match; unused in other builds. */
+#if defined(__SANITIZE_ADDRESS__)
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+#endif
 
 const char cli_did_help[] =
     "data:\n"
