@@ -229,16 +229,18 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)*xcols, nx,
                             a->drop_incomplete};
   /* text options (separator, decimal mark, encoding) for every table read */
-  spill_ctx_set_text_opts(ctx, cli_files_text(&a->files));
   /* the OLS DID takes an unbalanced panel as it is; --if selects units
    * before incomplete ones are dropped */
   if (a->opts.model == SPILL_MODEL_OLS || a->n_if) {
-    spill_panel *p = spill_panel_read_csv_unbalanced(ctx, a->data, &spec);
+    spill_panel *p;
+    spill_ctx_set_text_opts(ctx, cli_files_text(&a->files)); /* the panel file only, not W */
+    p = spill_panel_read_csv_unbalanced(ctx, a->data, &spec);
     for (size_t k = 0; p && k < a->n_if; k++)
       if (spill_panel_keep_if(ctx, p, a->data, a->id, a->ifs[k], NULL)) {
         spill_panel_free(p);
         p = NULL;
       }
+    spill_ctx_set_text_opts(ctx, NULL);
     if (p && a->opts.model != SPILL_MODEL_OLS && spill_panel_drop_incomplete(ctx, p)) {
       spill_panel_free(p);
       p = NULL;

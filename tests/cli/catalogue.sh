@@ -66,15 +66,15 @@ E E20 2 "unknown --model 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --
 E E21 2 "unknown --fe 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --fe nosuch
 E E22 2 "--draws must be between 0 and 1000000" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --draws -1
 E E23 2 "give --treat or --adopt, not both" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --adopt year
-E E24 2 "--lee-yu needs --fe unit or twoways" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --fe time --lee-yu
+E E24 2 "--lee-yu and --lee-yu-bc need --fe unit or twoways" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --fe time --lee-yu
 E E25 2 "unknown --logdet 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --logdet nosuch
 # fit: data
 E E26 1 "has no column 'nosuch'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat nosuch
 E E27 1 "line 5, column 'x3': 'abc' is not a number" -- "$SPILL" fit --data "$T/nonnum.csv" $F --treat did --x x1,x2,x3
-E E28 1 "line 5, column 'x3': missing value" -- "$SPILL" fit --data "$T/nan.csv" $F --treat did --x x1,x2,x3
+E E28 1 "1 row with a missing value left out (the first: line 5, column 'x3')" -- "$SPILL" fit --data "$T/nan.csv" $F --treat did --x x1,x2,x3
 E E29 1 "unbalanced panel: 1 unit-periods missing" -- "$SPILL" fit --data "$T/unbal.csv" $F --treat did
 E E30 1 "unit '1' appears twice in period 2014" -- "$SPILL" fit --data "$T/dup.csv" $F --treat did
-E E31 1 "1 panel unit not in W (999)" -- "$SPILL" fit --data "$T/badid.csv" $F --treat did
+E E31 1 "1 panel unit is not in W (999): W has no row for it" -- "$SPILL" fit --data "$T/badid.csv" $F --treat did
 E E32 1 "period '2014.5' is not a whole number" -- "$SPILL" fit --data "$T/frac.csv" $F --treat did
 E E33 0 "x4 omitted because of collinearity" -- "$SPILL" fit --data "$T/coll.csv" $F --treat did --x x1,x4 --no-effects
 E E34 1 "period 1900 is not in the panel" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --at 1900 --city-effects "$T/ce.csv"
