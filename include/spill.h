@@ -785,6 +785,10 @@ typedef struct spill_map_opts {
                                  equal-area projection chosen from the extent,
                                  projected layers as they are */
   int no_scale_bar;           /* 1: leave it out */
+  const char *const *labels;  /* per unit text (UTF-8, e.g. city names) drawn
+                                 at a point inside the unit with a white halo;
+                                 a label that would overlap one already drawn
+                                 is left out. NULL: none */
 } spill_map_opts;
 void spill_map_opts_init(spill_map_opts *opts);
 
@@ -809,6 +813,7 @@ typedef struct spill_map_stats {
   char crs[160];         /* the CRS drawn in, as PROJ describes it */
   int width, height;     /* the image size */
   double map_box[4];     /* map frame in image coordinates: x0 y0 x1 y1 */
+  size_t labels_drawn, labels_skipped; /* labels drawn, left out (overlap) */
 } spill_map_stats;
 
 /* Missing values are drawn in this grey with darker diagonal hatching. */
