@@ -137,8 +137,9 @@ spill_shape_kind spill_layer_kind(const spill_layer *layer);
 /* Unit ids, count entries, owned by the layer. Numeric ids are written
  * canonically ("110000", never "110000.0"). */
 const char *const *spill_layer_ids(const spill_layer *layer);
-/* 1-based shapefile record number of each unit kept (differs from the
- * position when null shapes were skipped); owned by the layer. */
+/* 1-based shapefile record number (GeoJSON feature, GeoPackage row in
+ * primary-key order) of each unit kept (differs from the position when null
+ * shapes were skipped); owned by the layer. */
 const int64_t *spill_layer_records(const spill_layer *layer);
 /* 1: coordinates are lon/lat degrees (.prj geographic); 0: projected or
  * planar (no .prj). */
@@ -147,7 +148,8 @@ int spill_layer_has_prj(const spill_layer *layer);
 /* Metres per layer unit for projected layers whose .prj says so; 0 when
  * unknown (planar layer without .prj) or geographic. */
 double spill_layer_unit_m(const spill_layer *layer);
-/* The .prj text (WKT) or NULL; owned by the layer. */
+/* The .prj text (WKT; for GeoJSON the CRS as WKT2, for GeoPackage the
+ * srs definition) or NULL; owned by the layer. */
 const char *spill_layer_prj(const spill_layer *layer);
 /* Short human description of the CRS ("WGS 84 (lon/lat)", "planar, no .prj"). */
 const char *spill_layer_crs_name(const spill_layer *layer);
