@@ -865,6 +865,11 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *layer, size_t nc
                              const spill_field_column *cols, const char *out_shp,
                              spill_write_report *rep);
 
+/* Both write text in UTF-8 with a .cpg saying so (a map read in another
+ * encoding has its own text converted and its text fields widened); a map
+ * read from GeoJSON or GeoPackage is written from its geometries (outer
+ * rings clockwise) with a .prj from its CRS; an output named .geojson is
+ * written as a GeoJSON FeatureCollection instead. */
 /* spill_layer_write_fields with every column of CSV csv_path except its id
  * column (matched as in spill_layer_values_csv; columns whose non-missing
  * cells are all numbers become numeric). match may be NULL. */
