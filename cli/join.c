@@ -14,8 +14,8 @@ static const char *help =
     "map's own fields are copied as they are, with its .prj and .cpg. Text is\n"
     "written in UTF-8 with a .cpg saying so: a map in GBK (or another code\n"
     "page) has its text converted. A GeoJSON or GeoPackage map is written as\n"
-    "a shapefile (shapes as read, invalid ones repaired). Units without a\n"
-    "row get empty cells.\n"
+    "a shapefile (shapes as read, invalid ones repaired) unless OUT ends in\n"
+    ".geojson. Units without a row get empty cells.\n"
     "\n"
     "options:\n"
     "  --values FILE.csv    the columns to add, one row per unit\n"
@@ -27,7 +27,8 @@ static const char *help =
     "  --layer TABLE        the GeoPackage feature table, when it holds several\n"
     "  --allow-unmatched    CSV ids that are not in the map are counted and\n"
     "                       listed, not an error\n"
-    "  -o, --output OUT.shp the new shapefile (.shx, .dbf, .prj, .cpg beside it)\n"
+    "  -o, --output OUT.shp the new shapefile (.shx, .dbf, .prj, .cpg beside it),\n"
+    "                       or OUT.geojson for GeoJSON\n"
     "  -h, --help           this text\n"
     "\n"
     "example:\n"
@@ -78,10 +79,13 @@ int cmd_join(int argc, char **argv)
   if (!layer || spill_layer_write_joined(ctx, layer, csv, values_id, allow, out, &m, &w)) {
     cli_fail(ctx);
   } else {
-    char ext[16] = "";
-    const char *dot = strrchr(map, '.');
+    char ext[16] = "", oext[16] = "";
+    const char *dot = strrchr(map, '.'), *odot = strrchr(out, '.');
     for (size_t k = 0; dot && dot[k + 1] && k < sizeof ext - 1; k++) ext[k] = (char)(dot[k + 1] | 0x20);
-    if (!strcmp(ext, "shp"))
+    for (size_t k = 0; odot && odot[k + 1] && k < sizeof oext - 1; k++) oext[k] = (char)(odot[k + 1] | 0x20);
+    if (strcmp(oext, "shp"))
+      printf("Written: %s (%zu units, GeoJSON; text in UTF-8)\n", out, spill_layer_count(layer));
+    else if (!strcmp(ext, "shp"))
       printf("Written: %s (%zu units; .shx, .dbf and the map's .prj/.cpg beside it; text in UTF-8)\n", out,
              spill_layer_count(layer));
     else

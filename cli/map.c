@@ -37,6 +37,8 @@ static const char *help =
     "  --highlight NAME      outline units where this DBF field or CSV column is\n"
     "                        nonzero (e.g. pilot)\n"
     "  --highlight-label T   legend text for outlined units (default: NAME)\n"
+    "  --labels FIELD        write each unit's FIELD (e.g. the city name) on it;\n"
+    "                        labels that would overlap others are left out\n"
     "  --crs CRS             draw in this CRS (EPSG:code, PROJ string or WKT)\n"
     "  --width PX            image width (default 1600; points for SVG/PDF)\n"
     "  --no-scale-bar        leave the scale bar out\n"
@@ -90,7 +92,8 @@ static int layer_field(spill_ctx *ctx, const spill_layer *layer, long f, double 
 int cmd_map(int argc, char **argv)
 {
   const char *map = NULL, *csv = NULL, *field = NULL, *out = NULL, *values_id = NULL;
-  const char *hl_name = NULL;
+  const char *hl_name = NULL, *labels_name = NULL;
+  const char **labels = NULL;
   spill_read_opts ropts = {0};
   spill_map_opts o;
   spill_map_stats st;
@@ -138,6 +141,7 @@ int cmd_map(int argc, char **argv)
     else if (!strcmp(opt, "--legend-title")) o.legend_title = val;
     else if (!strcmp(opt, "--highlight")) hl_name = val;
     else if (!strcmp(opt, "--highlight-label")) o.highlight_label = val;
+    else if (!strcmp(opt, "--labels")) labels_name = val;
     else if (!strcmp(opt, "--crs")) o.crs = val;
     else if (!strcmp(opt, "--width")) {
       long w;
@@ -201,6 +205,17 @@ int cmd_map(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++) hl[i] = isfinite(hv[i]) && hv[i] != 0;
   }
+  if (labels_name) {
+    long lf = spill_layer_field_index(layer, labels_name);
+    if (lf < 0) {
+      fprintf(stderr, "spill: --labels %s: %s has no such field\n", labels_name, map);
+      goto done;
+    }
+    labels = malloc((n ? n : 1) * sizeof *labels);
+    if (!labels) goto oom;
+    for (size_t i = 0; i < n; i++) labels[i] = spill_layer_attr_text(layer, i, (size_t)lf);
+    o.labels = labels;
+  }
   if (spill_map_draw(ctx, layer, v, hl, &o, out, &st)) goto fail;
 
   printf("Map: %s (%d x %d), %zu of %zu units drawn (%zu polygons, %zu rings)\n", out, st.width,
@@ -226,6 +241,8 @@ int cmd_map(int argc, char **argv)
   }
   printf("  %-28s %6zu\n", "no data", st.missing);
   if (hl) printf("Outlined (%s): %zu\n", hl_name, st.highlighted);
+  if (labels) printf("Labels (%s): %zu drawn, %zu left out where they would overlap\n", labels_name, st.labels_drawn,
+                     st.labels_skipped);
   if (st.scale_bar) printf("Scale bar: %g km\n", st.scale_km);
   else printf("Scale bar: none (%s)\n", st.scale_note);
   status = CLI_OK;
@@ -238,6 +255,7 @@ fail:
 done:
   free(v);
   free(hv);
+  free(labels);
   free(hl);
   spill_layer_free(layer);
   cli_ctx_free(ctx);

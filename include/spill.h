@@ -148,8 +148,9 @@ spill_shape_kind spill_layer_kind(const spill_layer *layer);
 /* Unit ids, count entries, owned by the layer. Numeric ids are written
  * canonically ("110000", never "110000.0"). */
 const char *const *spill_layer_ids(const spill_layer *layer);
-/* 1-based shapefile record number of each unit kept (differs from the
- * position when null shapes were skipped); owned by the layer. */
+/* 1-based shapefile record number (GeoJSON feature, GeoPackage row in
+ * primary-key order) of each unit kept (differs from the position when null
+ * shapes were skipped); owned by the layer. */
 const int64_t *spill_layer_records(const spill_layer *layer);
 /* 1: coordinates are lon/lat degrees (.prj geographic); 0: projected or
  * planar (no .prj). */
@@ -158,7 +159,8 @@ int spill_layer_has_prj(const spill_layer *layer);
 /* Metres per layer unit for projected layers whose .prj says so; 0 when
  * unknown (planar layer without .prj) or geographic. */
 double spill_layer_unit_m(const spill_layer *layer);
-/* The .prj text (WKT) or NULL; owned by the layer. */
+/* The .prj text (WKT; for GeoJSON the CRS as WKT2, for GeoPackage the
+ * srs definition) or NULL; owned by the layer. */
 const char *spill_layer_prj(const spill_layer *layer);
 /* Short human description of the CRS ("WGS 84 (lon/lat)", "planar, no .prj"). */
 const char *spill_layer_crs_name(const spill_layer *layer);
@@ -838,6 +840,10 @@ typedef struct spill_map_opts {
                                  category_rgb with category_labels; no classing */
   const double *category_rgb; /* 3 * categories components in [0,1] */
   const char *const *category_labels; /* categories legend labels */
+  const char *const *labels;  /* per unit text (UTF-8, e.g. city names) drawn
+                                 at a point inside the unit with a white halo;
+                                 a label that would overlap one already drawn
+                                 is left out. NULL: none */
 } spill_map_opts;
 void spill_map_opts_init(spill_map_opts *opts);
 
@@ -862,6 +868,7 @@ typedef struct spill_map_stats {
   char crs[160];         /* the CRS drawn in, as PROJ describes it */
   int width, height;     /* the image size */
   double map_box[4];     /* map frame in image coordinates: x0 y0 x1 y1 */
+  size_t labels_drawn, labels_skipped; /* labels drawn, left out (overlap) */
 } spill_map_stats;
 
 /* Missing values are drawn in this grey with darker diagonal hatching. */
@@ -911,6 +918,11 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *layer, size_t nc
                              const spill_field_column *cols, const char *out_shp,
                              spill_write_report *rep);
 
+/* Both write text in UTF-8 with a .cpg saying so (a map read in another
+ * encoding has its own text converted and its text fields widened); a map
+ * read from GeoJSON or GeoPackage is written from its geometries (outer
+ * rings clockwise) with a .prj from its CRS; an output named .geojson is
+ * written as a GeoJSON FeatureCollection instead. */
 /* spill_layer_write_fields with every column of CSV csv_path except its id
  * column (matched as in spill_layer_values_csv; columns whose non-missing
  * cells are all numbers become numeric). match may be NULL. */

@@ -71,8 +71,7 @@ static char field_type(const char *decl)
       !strcmp(up, "FLOAT") || !strncmp(up, "NUMERIC", 7))
     return 'N';
   if (!strcmp(up, "BOOLEAN")) return 'L';
-  if (!strcmp(up, "DATE")) return 'D';
-  return 'C';
+  return 'C'; /* TEXT, DATE and DATETIME ("2020-01-01"), BLOB */
 }
 
 /* The one feature table, or the one named; its geometry column and srs. */
@@ -322,7 +321,9 @@ spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read
     for (size_t f = 0; f < L->nfields; f++) {
       int t = sqlite3_column_type(st, (int)f + 1);
       char buf[32], *s;
-      if (t == SQLITE_INTEGER) {
+      if (t == SQLITE_INTEGER && L->field_types[f] == 'L') {
+        s = strdup(sqlite3_column_int64(st, (int)f + 1) ? "T" : "F"); /* GeoPackage BOOLEAN: 0/1 */
+      } else if (t == SQLITE_INTEGER) {
         snprintf(buf, sizeof buf, "%lld", (long long)sqlite3_column_int64(st, (int)f + 1));
         s = strdup(buf);
       } else if (t == SQLITE_FLOAT) {

@@ -30,7 +30,7 @@ struct spill_layer {
   char *path;               /* the .shp (.geojson, .gpkg) path as given */
   char *cpg;                /* the .cpg text (encoding) or NULL */
   int source;               /* SPILL__SRC_SHP, _GEOJSON or _GPKG */
-  char encoding[32];        /* the encoding attribute text was read in
+  char encoding[64];        /* the encoding attribute text was read in
                                ("UTF-8", "GBK", ...); cells are UTF-8 */
   /* Boundary vertices exactly as read (before any repair), for contiguity:
    * unit i's rings in file order, each closed, interleaved x,y at

@@ -567,6 +567,63 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   }
   cairo_new_path(cr);
 
+  /* unit labels (city names) at a point inside each unit; a label that
+   * would overlap one already placed is left out */
+  if (opts->labels) {
+    double lsz = fmax(7, 0.8 * fs), (*box)[4] = calloc(L->n + 1, sizeof *box);
+    size_t nb = 0;
+    if (!box) {
+      rc = spill__fail(ctx, SPILL_ENOMEM, "out of memory placing labels");
+      goto done;
+    }
+    spill__font_select(cr, family, lsz, 0);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    for (size_t i = 0; i < L->n; i++) {
+      const char *s = opts->labels[i];
+      GEOSGeometry *pt;
+      double x = NAN, y = NAN, dx, dy, b[4];
+      cairo_text_extents_t e;
+      int clash = 0;
+      if (!s || !*s) continue;
+      pt = GEOSPointOnSurface_r(L->geos, L->geoms[i]);
+      if (pt && GEOSisEmpty_r(L->geos, pt) != 1) {
+        GEOSGeomGetX_r(L->geos, pt, &x);
+        GEOSGeomGetY_r(L->geos, pt, &y);
+      }
+      if (pt) GEOSGeom_destroy_r(L->geos, pt);
+      spill__map_crs_apply(&crs, &x, &y, 1);
+      if (!isfinite(x) || !isfinite(y) || fabs(x) == HUGE_VAL) continue;
+      to_dev(&F, x, y, &dx, &dy);
+      cairo_text_extents(cr, s, &e);
+      b[0] = dx - e.width / 2 - 0.15 * lsz;
+      b[1] = dy - e.height / 2 - 0.15 * lsz;
+      b[2] = dx + e.width / 2 + 0.15 * lsz;
+      b[3] = dy + e.height / 2 + 0.15 * lsz;
+      clash = b[0] < 0 || b[1] < 0 || b[2] > W || b[3] > H; /* off the image */
+      for (size_t q = 0; q < nb && !clash; q++)
+        clash = b[0] < box[q][2] && box[q][0] < b[2] && b[1] < box[q][3] && box[q][1] < b[3];
+      if (clash) {
+        stats->labels_skipped++;
+        continue;
+      }
+      memcpy(box[nb++], b, sizeof b);
+      cairo_new_path(cr);
+      cairo_move_to(cr, dx - e.width / 2 - e.x_bearing, dy - e.height / 2 - e.y_bearing);
+      cairo_text_path(cr, s);
+      cairo_set_source_rgb(cr, 1, 1, 1);
+      cairo_set_line_width(cr, 0.22 * lsz);
+      cairo_stroke_preserve(cr);
+      cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
+      cairo_fill(cr);
+      stats->labels_drawn++;
+    }
+    free(box);
+    if (stats->labels_skipped)
+      spill__notice(ctx, "%s: %zu of %zu labels left out where they would overlap others or leave the image (a wider image keeps more)",
+                    out_path, stats->labels_skipped, stats->labels_drawn + stats->labels_skipped);
+  }
+  cairo_new_path(cr);
+
   /* the legend, right of the map */
   {
     double lx = margin + map_aw + gap, ly = F.oy, sw = 1.7 * lfs, sh = 1.1 * lfs, cx;

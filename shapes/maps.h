@@ -46,6 +46,12 @@ int spill__shp_commit(spill_ctx *ctx, const char *tbase, const char *obase);
 /* shapelib I/O hooks that stay silent (the library never prints); errors
  * are detected from return values. */
 void spill__shp_hooks(SAHooks *hooks);
+/* ---- write_geojson.c: join output as GeoJSON ---- */
+/* The layer's units, attributes and cols as a GeoJSON FeatureCollection
+ * at out (written atomically); rep as spill_layer_write_fields fills it. */
+int spill__write_geojson(spill_ctx *ctx, const spill_layer *L, size_t ncols, const spill_field_column *cols,
+                         const char *out, spill_write_report *rep);
+
 /* Remove whatever tbase.{shp,shx,dbf,prj,cpg} exist. */
 void spill__shp_abort(spill_ctx *ctx, const char *tbase);
 

@@ -374,8 +374,16 @@ int spill_layer_write_fields(spill_ctx *ctx, const spill_layer *L, size_t ncols,
   if (!rep) rep = &local;
   memset(rep, 0, sizeof *rep);
   spill__extension(out_shp, ext);
+  if (!strcmp(ext, "geojson") || !strcmp(ext, "json")) {
+    for (size_t c = 0; c < ncols; c++)
+      if (!cols[c].name || (!cols[c].values && !cols[c].text))
+        return spill__fail(ctx, SPILL_EINVAL, "column %zu has no name or no values", c + 1);
+    if (L->path && !strcmp(L->path, out_shp))
+      return spill__fail(ctx, SPILL_EINVAL, "%s: the output would replace the map it is copied from; choose another name", out_shp);
+    return spill__write_geojson(ctx, L, ncols, cols, out_shp, rep);
+  }
   if (strcmp(ext, "shp"))
-    return spill__fail(ctx, SPILL_EINVAL, "%s: name the output .shp (its .shx, .dbf, .prj and .cpg go beside it)", out_shp);
+    return spill__fail(ctx, SPILL_EINVAL, "%s: name the output .shp (its .shx, .dbf, .prj and .cpg go beside it) or .geojson", out_shp);
   if (!L->path) return spill__fail(ctx, SPILL_EINVAL, "the layer has no source file");
   for (size_t c = 0; c < ncols; c++)
     if (!cols[c].name || (!cols[c].values && !cols[c].text))

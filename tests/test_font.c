@@ -125,6 +125,24 @@ int main(void)
     free(a);
     free(b);
   }
+  if (L) { /* city names on the units */
+    const char *names[9] = {"石家庄市", "唐山市", "秦皇岛市", "邯郸市", "邢台市", "保定市", "张家口市", "承德市", "沧州市"};
+    const char *longer[9];
+    spill_map_opts o;
+    spill_map_stats s3;
+    for (int k = 0; k < 9; k++) longer[k] = "克孜勒苏柯尔克孜自治州克孜勒苏柯尔克孜自治州";
+    char p3[1100];
+    spill_map_opts_init(&o);
+    o.width = 700;
+    o.labels = names;
+    snprintf(p3, sizeof p3, "%s/labels.png", dir);
+    CHECK_EQ_INT(spill_map_draw(ctx, L, v, NULL, &o, p3, &s3), 0);
+    CHECK_EQ_INT(s3.labels_drawn, 9);
+    CHECK_EQ_INT(s3.labels_skipped, 0);
+    o.labels = longer; /* too long for all nine: some are left out, none drawn over another */
+    CHECK_EQ_INT(spill_map_draw(ctx, L, v, NULL, &o, p3, &s3), 0);
+    CHECK_MSG(s3.labels_skipped > 0 && s3.labels_drawn + s3.labels_skipped == 9, "%zu drawn, %zu skipped", s3.labels_drawn, s3.labels_skipped);
+  }
   spill_layer_free(L);
   spill_ctx_free(ctx);
   return check_done("test_font");

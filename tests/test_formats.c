@@ -532,6 +532,27 @@ static void same_attributes(spill_ctx *ctx, const char *dir, spill_layer *a, spi
       CHECK_EQ_INT(spill_layer_geographic(back), 1);
     }
     spill_layer_free(back);
+    /* and as GeoJSON: the same W and text back */
+    snprintf(out, sizeof out, "%s/joined.geojson", dir);
+    if (g) CHECK_EQ_INT(spill_layer_write_joined(ctx, g, csv, NULL, 1, out, NULL, &wr), 0);
+    back = spill_layer_read(ctx, out, &ro);
+    CHECK_MSG(back != NULL, "%s", spill_ctx_error(ctx));
+    if (g && back) {
+      spill_contig_opts co = {0};
+      spill_weights *w1, *w2;
+      long fl = spill_layer_field_index(back, "label");
+      co.order = 1;
+      co.rook = 1;
+      w1 = spill_weights_contiguity(ctx, g, &co);
+      w2 = spill_weights_contiguity(ctx, back, &co);
+      CHECK_MSG(w1 && w2 && same_w(w1, w2), "joined GeoJSON W differs from the GeoJSON's");
+      spill_weights_free(w1);
+      spill_weights_free(w2);
+      CHECK(fl >= 0);
+      if (fl >= 0) CHECK_STR(spill_layer_attr_text(back, 0, (size_t)fl), "省会");
+      CHECK_EQ_INT(spill_layer_field_type(back, (size_t)spill_layer_field_index(back, "effect")), 'N');
+    }
+    spill_layer_free(back);
   }
 }
 

@@ -33,6 +33,9 @@ printf 'adcode,label\n130200,港口\n' >"$tmp/v.csv"
 expect 0 "a shapefile: .shx, .dbf, .prj from the map's CRS and a UTF-8 .cpg" -- "$spill" join "$tmp/cities.geojson" --id adcode --values "$tmp/v.csv" -o "$tmp/j.shp"
 expect 0 "e.g. 石家庄市" -- "$spill" info "$tmp/j.shp" --id adcode
 expect 0 "Number of nonzero links: 4" -- "$spill" weights queen "$tmp/j.shp" --id adcode
+expect 0 "(3 units, GeoJSON; text in UTF-8)" -- "$spill" join "$tmp/j.shp" --id adcode --values "$tmp/v.csv" -o "$tmp/j2.geojson"
+expect 0 "Number of nonzero links: 4" -- "$spill" weights queen "$tmp/j2.geojson" --id adcode
+expect 0 "\"label\":\"港口\"" -- cat "$tmp/j2.geojson"
 
 # bad inputs
 printf '{"type":"Feature","properties":{"adcode":1},"geometry":null}\n' >"$tmp/feature.geojson"
