@@ -402,7 +402,9 @@ typedef enum spill_fe {
   SPILL_FE_TWOWAYS = 0, SPILL_FE_UNIT, SPILL_FE_TIME, SPILL_FE_NONE
 } spill_fe;
 typedef enum spill_logdet {
-  SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU
+  SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU,
+  SPILL_LOGDET_CHEB /* Chebyshev series with Monte Carlo traces (Pace and LeSage 2004),
+                       corrected by exact Cholesky log-dets at the optimum (estimation/ldet_cheb.c) */
 } spill_logdet;
 
 /* A balanced panel aligned period by period: value of unit i in period s is
@@ -433,6 +435,9 @@ typedef struct spill_fit_opts {
                        does; 0 (default): the within transform of the lag, Q (W y),
                        the exact transform of the model (Lee and Yu 2010; Elhorst).
                        They differ only with time effects and W not column-stochastic. */
+  int traces;           /* traces of G = W (I - rho W)^-1 in the variance: 0 auto (exact for
+                           n <= 5000, else Monte Carlo), 1 exact, 2 Monte Carlo (Hutchinson) */
+  uint64_t trace_seed;  /* seeds the Monte Carlo probes (0: 1) */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -466,6 +471,9 @@ typedef struct spill_fit {
   double lr_sar, lr_sar_p, wald_sar, wald_sar_p;
   double lr_sem, lr_sem_p, wald_sem, wald_sem_p;
   int splm_wy;           /* the spill_fit_opts convention used */
+  int trace_probes;      /* Monte Carlo probes for the variance traces (0: exact) */
+  double se_mcerr;       /* Monte Carlo relative error (1 sd) of the SEs (0: exact traces) */
+  double logdet_err;     /* error bound of ln|I - rho W| at rho (0: exact) */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
