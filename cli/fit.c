@@ -29,7 +29,7 @@ static const char fit_help[] =
     "  --model M           sdm (default), sar, slx, ols, sem\n"
     "  --fe F              twoways (default), unit, time, none (none adds an intercept)\n"
     "  --lee-yu            Lee and Yu (2010) bias correction (unit or two-way effects)\n"
-    "  --logdet M          auto (default), eigen, chol, lu\n"
+    "  --logdet M          auto (default), eigen, chol, lu, cheb (Chebyshev, large n)\n"
     "  --wy M              exact (default: within transform of W y) or splm (W times the\n"
     "                      within-transformed y, as R splm does)\n"
     "output:\n"
@@ -61,7 +61,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
 {
   static const char *models[] = {"sdm", "sar", "slx", "ols", "sem"};
   static const char *fes[] = {"twoways", "unit", "time", "none"};
-  static const char *ldets[] = {"auto", "eigen", "chol", "lu"};
+  static const char *ldets[] = {"auto", "eigen", "chol", "lu", "cheb"};
   static const char *fmts[] = {"text", "csv", "latex", "json"};
   static const char *wys[] = {"exact", "splm"};
   memset(a, 0, sizeof *a);
@@ -119,7 +119,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
       if (pick("fit", o, v, fes, 4, &r)) return -1;
       a->opts.fe = (spill_fe)r;
     } else if (!strcmp(o, "--logdet")) {
-      if (pick("fit", o, v, ldets, 4, &r)) return -1;
+      if (pick("fit", o, v, ldets, 5, &r)) return -1;
       a->opts.logdet = (spill_logdet)r;
     } else if (!strcmp(o, "--format")) {
       if (pick("fit", o, v, fmts, 4, &a->format)) return -1;

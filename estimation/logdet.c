@@ -26,8 +26,8 @@ extern void dstev_(const char *jobz, const int *n, double *d, double *e, double 
 #define IS_CHOL(ld) ((ld)->method == SPILL_LOGDET_CHOL || (ld)->method == SPILL_LOGDET_CHEB)
 #define DENSE_MAX_N 8000 /* largest n for dense n x n work (512 MB per matrix) */
 /* auto: the Chebyshev approximation when one Cholesky factorisation needs
- * more than this many flops (about 0.1 s; the search needs ~100 of them) */
-#define CHEB_MIN_FLOPS 1e8
+ * more than this many flops (china_counties queen: 6e5; a 100 x 100 lattice: 1.2e7) */
+#define CHEB_MIN_FLOPS 5e6
 
 
 /* ---- helpers ---- */
