@@ -18,7 +18,7 @@ static int fail(spill_ctx *ctx)
 int main(int argc, char **argv)
 {
   const char *map = argc > 1 ? argv[1] : "example_network.shp";
-  spill_read_opts ro = {argc > 2 ? argv[2] : "id", 0, 0};
+  spill_read_opts ro = {argc > 2 ? argv[2] : "id", 0, 0, 0};
   spill_contig_opts co = {0};
   spill_sim_opts so;
   spill_fit_opts fo;

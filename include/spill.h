@@ -115,6 +115,9 @@ typedef struct spill_read_opts {
   const char *id_field; /* DBF field giving unit ids; NULL: 1-based record number */
   int skip_null;        /* 1: skip null shapes (reported) instead of failing */
   int no_repair;        /* 1: keep invalid polygons as they are */
+  int vertices_only;    /* 1: shapefiles: read ids and vertices only, build no GEOS geometry
+                           and check no validity (enough for contiguity; the layer then
+                           serves spill_weights_contiguity and the id/attribute getters) */
 } spill_read_opts;
 
 typedef struct spill_layer spill_layer;

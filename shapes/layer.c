@@ -428,7 +428,7 @@ static int read_shapes(spill_ctx *ctx, spill_layer *L, SHPHandle shp, int nrec, 
         }
       }
       if (!rc) rc = append_rings(ctx, L, &nv, &cap, &tmp, pstart);
-      if (!rc) {
+      if (!rc && !o->vertices_only) {
         g = assemble(ctx, L->vxy + 2 * first, pstart, np, &dropped);
         if (!g) rc = spill_ctx_status(ctx) ? spill_ctx_status(ctx) : SPILL_EDEP;
       }
@@ -459,7 +459,8 @@ static int read_shapes(spill_ctx *ctx, spill_layer *L, SHPHandle shp, int nrec, 
   if (!rc && L->n == 0)
     rc = spill__fail(ctx, SPILL_EDATA, "%s: no shapes to read (%d record%s, %zu null)", shp_path, nrec,
                      nrec == 1 ? "" : "s", L->skipped);
-  if (!rc && L->kind == SPILL_SHAPE_POLYGON && !o->no_repair) rc = repair_invalid(ctx, L, shp_path);
+  if (!rc && L->kind == SPILL_SHAPE_POLYGON && !o->no_repair && !o->vertices_only)
+    rc = repair_invalid(ctx, L, shp_path);
   return rc;
 }
 

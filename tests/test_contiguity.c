@@ -361,6 +361,24 @@ static void test_references(void)
       spill_weights_free(b);
     }
     spill_layer_free(L);
+    { /* the fast path of `spill weights queen|rook`: vertices only, no GEOS */
+      spill_read_opts vo = {NULL, 0, 0, 1};
+      L = spill_layer_read(ctx, buf, &vo);
+      CHECK_MSG(L != NULL && L->geoms[0] == NULL, "%s", spill_ctx_error(ctx));
+      for (int rook = 0; L && rook < 2; rook++) {
+        spill_weights *w = contig(L, rook, 0, 1, 0), *r;
+        snprintf(rel, sizeof rel, "refs/%s_%s.gal", maps[m].name, rook ? "rook" : "queen");
+        if (!check_shared(rel, ref, sizeof ref)) {
+          spill_weights_free(w);
+          continue;
+        }
+        r = spill_weights_read(ctx, ref, SPILL_WFMT_GAL);
+        CHECK(w && r && diff_with_ref(w, r, "vertices only") == 0);
+        spill_weights_free(w);
+        spill_weights_free(r);
+      }
+      spill_layer_free(L);
+    }
   }
 }
 
@@ -375,7 +393,7 @@ static void test_cli_gal(const char *dir)
   snprintf(cmd, sizeof cmd, "'%s' weights rook '%s' --id POLYID -o '%s' > '%s/cli.txt'", SPILL_EXE, shp, out, dir);
   CHECK_EQ_INT(WEXITSTATUS(system(cmd)), 0);
   {
-    spill_read_opts o = {"POLYID", 0, 0};
+    spill_read_opts o = {"POLYID", 0, 0, 0};
     L = spill_layer_read(ctx, shp, &o);
   }
   CHECK(L != NULL);
