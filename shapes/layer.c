@@ -514,6 +514,7 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
   }
   SASetupDefaultHooks(&hooks);
   hooks.Error = quiet_shapelib_error;
+  if (o->vertices_only) spill__memfile_hooks(&hooks); /* files read whole: no seek per record */
   shp = SHPOpenLL(shp_path, "rb", &hooks);
   if (!shp) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: not a readable shapefile (bad header, or its .shx %s is corrupt or truncated)",

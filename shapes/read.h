@@ -23,4 +23,8 @@ int spill__layer_set_ids(spill_ctx *ctx, spill_layer *layer, const char *id_fiel
  * and crs_name using PROJ. */
 int spill__layer_read_prj(spill_ctx *ctx, spill_layer *layer, const char *prj_path);
 
+/* shapelib hooks that read each file whole into memory (read-only;
+ * shapes/memfile.c): no system call per record. */
+void spill__memfile_hooks(SAHooks *hooks);
+
 #endif
