@@ -16,7 +16,7 @@
 #include "bench/bench.h"
 
 typedef struct result {
-  double n, t_w, t_fit, t_eff, mb_w, mb_fit, mb_eff, rho, rho_se, mcerr, ldet_err;
+  double n, t_w, t_fit, t_eff, mb_w, mb_fit, mb_eff, rho, rho_se, mcerr, ldet_err, c_fit, c_eff;
   int ok, probes;
   char ldet[16];
 } result;
@@ -67,6 +67,14 @@ static spill_panel *simulate(spill_ctx *ctx, const spill_weights *w, int64_t t)
   return p;
 }
 
+/* CPU seconds (user + system) of this process so far */
+static double cpu_now(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 static void run_size(int64_t target, int fd)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -77,7 +85,7 @@ static void run_size(int64_t target, int fd)
   spill_fit *f;
   spill_effects *e;
   spill_effects_opts eo;
-  double t0;
+  double t0, c0;
   memset(&r, 0, sizeof r);
   t0 = bench_now();
   w = spill_weights_lattice(ctx, side, side, 0);
@@ -88,8 +96,10 @@ static void run_size(int64_t target, int fd)
   r.n = (double)w->n;
   p = simulate(ctx, w, t);
   t0 = bench_now();
+  c0 = cpu_now();
   f = spill_fit_model(ctx, p, w, NULL);
   r.t_fit = bench_now() - t0;
+  r.c_fit = cpu_now() - c0;
   r.mb_fit = bench_peak_mb();
   if (!f) {
     fprintf(stderr, "fit failed: %s\n", spill_ctx_error(ctx));
@@ -103,8 +113,10 @@ static void run_size(int64_t target, int fd)
   snprintf(r.ldet, sizeof r.ldet, "%s", f->logdet_method);
   spill_effects_opts_init(&eo);
   t0 = bench_now();
+  c0 = cpu_now();
   e = spill_effects_compute(ctx, f, w, NULL, &eo);
   r.t_eff = bench_now() - t0;
+  r.c_eff = cpu_now() - c0;
   r.mb_eff = bench_peak_mb();
   if (!e) {
     fprintf(stderr, "effects failed: %s\n", spill_ctx_error(ctx));
@@ -135,8 +147,11 @@ int main(int argc, char **argv)
     for (int a = 0; a < 3; a++) sizes[ns++] = def[a];
   printf("bench_scale: rook lattice (spill_weights_lattice), row-standardised; SDM two-way FE,\n"
          "treatment + 1 control with W terms; T = 10 (T = 5 at N >= 1e6); effects with 1000 draws\n");
-  printf("%9s %3s | %7s %7s | %7s %7s %5s %6s %6s %8s | %7s %7s | %9s %9s\n", "N", "T", "W s", "W MB",
-         "fit s", "fit MB", "ldet", "probes", "mcerr%", "ldet err", "eff s", "eff MB", "rho", "se(rho)");
+  printf("wall s = elapsed, cpu s = user + system of the process (the machine is shared: wall\n"
+         "time depends on the load, CPU time much less)\n");
+  printf("%9s %3s | %7s %7s | %7s %7s %7s %5s %6s %6s %8s | %7s %7s %7s | %9s %9s\n", "N", "T", "W s",
+         "W MB", "fit s", "fit cpu", "fit MB", "ldet", "probes", "mcerr%", "ldet err", "eff s", "eff cpu",
+         "eff MB", "rho", "se(rho)");
   for (int k = 0; k < ns; k++) {
     int fds[2];
     pid_t pid;
@@ -153,17 +168,20 @@ int main(int argc, char **argv)
     if (read(fds[0], &res[k], sizeof res[k]) != (ssize_t)sizeof res[k]) res[k].ok = 0;
     close(fds[0]);
     waitpid(pid, NULL, 0);
-    printf("%9.0f %3d | %7.3f %7.1f | %7.2f %7.1f %5s %6d %6.3f %8.1e | %7.2f %7.1f | %9.6f %9.6f%s\n",
-           res[k].n, sizes[k] >= 1000000 ? 5 : 10, res[k].t_w, res[k].mb_w, res[k].t_fit, res[k].mb_fit,
-           res[k].ldet, res[k].probes, 100.0 * res[k].mcerr, res[k].ldet_err, res[k].t_eff, res[k].mb_eff,
-           res[k].rho, res[k].rho_se, res[k].ok ? "" : "  (failed)");
+    printf("%9.0f %3d | %7.3f %7.1f | %7.2f %7.2f %7.1f %5s %6d %6.3f %8.1e | %7.2f %7.2f %7.1f | %9.6f %9.6f%s\n",
+           res[k].n, sizes[k] >= 1000000 ? 5 : 10, res[k].t_w, res[k].mb_w, res[k].t_fit, res[k].c_fit,
+           res[k].mb_fit, res[k].ldet, res[k].probes, 100.0 * res[k].mcerr, res[k].ldet_err, res[k].t_eff,
+           res[k].c_eff, res[k].mb_eff, res[k].rho, res[k].rho_se, res[k].ok ? "" : "  (failed)");
   }
   printf("growth exponents d log(cost) / d log(N) between successive sizes (1 = linear):\n");
   for (int k = 1; k < ns; k++)
-    printf("  %.0f -> %.0f: weights time %.2f, fit time %.2f, effects time %.2f, peak memory %.2f\n",
+    printf("  %.0f -> %.0f: weights time %.2f, fit time %.2f (cpu %.2f), effects time %.2f (cpu %.2f), "
+           "peak memory %.2f\n",
            res[k - 1].n, res[k].n, expo(res[k - 1].t_w, res[k].t_w, res[k - 1].n, res[k].n),
            expo(res[k - 1].t_fit, res[k].t_fit, res[k - 1].n, res[k].n),
+           expo(res[k - 1].c_fit, res[k].c_fit, res[k - 1].n, res[k].n),
            expo(res[k - 1].t_eff, res[k].t_eff, res[k - 1].n, res[k].n),
+           expo(res[k - 1].c_eff, res[k].c_eff, res[k - 1].n, res[k].n),
            expo(res[k - 1].mb_eff, res[k].mb_eff, res[k - 1].n, res[k].n));
   return 0;
 }
