@@ -207,6 +207,71 @@ static void test_threads(const spill_weights *w)
   free(t[1]);
 }
 
+/* Per-city effects on a map large enough for the series path (pilots x units
+ * > 1e9: no solve per pilot): own effects S_pp and totals against a
+ * Neumann iteration written here, for a few pilots. */
+static void test_city_series(spill_ctx *ctx)
+{
+  spill_weights *w = spill_weights_lattice(ctx, 250, 250, 0);
+  int64_t n;
+  spill_fit f;
+  char *names[2] = {"did", "W*did"};
+  long wlag[2] = {1, -1};
+  double coef[2] = {1.0, 0.5}, se[2] = {0.1, 0.1}, *d, *x, *y, *u;
+  spill_effects_opts eo;
+  spill_city_effects *c;
+  spill_weights_transform(ctx, w, 'W');
+  n = w->n;
+  memset(&f, 0, sizeof f);
+  f.model = SPILL_MODEL_SDM;
+  f.n = n;
+  f.k = 2;
+  f.names = names;
+  f.coef = coef;
+  f.se = se;
+  f.wlag = wlag;
+  f.treat = 0;
+  f.has_rho = 1;
+  f.rho = 0.4;
+  f.rho_lo = -1;
+  f.rho_hi = 1;
+  d = calloc((size_t)n, sizeof *d);
+  x = calloc((size_t)n, sizeof *x);
+  y = calloc((size_t)n, sizeof *y);
+  u = calloc((size_t)n, sizeof *u);
+  for (int64_t i = 0; i < n; i += 3) d[i] = 1.0; /* 20834 pilots */
+  spill_effects_opts_init(&eo);
+  eo.draws = 0;
+  c = spill_city_effects_compute(ctx, &f, w, d, &eo);
+  CHECK_MSG(c != NULL, "%s", spill_ctx_error(ctx));
+  for (int64_t p = 0; c && p < n; p += 3 * 4001) {
+    /* x = (I - rho W)^-1 (beta e_p + theta W e_p) by 200 Neumann steps */
+    memset(y, 0, (size_t)n * sizeof *y);
+    y[p] = 1.0;
+    for (int64_t i = 0; i < n; i++) {
+      double a = 0.0;
+      for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) a += w->x[q] * y[w->j[q]];
+      u[i] = coef[0] * y[i] + coef[1] * a;
+    }
+    memcpy(x, u, (size_t)n * sizeof *x);
+    for (int it = 0; it < 200; it++) {
+      for (int64_t i = 0; i < n; i++) {
+        double a = 0.0;
+        for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) a += w->x[q] * x[w->j[q]];
+        y[i] = u[i] + f.rho * a;
+      }
+      memcpy(x, y, (size_t)n * sizeof *x);
+    }
+    CHECK_REL(c->own[p], x[p], 1e-9);
+  }
+  spill_city_effects_free(c);
+  spill_weights_free(w);
+  free(d);
+  free(x);
+  free(y);
+  free(u);
+}
+
 int main(void)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -219,6 +284,7 @@ int main(void)
   }
   test_lu_traces(ctx);
   test_dense_refused(ctx);
+  test_city_series(ctx);
   spill_weights_free(w);
   spill_ctx_free(ctx);
   return check_done("test_scale");
