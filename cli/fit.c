@@ -50,7 +50,7 @@ static const char fit_help[] =
     "                      needs a row-standardised W; the lag of y is Q (W y))\n"
     "  --lee-yu-bc         Elhorst's (2014) first-order bias correction of the direct\n"
     "                      estimates instead (what --lee-yu did before)\n"
-    "  --logdet M          auto (default), eigen, chol, lu\n"
+    "  --logdet M          auto (default), eigen, chol, lu, cheb (Chebyshev, large n)\n"
     "  --wy M              exact (default: within transform of W y) or splm (W times the\n"
     "                      within-transformed y, as R splm does)\n"
     "output:\n"
@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
 {
   static const char *models[] = {"sdm", "sar", "slx", "ols", "sem", "sac", "sdem", "gns"};
   static const char *fes[] = {"twoways", "unit", "time", "none", "random"};
-  static const char *ldets[] = {"auto", "eigen", "chol", "lu"};
+  static const char *ldets[] = {"auto", "eigen", "chol", "lu", "cheb"};
   static const char *fmts[] = {"text", "csv", "latex", "json"};
   static const char *wys[] = {"exact", "splm"};
   memset(a, 0, sizeof *a);
@@ -174,7 +174,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
       if (pick("fit", o, v, fes, 5, &r)) return -1;
       a->opts.fe = (spill_fe)r;
     } else if (!strcmp(o, "--logdet")) {
-      if (pick("fit", o, v, ldets, 4, &r)) return -1;
+      if (pick("fit", o, v, ldets, 5, &r)) return -1;
       a->opts.logdet = (spill_logdet)r;
     } else if (!strcmp(o, "--format")) {
       if (pick("fit", o, v, fmts, 4, &a->format)) return -1;

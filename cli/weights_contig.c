@@ -106,6 +106,7 @@ int cmd_weights_contig(int argc, char **argv)
   copts.order = (int)order;
 
   ctx = cli_ctx_new();
+  ropts.vertices_only = 1; /* the rule uses vertices only: no GEOS geometry, no validity check */
   layer = spill_layer_read(ctx, map, &ropts);
   if (!layer) {
     status = cli_fail(ctx);

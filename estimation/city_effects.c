@@ -11,6 +11,8 @@
 /* Work beyond this many multiply-adds for the pilots' diagonals of W^j is
  * refused (about a minute on one core). */
 #define MAX_DIAG_WORK 4e10
+/* Point values: one sparse solve per pilot while pilots x units stays below this */
+#define POINT_SOLVE_WORK 1e9
 
 void spill_city_effects_free(spill_city_effects *c)
 {
@@ -79,10 +81,110 @@ static spill_weights *transpose(spill_ctx *ctx, const spill_weights *w)
   return t;
 }
 
+/* ---- pilots' diagonals of W^j by local walks ---- */
+
+typedef struct spbuf {
+  int64_t *idx;
+  double *val;
+  size_t n, cap;
+} spbuf;
+
+static int spbuf_push(spbuf *b, int64_t i, double v)
+{
+  if (b->n == b->cap) {
+    size_t c = b->cap ? 2 * b->cap : 1024;
+    int64_t *ni = realloc(b->idx, c * sizeof *ni);
+    double *nv;
+    if (!ni) return -1;
+    b->idx = ni;
+    if (!(nv = realloc(b->val, c * sizeof *nv))) return -1;
+    b->val = nv;
+    b->cap = c;
+  }
+  b->idx[b->n] = i;
+  b->val[b->n++] = v;
+  return 0;
+}
+
+/* Append level L+1 = M applied to level L (entries off[L]..off[L+1]) where
+ * row r of m lists the targets t with weight m_rt: out[t] += in[r] m_rt. */
+static int walk_step(const spill_weights *m, spbuf *b, size_t *off, int L, double *acc, char *mark)
+{
+  size_t start = b->n;
+  for (size_t e = off[L]; e < off[L + 1]; e++) {
+    int64_t r = b->idx[e];
+    double v = b->val[e];
+    for (int64_t q = m->p[r]; q < m->p[r + 1]; q++) {
+      int64_t t = m->j[q];
+      if (!mark[t]) {
+        mark[t] = 1;
+        if (spbuf_push(b, t, 0.0)) return -1;
+      }
+      acc[t] += v * m->x[q];
+    }
+  }
+  for (size_t e = start; e < b->n; e++) {
+    b->val[e] = acc[b->idx[e]];
+    acc[b->idx[e]] = 0.0;
+    mark[b->idx[e]] = 0;
+  }
+  off[L + 2] = b->n;
+  return 0;
+}
+
+/* (W^j)_pp, j = 0..J1, of every pilot p into mdiag (np x (J1 + 1)), as
+ * (W^(a+b))_pp = (W'^a e_p)'(W^b e_p) with a, b <= (J1 + 1) / 2: sparse
+ * walks from p, so the work per pilot depends on the neighbourhood reached
+ * in about J/2 steps, not on n. wt is W'. */
+static int pilot_diagonals(spill_ctx *ctx, const spill_weights *w, const spill_weights *wt,
+                           const int64_t *pil, int64_t np, int J1, double *mdiag)
+{
+  int64_t n = w->n;
+  int H = (J1 + 1) / 2 + 1;
+  double *acc = spill__calloc(ctx, (size_t)n, sizeof *acc), *dense = spill__calloc(ctx, (size_t)n, sizeof *dense);
+  char *mark = spill__calloc(ctx, (size_t)n, 1);
+  size_t *ox = spill__malloc(ctx, ((size_t)H + 2) * sizeof *ox), *oy = spill__malloc(ctx, ((size_t)H + 2) * sizeof *oy);
+  spbuf bx = {0}, by = {0};
+  int rc = SPILL_ENOMEM;
+  if (!acc || !dense || !mark || !ox || !oy) goto done;
+  for (int64_t q = 0; q < np; q++) {
+    double *m = mdiag + (size_t)q * (size_t)(J1 + 1);
+    bx.n = by.n = 0;
+    ox[0] = oy[0] = 0;
+    if (spbuf_push(&bx, pil[q], 1.0) || spbuf_push(&by, pil[q], 1.0)) goto done;
+    ox[1] = oy[1] = 1;
+    for (int L = 0; L + 1 < H; L++) /* x: rows of W^a (W' walk: via W's rows); y: columns (via W') */
+      if (walk_step(w, &bx, ox, L, acc, mark) || walk_step(wt, &by, oy, L, acc, mark)) goto done;
+    for (int j = 0; j <= J1; j++) {
+      int a = (j + 1) / 2, b = j / 2;
+      double s = 0.0;
+      for (size_t e = ox[a]; e < ox[a + 1]; e++) dense[bx.idx[e]] = bx.val[e];
+      for (size_t e = oy[b]; e < oy[b + 1]; e++) s += dense[by.idx[e]] * by.val[e];
+      for (size_t e = ox[a]; e < ox[a + 1]; e++) dense[bx.idx[e]] = 0.0;
+      m[j] = s;
+    }
+    if ((q & 1023) == 0) spill__progress(ctx, "city effects: pilots' diagonals", (double)q / (double)np);
+  }
+  rc = SPILL_OK;
+done:
+  if (rc) spill__fail(ctx, SPILL_ENOMEM, "city effects: out of memory for the pilots' diagonals");
+  free(acc);
+  free(dense);
+  free(mark);
+  free(ox);
+  free(oy);
+  free(bx.idx);
+  free(bx.val);
+  free(by.idx);
+  free(by.val);
+  return rc;
+}
+
 /* Exact point values at (beta, theta, rho) by sparse LU of I - rho W. */
 static int city_point(spill_ctx *ctx, const spill_weights *w, double beta, double theta, double rho,
-                      const int64_t *pil, int64_t np, spill_city_effects *c)
+                      const int64_t *pil, int64_t np, int J, spill_city_effects *c)
 {
+  double *mdiag = NULL;
   int64_t n = w->n;
   double *g = NULL, *sd = NULL, *h = NULL, *wth = NULL, *rhs = NULL, *x = NULL;
   spill__lu *lu = NULL;
@@ -106,7 +208,20 @@ static int city_point(spill_ctx *ctx, const spill_weights *w, double beta, doubl
   for (int64_t i = 0; i < n; i++) x[i] = 1.0;
   if ((rc = spill__lu_solve(ctx, lu, 1, x, h))) goto done;
   spill__wtmul(w, h, wth); /* column sums of S: (beta I + theta W)' h */
-  for (int64_t q = 0; q < np; q++) {
+  if (J > 0) { /* many pilots on a large map: S_pp from the series, no solve per pilot */
+    rc = SPILL_ENOMEM;
+    if (!(mdiag = spill__calloc(ctx, (size_t)np * (size_t)(J + 2), sizeof *mdiag))) goto done;
+    if ((rc = pilot_diagonals(ctx, w, wt, pil, np, J + 1, mdiag))) goto done;
+    for (int64_t q = 0; q < np; q++) {
+      const double *m = mdiag + (size_t)q * (J + 2);
+      int64_t p = pil[q];
+      double spp = 0.0, rj = 1.0;
+      for (int j = 0; j <= J; j++, rj *= rho) spp += rj * (beta * m[j] + theta * m[j + 1]);
+      c->own[p] = spp * c->pilot[p];
+      c->sent[p] = (beta * h[p] + theta * wth[p] - spp) * c->pilot[p];
+    }
+  }
+  for (int64_t q = 0; q < np && J <= 0; q++) {
     int64_t p = pil[q];
     double spp;
     /* column p of beta I + theta W (row p of W') */
@@ -130,6 +245,7 @@ static int city_point(spill_ctx *ctx, const spill_weights *w, double beta, doubl
 done:
   spill__lu_free(lu);
   spill_weights_free(wt);
+  free(mdiag);
   free(g);
   free(sd);
   free(h);
@@ -169,6 +285,7 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   double wnorm = 0.0, *wd = NULL, *g = NULL, *sd = NULL, *h = NULL, *one = NULL, *tmp = NULL;
   double *wth = NULL, *mdiag = NULL, *buf = NULL;
   float *v = NULL;
+  spill_weights *wt = NULL;
   size_t stride = (size_t)(2 * n + 2 * np);
   spill__draws d;
   long cb, ct;
@@ -182,7 +299,8 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   J = opts->order > 0 ? opts->order
                       : spill__series_order(spill__rho_abs_max(fit, wnorm), wnorm, opts->tol, opts->max_order);
   if (!spill__fit_lag(fit)) J = 0;
-  if ((double)np * (J + 2) * (double)(w->p[n] + n) > MAX_DIAG_WORK)
+  /* local walks of about J/2 steps: ~ (J/2)^3 entries per pilot on a planar map */
+  if ((double)np * (J + 2.0) * (J + 2.0) * (J + 2.0) / 8.0 * ((double)w->p[n] / (double)n + 1.0) > MAX_DIAG_WORK)
     return spill__fail(ctx, SPILL_EINVAL, "city effects: %lld pilots with %d series terms on %lld "
                        "units is too much work for simulation intervals; use draws = 0 "
                        "(--draws 0) for the point values", (long long)np, J, (long long)n);
@@ -204,18 +322,10 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   if (!wd || !g || !sd || !h || !one || !tmp || !wth || !mdiag || !buf || !v) goto done;
   spill__wmul(w, c->pilot, wd);
   for (int64_t i = 0; i < n; i++) one[i] = 1.0;
-  /* (W^j)_pp for each pilot p, j = 0..J+1: column p of W^j by products */
-  for (int64_t q = 0; q < np; q++) {
-    double *m = mdiag + (size_t)q * (J + 2);
-    memset(h, 0, (size_t)n * sizeof *h);
-    h[pil[q]] = 1.0;
-    m[0] = 1.0;
-    for (int j = 1; j < J + 2; j++) {
-      spill__wmul(w, h, tmp);
-      memcpy(h, tmp, (size_t)n * sizeof *h);
-      m[j] = h[pil[q]];
-    }
-  }
+  /* (W^j)_pp for each pilot p, j = 0..J+1, by local walks */
+  if (!(wt = transpose(ctx, w))) goto done;
+  if ((rc = pilot_diagonals(ctx, w, wt, pil, np, J + 1, mdiag))) goto done;
+  rc = SPILL_ENOMEM;
   cb = spill__draws_col(&d, fit->treat);
   ct = fit->wlag && fit->wlag[fit->treat] >= 0 ? spill__draws_col(&d, fit->wlag[fit->treat]) : -1;
   for (size_t r = 0; r < d.n; r++) {
@@ -265,6 +375,7 @@ done:
   free(mdiag);
   free(buf);
   free(v);
+  spill_weights_free(wt);
   return rc;
 }
 
@@ -309,7 +420,20 @@ spill_city_effects *spill_city_effects_compute(spill_ctx *ctx, const spill_fit *
   }
   c->draws = opts->draws;
   c->level = opts->level;
-  if (city_point(ctx, w, beta, theta, rho, pil, np, c) != SPILL_OK) goto fail;
+  { /* one solve per pilot up to ~1e9 pilot-units, else the series (to opts->tol) */
+    int J = 0;
+    if ((double)np * (double)w->n > POINT_SOLVE_WORK && rho != 0.0) {
+      double wn = 0.0;
+      for (int64_t i = 0; i < w->n; i++) {
+        double s = 0.0;
+        for (int64_t k = w->p[i]; k < w->p[i + 1]; k++) s += fabs(w->x[k]);
+        wn = fmax(wn, s);
+      }
+      J = opts->order > 0 ? opts->order : spill__series_order(fabs(rho), wn, opts->tol, opts->max_order);
+      if (fabs(rho) * wn >= 1.0) J = 0; /* no convergent series: solves */
+    }
+    if (city_point(ctx, w, beta, theta, rho, pil, np, J, c) != SPILL_OK) goto fail;
+  }
   if (opts->draws > 0) {
     if (city_sim(ctx, fit, w, pil, np, opts, c) != SPILL_OK) goto fail;
   } else {

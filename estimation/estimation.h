@@ -100,6 +100,7 @@ int spill__ldet_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out);
 void spill__ldet_interval(const spill__ldet *ld, double *lo, double *hi);
 const char *spill__ldet_name(const spill__ldet *ld);
 spill_logdet spill__ldet_method(const spill__ldet *ld);
+const spill_weights *spill__ldet_weights(const spill__ldet *ld);
 /* With G = W (I - rho W)^-1: tr[0] = tr(G), tr[1] = tr(G G), tr[2] = tr(G'G);
  * and, when m > 0, gv = G v for m column vectors v (n x m, column-major).
  * Exact: dense eigen/LU for the eigen method, sparse solves otherwise. */
@@ -110,6 +111,29 @@ int spill__ldet_trace_g(spill_ctx *ctx, spill__ldet *ld, double rho, double *out
 /* x = (I - rho W)^-1 b for m right-hand sides (n x m column-major). */
 int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double *b, int64_t m,
                       double *x);
+/* The same with (I - rho W)' when trans is 1. */
+int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, const double *b,
+                        int64_t m, double *x);
+/* Traces of G for the variance: exact (spill__ldet_traces) or, for large n,
+ * Hutchinson's estimator with Rademacher probes solved with the one
+ * factorisation, with a control variate (ldet_traces.c). The probes are added
+ * until the Monte Carlo relative error of every SE of vcov = info^-1 is below
+ * 0.1%. fn fills the nv x nv information matrix (row-major) for given traces;
+ * vcov receives its inverse. */
+typedef void (*spill__info_fn)(void *user, const double tr[3], double *info);
+int spill__vcov_traces(spill_ctx *ctx, spill__ldet *ld, double rho, size_t nv, spill__info_fn fn,
+                       void *user, double *vcov);
+/* How the traces were computed: 0 for variance traces auto, 1 exact, 2 Monte
+ * Carlo; seed for the probes. */
+void spill__ldet_set_traces(spill__ldet *ld, int traces, uint64_t seed);
+/* Probes used by the last spill__vcov_traces (0: exact) and the relative MC
+ * error of its SEs; the error bound of ln|I - rho W| at rho (0: exact). */
+void spill__ldet_trace_info(const spill__ldet *ld, int *probes, double *se_mcerr);
+double spill__ldet_error(spill_ctx *ctx, spill__ldet *ld, double rho);
+/* Approximate methods (cheb): correct the approximation with exact values
+ * around rho when no correction is near; *again = 1 if the caller should
+ * maximise again. Exact methods: *again = 0. */
+int spill__ldet_refine(spill_ctx *ctx, spill__ldet *ld, double rho, int *again);
 
 /* ---- ml.c ---- */
 /* Maximise f over (lo, hi): a scan of npts points, then Brent's method

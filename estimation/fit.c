@@ -289,6 +289,8 @@ static int fit_ml(spill_ctx *ctx, spill_fit *f, const spill__design *d, const sp
     if (!rc && o->lee_yu_bc) rc = lee_yu(ctx, f, d, ld);
   }
   if (rc) return rc;
+  spill__ldet_trace_info(ld, &f->trace_probes, &f->se_mcerr);
+  f->logdet_err = spill__ldet_error(ctx, ld, f->rho);
   fill_se(f);
   f->aic = -2.0 * f->loglik + 2.0 * (double)f->nv;
   if ((rc = fit_r2(ctx, f, d, ld, lag))) return rc;
@@ -377,6 +379,7 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
   } else {
     spill__progress(ctx, "fitting", 0.0);
     if (!(ld = spill__ldet_new(ctx, w, o.logdet))) goto fail;
+    spill__ldet_set_traces(ld, o.traces, o.trace_seed);
     rc = fit_ml(ctx, f, d, w, ld, &o);
     spill__progress(ctx, "fitting", 1.0);
   }

@@ -6,9 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cholmod.h>
 #include <umfpack.h>
-#include "estimation/estimation.h"
+#include "estimation/logdet.h"
+#include "estimation/effects.h"
 
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                     double *w, double *work, const int *lwork, int *iwork, const int *liwork,
@@ -23,29 +23,12 @@ extern void dstev_(const char *jobz, const int *n, double *d, double *e, double 
 
 #define EIGEN_MAX_N 500 /* auto: eigenvalues up to this n */
 #define BLOCK 256       /* right-hand sides per sparse solve for the traces */
+#define IS_CHOL(ld) ((ld)->method == SPILL_LOGDET_CHOL || (ld)->method == SPILL_LOGDET_CHEB)
+#define DENSE_MAX_N 8000 /* largest n for dense n x n work (512 MB per matrix) */
+/* auto: the Chebyshev approximation when one Cholesky factorisation needs
+ * more than this many flops (china_counties queen: 6e5; a 100 x 100 lattice: 1.2e7) */
+#define CHEB_MIN_FLOPS 5e6
 
-struct spill__ldet {
-  spill_logdet method;
-  int64_t n;
-  const spill_weights *w; /* borrowed */
-  int similar;            /* W = D^-1 B, B symmetric */
-  double *dh;             /* d_i^(1/2) of the similarity (similar only) */
-  double lo, hi;
-  double *ev_re, *ev_im;  /* eigen: eigenvalues (ev_im NULL when real) */
-  /* chol: I - rho S, upper triangle in CSC, S = D^1/2 W D^-1/2 */
-  cholmod_common *cc;
-  cholmod_sparse *A;
-  double *s_val;          /* S values on A's pattern */
-  int64_t *s_diag;        /* position of the diagonal in each column */
-  cholmod_factor *L;
-  double L_rho;
-  /* lu: I - rho W as CSR = CSC of its transpose */
-  int64_t *up, *ui;
-  double *ux, *w_val;
-  int64_t *u_diag;
-  void *sym, *num;
-  double num_rho;
-};
 
 /* ---- helpers ---- */
 
@@ -111,7 +94,7 @@ done:
   return ok;
 }
 
-static int row_standardised(const spill_weights *w)
+int spill__ldet_is_row_std(const spill_weights *w)
 {
   for (int64_t i = 0; i < w->n; i++) {
     double s = 0.0;
@@ -125,7 +108,7 @@ static int row_standardised(const spill_weights *w)
   return 1;
 }
 
-static double max_abs_rowsum(const spill_weights *w)
+double spill__ldet_abs_rowsum(const spill_weights *w)
 {
   double m = 0.0;
   for (int64_t i = 0; i < w->n; i++) {
@@ -153,7 +136,7 @@ static void s_mult(const spill__ldet *ld, const double *x, double *y)
 static int lanczos_extremes(spill_ctx *ctx, spill__ldet *ld, double *lmin, double *lmax)
 {
   int64_t n = ld->n;
-  int m = n < 60 ? (int)n : 60, steps = 0, info = 0, one = 1;
+  int m = n < 40 ? (int)n : 40, steps = 0, info = 0, one = 1;
   double *v = NULL, *alpha = NULL, *beta = NULL, *u = NULL, *work = NULL, dummy = 0;
   int rc = SPILL_ENOMEM;
   spill_rng rng;
@@ -179,7 +162,7 @@ static int lanczos_extremes(spill_ctx *ctx, spill__ldet *ld, double *lmin, doubl
     for (int64_t i = 0; i < n; i++) a += u[i] * vk[i];
     alpha[k] = a;
     steps = k + 1;
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 1; pass++) /* one pass: only the ends are wanted */
       for (int j = 0; j <= k; j++) {
         const double *vj = v + (size_t)j * (size_t)n;
         double h = 0;
@@ -217,7 +200,10 @@ static int setup_eigen(spill_ctx *ctx, spill__ldet *ld)
   double *a = NULL, wq = 0, *work = NULL;
   int *iwork = NULL, rc = SPILL_ENOMEM;
   const spill_weights *w = ld->w;
-  if (ld->n > 20000) return spill__fail(ctx, SPILL_ENOMEM, "eigenvalues of a %lld x %lld W would need too much memory: use --logdet chol or lu", (long long)ld->n, (long long)ld->n);
+  if (ld->n > DENSE_MAX_N)
+    return spill__fail(ctx, SPILL_ENOMEM, "--logdet eigen holds W as a dense %lld x %lld matrix, %.1f GB "
+                       "here (and as much again for the variance): above %d units use chol, cheb or lu",
+                       (long long)ld->n, (long long)ld->n, 8e-9 * (double)ld->n * (double)ld->n, DENSE_MAX_N);
   a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
   ld->ev_re = spill__malloc(ctx, (size_t)n * sizeof *ld->ev_re);
   if (!a || !ld->ev_re) goto done;
@@ -310,14 +296,16 @@ static int setup_chol(spill_ctx *ctx, spill__ldet *ld)
   ld->L = cholmod_l_analyze(ld->A, ld->cc);
   if (!ld->L) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD analysis of I - rho W failed (status %d)", ld->cc->status);
   ld->L_rho = NAN;
-  if (row_standardised(w)) {
+  if (spill__ldet_is_row_std(w)) {
     if ((rc = lanczos_extremes(ctx, ld, &lmin, &lmax))) return rc;
     lmax = 1.0; /* the largest eigenvalue of a row-standardised W */
   } else if ((rc = lanczos_extremes(ctx, ld, &lmin, &lmax))) {
     return rc;
   }
-  ld->lo = lmin < 0 ? 1.0 / lmin : -1.0 / max_abs_rowsum(w);
-  ld->hi = lmax > 0 ? 1.0 / lmax : 1.0 / max_abs_rowsum(w);
+  ld->lo = lmin < 0 ? 1.0 / lmin : -1.0 / spill__ldet_abs_rowsum(w);
+  ld->hi = lmax > 0 ? 1.0 / lmax : 1.0 / spill__ldet_abs_rowsum(w);
+  /* Ritz values lie inside the spectrum, and |lambda| <= max row sum of |W| */
+  if (ld->lo < -1.0 / spill__ldet_abs_rowsum(w)) ld->lo = -1.0 / spill__ldet_abs_rowsum(w);
   return SPILL_OK;
 }
 
@@ -366,7 +354,7 @@ static int setup_lu(spill_ctx *ctx, spill__ldet *ld)
   /* conservative interval: |lambda| <= max row sum of |W| (Gershgorin); for
    * a row-standardised W that is (-1, 1), a subset of the feasible interval
    * as in splm's default for LU */
-  r = max_abs_rowsum(w);
+  r = spill__ldet_abs_rowsum(w);
   if (r <= 0) r = 1.0;
   ld->lo = -1.0 / r;
   ld->hi = 1.0 / r;
@@ -376,24 +364,32 @@ static int setup_lu(spill_ctx *ctx, spill__ldet *ld)
 spill__ldet *spill__ldet_new(spill_ctx *ctx, const spill_weights *w, spill_logdet method)
 {
   spill__ldet *ld = spill__calloc(ctx, 1, sizeof *ld);
-  int rc;
+  int rc, auto_pick = method == SPILL_LOGDET_AUTO;
   if (!ld) return NULL;
   ld->n = w->n;
   ld->w = w;
   ld->similar = find_similarity(ctx, w, &ld->dh);
   if (ld->similar < 0) goto fail;
+  ld->traces = 0;
+  ld->seed = 1;
   if (method == SPILL_LOGDET_AUTO)
     method = w->n <= EIGEN_MAX_N ? SPILL_LOGDET_EIGEN : ld->similar ? SPILL_LOGDET_CHOL : SPILL_LOGDET_LU;
-  if (method == SPILL_LOGDET_CHOL && !ld->similar) {
+  if ((method == SPILL_LOGDET_CHOL || method == SPILL_LOGDET_CHEB) && !ld->similar) {
     spill__fail(ctx, SPILL_EINVAL,
-                "the Cholesky log-determinant needs W similar to a symmetric matrix (W = D^-1 B, B "
-                "symmetric, e.g. row-standardised contiguity); this W is not: use lu or eigen");
+                "the %s log-determinant needs W similar to a symmetric matrix (W = D^-1 B, B "
+                "symmetric, e.g. row-standardised contiguity); this W is not: use lu or eigen",
+                method == SPILL_LOGDET_CHOL ? "Cholesky" : "Chebyshev");
     goto fail;
   }
-  ld->method = method;
+  ld->method = method == SPILL_LOGDET_CHEB ? SPILL_LOGDET_CHOL : method;
   rc = method == SPILL_LOGDET_EIGEN ? setup_eigen(ctx, ld)
-     : method == SPILL_LOGDET_CHOL ? setup_chol(ctx, ld) : setup_lu(ctx, ld);
+     : method == SPILL_LOGDET_LU ? setup_lu(ctx, ld) : setup_chol(ctx, ld);
   if (rc) goto fail;
+  /* auto: exact while factorisations are cheap, else the Chebyshev series */
+  if (method == SPILL_LOGDET_CHEB || (auto_pick && method == SPILL_LOGDET_CHOL && ld->cc->fl > CHEB_MIN_FLOPS)) {
+    ld->method = SPILL_LOGDET_CHEB;
+    if ((rc = spill__cheb_setup(ctx, ld))) goto fail;
+  }
   return ld;
 fail:
   spill__ldet_free(ld);
@@ -419,6 +415,8 @@ void spill__ldet_free(spill__ldet *ld)
   free(ld->ux);
   free(ld->w_val);
   free(ld->u_diag);
+  free(ld->cheb_t);
+  free(ld->cheb_tr);
   free(ld);
 }
 
@@ -429,19 +427,21 @@ void spill__ldet_interval(const spill__ldet *ld, double *lo, double *hi)
 }
 
 spill_logdet spill__ldet_method(const spill__ldet *ld) { return ld->method; }
+const spill_weights *spill__ldet_weights(const spill__ldet *ld) { return ld->w; }
 
 const char *spill__ldet_name(const spill__ldet *ld)
 {
   switch (ld->method) {
   case SPILL_LOGDET_EIGEN: return "eigen";
   case SPILL_LOGDET_CHOL: return "chol";
+  case SPILL_LOGDET_CHEB: return "cheb";
   default: return "lu";
   }
 }
 
 /* ---- per rho ---- */
 
-static int chol_factor(spill_ctx *ctx, spill__ldet *ld, double rho, int *posdef)
+int spill__ldet_chol_factor(spill_ctx *ctx, spill__ldet *ld, double rho, int *posdef)
 {
   double *ax = ld->A->x;
   *posdef = 1;
@@ -500,6 +500,17 @@ static int lu_factor(spill_ctx *ctx, spill__ldet *ld, double rho, int *ok)
 
 int spill__ldet_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out)
 {
+  if (ld->method == SPILL_LOGDET_CHEB) {
+    double d;
+    if (!(rho > ld->lo && rho < ld->hi)) *out = -INFINITY;
+    else spill__cheb_eval(ld, rho, out, &d);
+    return SPILL_OK;
+  }
+  return spill__ldet_exact_eval(ctx, ld, rho, out);
+}
+
+int spill__ldet_exact_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out)
+{
   int ok, rc;
   if (ld->method == SPILL_LOGDET_EIGEN) {
     double s = 0.0;
@@ -518,8 +529,8 @@ int spill__ldet_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out)
     *out = s;
     return SPILL_OK;
   }
-  if (ld->method == SPILL_LOGDET_CHOL) {
-    if ((rc = chol_factor(ctx, ld, rho, &ok))) return rc;
+  if (IS_CHOL(ld)) {
+    if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
     *out = ok ? chol_logdet(ld->L) : -INFINITY;
     return SPILL_OK;
   }
@@ -538,8 +549,9 @@ int spill__ldet_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out)
   return SPILL_OK;
 }
 
-/* Dense LU solve (I - rho W) X = B for the eigen method. */
-static int dense_solve(spill_ctx *ctx, const spill__ldet *ld, double rho, double *b, int64_t m)
+/* Dense LU solve (I - rho W) X = B (or its transpose) for the eigen method. */
+static int dense_solve(spill_ctx *ctx, const spill__ldet *ld, double rho, int trans, double *b,
+                       int64_t m)
 {
   int n = (int)ld->n, nrhs = (int)m, info = 0, *ipiv = NULL, rc = SPILL_ENOMEM;
   double *a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
@@ -548,8 +560,10 @@ static int dense_solve(spill_ctx *ctx, const spill__ldet *ld, double rho, double
   if (!a || !ipiv) goto done;
   for (int64_t i = 0; i < n; i++) {
     a[(size_t)i * (size_t)n + (size_t)i] = 1.0;
-    for (int64_t q = w->p[i]; q < w->p[i + 1]; q++)
-      a[(size_t)w->j[q] * (size_t)n + (size_t)i] -= rho * w->x[q];
+    for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) {
+      size_t r = (size_t)i, c = (size_t)w->j[q];
+      a[(trans ? r * (size_t)n + c : c * (size_t)n + r)] -= rho * w->x[q];
+    }
   }
   dgesv_(&n, &nrhs, a, &n, ipiv, b, &n, &info);
   rc = info ? spill__fail(ctx, SPILL_ENUM, "I - rho W is singular at rho = %g", rho) : SPILL_OK;
@@ -562,26 +576,35 @@ done:
 int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double *b, int64_t m,
                       double *x)
 {
+  return spill__ldet_solve_t(ctx, ld, rho, 0, b, m, x);
+}
+
+int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, const double *b,
+                        int64_t m, double *x)
+{
   int64_t n = ld->n;
   int ok, rc;
   if (ld->method == SPILL_LOGDET_EIGEN) {
     memcpy(x, b, (size_t)(n * m) * sizeof *x);
-    return dense_solve(ctx, ld, rho, x, m);
+    return dense_solve(ctx, ld, rho, trans, x, m);
   }
-  if (ld->method == SPILL_LOGDET_CHOL) {
-    /* (I - rho W) = D^-1/2 (I - rho S) D^1/2: x = D^-1/2 (I - rho S)^-1 D^1/2 b */
+  if (IS_CHOL(ld)) {
+    /* (I - rho W) = D^-1/2 (I - rho S) D^1/2: x = D^-1/2 (I - rho S)^-1 D^1/2 b,
+     * and for the transpose x = D^1/2 (I - rho S)^-1 D^-1/2 b */
     cholmod_dense *B, *X;
-    if ((rc = chol_factor(ctx, ld, rho, &ok))) return rc;
+    if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
     if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is not invertible at rho = %g", rho);
     B = cholmod_l_allocate_dense((size_t)n, (size_t)m, (size_t)n, CHOLMOD_REAL, ld->cc);
     if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
     for (int64_t c = 0; c < m; c++)
-      for (int64_t i = 0; i < n; i++) ((double *)B->x)[c * n + i] = b[c * n + i] * ld->dh[i];
+      for (int64_t i = 0; i < n; i++)
+        ((double *)B->x)[c * n + i] = trans ? b[c * n + i] / ld->dh[i] : b[c * n + i] * ld->dh[i];
     X = cholmod_l_solve(CHOLMOD_A, ld->L, B, ld->cc);
     cholmod_l_free_dense(&B, ld->cc);
     if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", ld->cc->status);
     for (int64_t c = 0; c < m; c++)
-      for (int64_t i = 0; i < n; i++) x[c * n + i] = ((double *)X->x)[c * n + i] / ld->dh[i];
+      for (int64_t i = 0; i < n; i++)
+        x[c * n + i] = trans ? ((double *)X->x)[c * n + i] * ld->dh[i] : ((double *)X->x)[c * n + i] / ld->dh[i];
     cholmod_l_free_dense(&X, ld->cc);
     return SPILL_OK;
   }
@@ -589,8 +612,8 @@ int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double 
   if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is singular at rho = %g", rho);
   for (int64_t c = 0; c < m; c++) {
     double info[UMFPACK_INFO];
-    /* UMFPACK holds (I - rho W)' in compressed columns: solve with its transpose */
-    int64_t status = umfpack_dl_solve(UMFPACK_At, (const SuiteSparse_long *)ld->up,
+    /* UMFPACK holds (I - rho W)' in compressed columns: A x = b is its transposed system */
+    int64_t status = umfpack_dl_solve(trans ? UMFPACK_A : UMFPACK_At, (const SuiteSparse_long *)ld->up,
                                       (const SuiteSparse_long *)ld->ui, ld->ux, x + c * n,
                                       b + c * n, ld->num, NULL, info);
     if (status != UMFPACK_OK)
@@ -608,12 +631,12 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
   double *blk = NULL, *sol = NULL, *tmp = NULL;
   int rc = SPILL_ENOMEM;
   tr[0] = tr[1] = tr[2] = 0.0;
-  if (ld->method == SPILL_LOGDET_CHOL) {
+  if (IS_CHOL(ld)) {
     /* S~ = (I - rho S)^-1 S is symmetric and G = D^-1/2 S~ D^1/2, so
      * tr G = tr S~, tr G^2 = sum S~_ij^2, tr G'G = sum S~_ij^2 d_j / d_i. */
     int ok;
     cholmod_dense *B = NULL, *X = NULL;
-    if ((rc = chol_factor(ctx, ld, rho, &ok))) return rc;
+    if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
     if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is not invertible at rho = %g", rho);
     for (int64_t j0 = 0; j0 < n; j0 += BLOCK) {
       int64_t bs = n - j0 < BLOCK ? n - j0 : BLOCK;
@@ -642,23 +665,13 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
       }
       cholmod_l_free_dense(&X, ld->cc);
     }
-  } else {
-    /* dense G, column by column (eigen: dense LU; lu: UMFPACK) */
-    double *g = spill__malloc(ctx, (size_t)n * (size_t)n * sizeof *g);
+  } else if (ld->method == SPILL_LOGDET_EIGEN) {
+    /* dense G = (I - rho W)^-1 W (n <= DENSE_MAX_N for this method) */
+    double *g = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *g);
     if (!g) return ctx->status;
-    memset(g, 0, (size_t)n * (size_t)n * sizeof *g);
     for (int64_t i = 0; i < n; i++)
       for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) g[w->j[q] * n + i] = w->x[q];
-    if (ld->method == SPILL_LOGDET_EIGEN) {
-      rc = dense_solve(ctx, ld, rho, g, n);
-    } else {
-      tmp = spill__malloc(ctx, (size_t)n * sizeof *tmp);
-      rc = tmp ? SPILL_OK : ctx->status;
-      for (int64_t j = 0; j < n && !rc; j++) {
-        memcpy(tmp, g + j * n, (size_t)n * sizeof *tmp);
-        rc = spill__ldet_solve(ctx, ld, rho, tmp, 1, g + j * n);
-      }
-    }
+    rc = dense_solve(ctx, ld, rho, 0, g, n);
     if (!rc)
       for (int64_t j = 0; j < n; j++) {
         tr[0] += g[j * n + j];
@@ -669,8 +682,31 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
         }
       }
     free(g);
-    free(tmp);
-    tmp = NULL;
+    if (rc) return rc;
+  } else {
+    /* LU: column by column, nothing n x n kept: g = G e_j = A^-1 W e_j and
+     * h = G' e_j = W' A^-T e_j; tr G^2 = sum_j h'g, tr G'G = sum_j g'g */
+    double *e = spill__calloc(ctx, (size_t)n, sizeof *e), *g = spill__malloc(ctx, (size_t)n * sizeof *g);
+    double *h = spill__malloc(ctx, (size_t)n * sizeof *h), *u = spill__malloc(ctx, (size_t)n * sizeof *u);
+    rc = e && g && h && u ? SPILL_OK : SPILL_ENOMEM;
+    for (int64_t j = 0; j < n && !rc; j++) {
+      e[j] = 1.0;
+      spill__wmul(w, e, u);
+      if (!(rc = spill__ldet_solve_t(ctx, ld, rho, 0, u, 1, g)) &&
+          !(rc = spill__ldet_solve_t(ctx, ld, rho, 1, e, 1, u))) {
+        spill__wtmul(w, u, h);
+        tr[0] += g[j];
+        for (int64_t i = 0; i < n; i++) {
+          tr[1] += h[i] * g[i];
+          tr[2] += g[i] * g[i];
+        }
+      }
+      e[j] = 0.0;
+    }
+    free(e);
+    free(g);
+    free(h);
+    free(u);
     if (rc) return rc;
   }
   if (m > 0) { /* gv = W (I - rho W)^-1 v */
@@ -691,6 +727,12 @@ done:
  * difference of the exact sparse log-determinants (error O(h^2)). */
 int spill__ldet_trace_g(spill_ctx *ctx, spill__ldet *ld, double rho, double *out)
 {
+  if (ld->method == SPILL_LOGDET_CHEB) {
+    double v, d;
+    spill__cheb_eval(ld, rho, &v, &d);
+    *out = -d;
+    return SPILL_OK;
+  }
   if (ld->method == SPILL_LOGDET_EIGEN) {
     double s = 0.0;
     for (int64_t i = 0; i < ld->n; i++) {

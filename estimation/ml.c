@@ -192,6 +192,12 @@ int spill__ml_lag(spill_ctx *ctx, const spill__design *d, spill__ldet *ld, spill
   if ((rc = spill__maximise(ctx, lag_loglik, &st, lo, hi, npoints(ld), 1e-11, &r->rho, &r->loglik)))
     goto done;
   if ((rc = lag_polish(ctx, &st, lo, hi, &r->rho, &r->loglik))) goto done;
+  for (int it = 0, again = 1; it < 5 && again; it++) { /* approximate log-dets: exact near the optimum */
+    if ((rc = spill__ldet_refine(ctx, ld, r->rho, &again))) goto done;
+    if (again && ((rc = spill__maximise(ctx, lag_loglik, &st, lo, hi, npoints(ld), 1e-11, &r->rho, &r->loglik)) ||
+                  (rc = lag_polish(ctx, &st, lo, hi, &r->rho, &r->loglik))))
+      goto done;
+  }
   for (size_t j = 0; j < k; j++) r->coef[j] = b0[j] - r->rho * b1[j];
   r->sigma2 = (st.e0e0 - 2.0 * r->rho * st.e0e1 + r->rho * r->rho * st.e1e1) / st.nt;
   rc = SPILL_OK;
@@ -305,6 +311,11 @@ int spill__ml_error(spill_ctx *ctx, const spill__design *d, const spill_weights 
   hi -= 1e-9 * (hi - lo);
   if ((rc = spill__maximise(ctx, err_loglik, &st, lo, hi, npoints(ld), 1e-11, &r->rho, &r->loglik)))
     goto done;
+  for (int it = 0, again = 1; it < 5 && again; it++) { /* approximate log-dets: exact near the optimum */
+    if ((rc = spill__ldet_refine(ctx, ld, r->rho, &again))) goto done;
+    if (again && (rc = spill__maximise(ctx, err_loglik, &st, lo, hi, npoints(ld), 1e-11, &r->rho, &r->loglik)))
+      goto done;
+  }
   if (err_beta(&st, r->rho, r->coef, &sse)) {
     rc = spill__fail(ctx, SPILL_ENUM, "error model: singular regressors at lambda = %g", r->rho);
     goto done;

@@ -148,6 +148,12 @@ void spill__json_fit_members(FILE *out, const spill_fit *f)
   spill__json_number(out, f->r2_within);
   fputs(", \"logdet\": ", out);
   spill__json_string(out, f->logdet_method);
+  if (is_ml(f)) { /* large n: Monte Carlo variance traces and approximate log-dets */
+    fprintf(out, ", \"trace_probes\": %d, \"se_mc_error\": ", f->trace_probes);
+    spill__json_number(out, f->se_mcerr);
+    fputs(", \"logdet_error\": ", out);
+    spill__json_number(out, f->logdet_err);
+  }
   /* how the lag of y was within-transformed: "exact" Q(Wy) or "splm" W(Qy) */
   fputs(", \"wy\": ", out);
   spill__json_string(out, f->splm_wy ? "splm" : "exact");
@@ -242,6 +248,11 @@ static void write_text(FILE *out, const spill_fit *f)
             f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi);
   else
     fprintf(out, "SEs cluster-robust by unit (Stata xtreg, fe vce(cluster id) scaling)\n");
+  if (ml && f->trace_probes > 0)
+    fprintf(out, "variance traces: Hutchinson, %d probes; Monte Carlo error of the SEs %.2g%% (1 sd)\n",
+            f->trace_probes, 100.0 * f->se_mcerr);
+  if (ml && f->logdet_err > 0)
+    fprintf(out, "log-det at the estimate within %.2g of the exact Cholesky value\n", f->logdet_err);
   /* with time effects the two conventions for the lag of y differ: say which */
   if (f->has_rho && (f->fe == SPILL_FE_TWOWAYS || f->fe == SPILL_FE_TIME))
     fprintf(out, "%s\n", f->splm_wy ? "lag of y: W (Q y), R splm's convention (--wy splm)"

@@ -330,8 +330,9 @@ spill_traces *spill_traces_new(spill_ctx *ctx, const spill_weights *w, double rh
   tr->vectors = opts->vectors > 1 ? opts->vectors : 2;
   method = opts->method;
   if (method == SPILL_TRACE_EIGEN && w->n > MAX_EIGEN) {
-    spill__fail(ctx, SPILL_EINVAL, "effects: n = %lld is too large for the eigenvalue route "
-                "(limit %d); use Monte Carlo traces", (long long)w->n, MAX_EIGEN);
+    spill__fail(ctx, SPILL_EINVAL, "effects: the eigenvalue route holds W as a dense %lld x %lld "
+                "matrix (%.1f GB here); above %d units use Monte Carlo traces (--effects-method mc)",
+                (long long)w->n, (long long)w->n, 8e-9 * (double)w->n * (double)w->n, MAX_EIGEN);
     goto fail;
   }
   if (method == SPILL_TRACE_AUTO) {

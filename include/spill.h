@@ -130,6 +130,9 @@ typedef struct spill_read_opts {
                            (DBF; GeoJSON not in UTF-8); NULL: from the .cpg,
                            the DBF language byte, else detected */
   const char *layer;    /* GeoPackage feature table; NULL: the only one */
+  int vertices_only;    /* 1: shapefiles: read ids and vertices only, build no GEOS geometry
+                           and check no validity (enough for contiguity; the layer then
+                           serves spill_weights_contiguity and the id/attribute getters) */
 } spill_read_opts;
 
 typedef struct spill_layer spill_layer;
@@ -429,7 +432,9 @@ typedef enum spill_fe {
   SPILL_FE_RANDOM   /* random unit effects by ML, as R splm spml(model = "random") */
 } spill_fe;
 typedef enum spill_logdet {
-  SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU
+  SPILL_LOGDET_AUTO = 0, SPILL_LOGDET_EIGEN, SPILL_LOGDET_CHOL, SPILL_LOGDET_LU,
+  SPILL_LOGDET_CHEB /* Chebyshev series with Monte Carlo traces (Pace and LeSage 2004),
+                       corrected by exact Cholesky log-dets at the optimum (estimation/ldet_cheb.c) */
 } spill_logdet;
 
 /* A balanced panel aligned period by period: value of unit i in period s is
@@ -467,6 +472,9 @@ typedef struct spill_fit_opts {
                        They differ only with time effects and W not column-stochastic. */
   int lee_yu_bc;    /* 1: Elhorst's (2014, sec. 3.4) first-order bias correction of the
                        direct estimates (what --lee-yu did before); excludes lee_yu */
+  int traces;           /* traces of G = W (I - rho W)^-1 in the variance: 0 auto (exact for
+                           n <= 5000, else Monte Carlo), 1 exact, 2 Monte Carlo (Hutchinson) */
+  uint64_t trace_seed;  /* seeds the Monte Carlo probes (0: 1) */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -510,6 +518,9 @@ typedef struct spill_fit {
   double lambda, lambda_se;
   int has_phi;           /* random effects: phi = sigma_mu^2 / sigma_e^2 */
   double phi, phi_se;
+  int trace_probes;      /* Monte Carlo probes for the variance traces (0: exact) */
+  double se_mcerr;       /* Monte Carlo relative error (1 sd) of the SEs (0: exact traces) */
+  double logdet_err;     /* error bound of ln|I - rho W| at rho (0: exact) */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */

@@ -428,7 +428,7 @@ static int read_shapes(spill_ctx *ctx, spill_layer *L, SHPHandle shp, int nrec, 
         }
       }
       if (!rc) rc = append_rings(ctx, L, &nv, &cap, &tmp, pstart);
-      if (!rc) {
+      if (!rc && !o->vertices_only) {
         g = assemble(ctx, L->vxy + 2 * first, pstart, np, &dropped);
         if (!g) rc = spill_ctx_status(ctx) ? spill_ctx_status(ctx) : SPILL_EDEP;
       }
@@ -459,7 +459,8 @@ static int read_shapes(spill_ctx *ctx, spill_layer *L, SHPHandle shp, int nrec, 
   if (!rc && L->n == 0)
     rc = spill__fail(ctx, SPILL_EDATA, "%s: no shapes to read (%d record%s, %zu null)", shp_path, nrec,
                      nrec == 1 ? "" : "s", L->skipped);
-  if (!rc && L->kind == SPILL_SHAPE_POLYGON && !o->no_repair) rc = spill__layer_repair(ctx, L, shp_path);
+  if (!rc && L->kind == SPILL_SHAPE_POLYGON && !o->no_repair && !o->vertices_only)
+    rc = spill__layer_repair(ctx, L, shp_path);
   return rc;
 }
 
@@ -519,6 +520,7 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
   }
   SASetupDefaultHooks(&hooks);
   hooks.Error = quiet_shapelib_error;
+  if (o->vertices_only) spill__memfile_hooks(&hooks); /* files read whole: no seek per record */
   shp = SHPOpenLL(shp_path, "rb", &hooks);
   if (!shp) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: not a readable shapefile (bad header, or its .shx %s is corrupt or truncated)",

@@ -69,4 +69,8 @@ int spill__layer_repair(spill_ctx *ctx, spill_layer *layer, const char *path);
 spill_layer *spill__geojson_read(spill_ctx *ctx, const char *path, const spill_read_opts *o); /* geojson.c */
 spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read_opts *o);    /* gpkg.c */
 
+/* shapelib hooks that read each file whole into memory (read-only;
+ * shapes/memfile.c): no system call per record. */
+void spill__memfile_hooks(SAHooks *hooks);
+
 #endif

@@ -42,37 +42,38 @@ static int radix_sort(uint64_t *key, uint64_t *tmp, size_t n, int lo)
   return 0;
 }
 
-/* Boundary vertices of every unit, in spdep's sequence (see the top). */
+/* Boundary vertices of every unit, in spdep's sequence (see the top): the
+ * layer's vertices as read (first vertex of each unit skipped when keys are
+ * built), or for layers not read from a shapefile a copy from GEOS. */
 typedef struct verts {
-  size_t n;
-  double *x, *y;
-  uint32_t *unit;
+  size_t n, cap;       /* vertices in xy */
+  const double *xy;    /* interleaved x, y */
+  double *own;         /* xy when copied from GEOS */
+  uint32_t *unit;      /* unit of each vertex */
+  int skip_first;      /* 1: each unit's first vertex is in xy and left out */
 } verts;
 
-static int add_vertex(verts *v, size_t *cap, double x, double y, uint32_t u)
+static int add_vertex(verts *v, double x, double y, uint32_t u)
 {
-  if (v->n == *cap) {
-    size_t c = *cap ? 2 * *cap : 4096;
-    double *nx = realloc(v->x, c * sizeof *nx), *ny;
+  if (v->n == v->cap) {
+    size_t c = v->cap ? 2 * v->cap : 4096;
+    double *nx = realloc(v->own, 2 * c * sizeof *nx);
     uint32_t *nu;
     if (!nx) return -1;
-    v->x = nx;
-    ny = realloc(v->y, c * sizeof *ny);
-    if (!ny) return -1;
-    v->y = ny;
+    v->own = nx;
     nu = realloc(v->unit, c * sizeof *nu);
     if (!nu) return -1;
     v->unit = nu;
-    *cap = c;
+    v->cap = c;
   }
-  v->x[v->n] = x;
-  v->y[v->n] = y;
+  v->own[2 * v->n] = x;
+  v->own[2 * v->n + 1] = y;
   v->unit[v->n++] = u;
   return 0;
 }
 
 /* A layer not read from a shapefile: take its rings from GEOS. */
-static int geos_vertices(spill_ctx *ctx, const spill_layer *L, size_t i, verts *v, size_t *cap)
+static int geos_vertices(spill_ctx *ctx, const spill_layer *L, size_t i, verts *v)
 {
   GEOSContextHandle_t h = L->geos;
   const GEOSGeometry *g = L->geoms[i];
@@ -93,7 +94,7 @@ static int geos_vertices(spill_ctx *ctx, const spill_layer *L, size_t i, verts *
           first = 0;
           continue;
         }
-        if (add_vertex(v, cap, x, y, (uint32_t)i)) return spill__fail(ctx, SPILL_ENOMEM, "out of memory");
+        if (add_vertex(v, x, y, (uint32_t)i)) return spill__fail(ctx, SPILL_ENOMEM, "out of memory");
       }
     }
   }
@@ -102,33 +103,28 @@ static int geos_vertices(spill_ctx *ctx, const spill_layer *L, size_t i, verts *
 
 static int collect(spill_ctx *ctx, const spill_layer *L, verts *v)
 {
-  size_t cap = 0;
-  if (L->vstart && L->vxy) {
-    cap = (size_t)L->vstart[L->n];
-    v->x = malloc((cap + 1) * sizeof *v->x);
-    v->y = malloc((cap + 1) * sizeof *v->y);
-    v->unit = malloc((cap + 1) * sizeof *v->unit);
-    if (!v->x || !v->y || !v->unit) return spill__fail(ctx, SPILL_ENOMEM, "out of memory for %zu vertices", cap);
+  if (L->vstart && L->vxy) { /* no copy of the coordinates */
+    v->n = (size_t)L->vstart[L->n];
+    v->xy = L->vxy;
+    v->skip_first = 1;
+    v->unit = malloc((v->n + 1) * sizeof *v->unit);
+    if (!v->unit) return spill__fail(ctx, SPILL_ENOMEM, "out of memory for %zu vertices", v->n);
     for (size_t i = 0; i < L->n; i++)
-      for (int64_t k = L->vstart[i] + 1; k < L->vstart[i + 1]; k++) { /* first vertex left out */
-        v->x[v->n] = L->vxy[2 * k];
-        v->y[v->n] = L->vxy[2 * k + 1];
-        v->unit[v->n++] = (uint32_t)i;
-      }
+      for (int64_t k = L->vstart[i]; k < L->vstart[i + 1]; k++) v->unit[k] = (uint32_t)i;
     return 0;
   }
   for (size_t i = 0; i < L->n; i++)
-    if (geos_vertices(ctx, L, i, v, &cap)) return spill_ctx_status(ctx);
+    if (geos_vertices(ctx, L, i, v)) return spill_ctx_status(ctx);
+  v->xy = v->own;
   return 0;
 }
 
 spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, const spill_contig_opts *opts)
 {
   spill_contig_opts o = {0, 0, 1, 0};
-  verts v = {0, NULL, NULL, NULL};
+  verts v = {0, 0, NULL, NULL, NULL, 0};
   uint64_t *key = NULL, *k2 = NULL, *pairs = NULL;
-  double *sx = NULL, *sy = NULL;
-  uint32_t *su = NULL;
+  size_t nk = 0;
   int64_t *ti = NULL, *tj = NULL;
   size_t npairs = 0, cap_pairs = 0, nlinks = 0;
   spill_weights *w = NULL, *out = NULL;
@@ -170,8 +166,8 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
   {
     double xmin = INFINITY, xmax = -INFINITY, cell;
     for (size_t k = 0; k < v.n; k++) {
-      if (v.x[k] < xmin) xmin = v.x[k];
-      if (v.x[k] > xmax) xmax = v.x[k];
+      if (v.xy[2 * k] < xmin) xmin = v.xy[2 * k];
+      if (v.xy[2 * k] > xmax) xmax = v.xy[2 * k];
     }
     if (!isfinite(xmin) || !isfinite(xmax)) {
       if (v.n) {
@@ -180,40 +176,34 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
       }
       xmin = xmax = 0;
     }
-    cell = fmax(snap * 1.001, (xmax - xmin) / 4.0e9);
+    /* about 2^21 columns (two radix passes); never narrower than snap */
+    cell = fmax(snap * 1.001, (xmax - xmin) / 2.0e6);
     key = malloc((v.n + 1) * sizeof *key);
     k2 = malloc((v.n + 1) * sizeof *k2);
     if (!key || !k2) goto oom;
-    for (size_t k = 0; k < v.n; k++) key[k] = ((uint64_t)floor((v.x[k] - xmin) / cell) << 32) | (uint64_t)k;
-    if (radix_sort(key, k2, v.n, 32)) goto oom;
+    for (size_t k = 0; k < v.n; k++) {
+      if (v.skip_first && (k == 0 || v.unit[k - 1] != v.unit[k])) continue; /* a unit's first vertex */
+      key[nk++] = ((uint64_t)floor((v.xy[2 * k] - xmin) / cell) << 32) | (uint64_t)k;
+    }
+    if (radix_sort(key, k2, nk, 32)) goto oom;
   }
   free(k2);
   k2 = NULL;
-  sx = malloc((v.n + 1) * sizeof *sx);
-  sy = malloc((v.n + 1) * sizeof *sy);
-  su = malloc((v.n + 1) * sizeof *su);
-  if (!sx || !sy || !su) goto oom;
-  for (size_t k = 0; k < v.n; k++) {
-    size_t src = (size_t)(key[k] & 0xffffffffu);
-    sx[k] = v.x[src];
-    sy[k] = v.y[src];
-    su[k] = v.unit[src];
-    key[k] >>= 32; /* the column */
-  }
-  free(v.x);
-  free(v.y);
-  free(v.unit);
-  v.x = v.y = NULL;
-  v.unit = NULL;
   spill__progress(ctx, "contiguity", 0.4);
 
   /* sweep: every matching vertex pair of two different units, once */
-  for (size_t a = 0; a < v.n; a++) {
-    for (size_t b = a + 1; b < v.n && key[b] <= key[a] + 1; b++) {
+  for (size_t a = 0; a < nk; a++) {
+    size_t ia = (size_t)(key[a] & 0xffffffffu);
+    uint64_t col = key[a] >> 32;
+    double xa = v.xy[2 * ia], ya = v.xy[2 * ia + 1];
+    uint32_t ua = v.unit[ia];
+    for (size_t b = a + 1; b < nk && (key[b] >> 32) <= col + 1; b++) {
+      size_t ib = (size_t)(key[b] & 0xffffffffu);
+      uint32_t ub = v.unit[ib];
       double dx, dy;
-      if (su[a] == su[b]) continue;
-      dx = sx[a] - sx[b];
-      dy = sy[a] - sy[b];
+      if (ua == ub) continue;
+      dx = xa - v.xy[2 * ib];
+      dy = ya - v.xy[2 * ib + 1];
       if (fabs(dx) > snap || fabs(dy) > snap || hypot(dx, dy) > snap) continue;
       if (npairs == cap_pairs) {
         size_t c = cap_pairs ? 2 * cap_pairs : 4096;
@@ -223,18 +213,17 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
         cap_pairs = c;
       }
       {
-        uint64_t lo = su[a] < su[b] ? su[a] : su[b], hi = su[a] < su[b] ? su[b] : su[a];
+        uint64_t lo = ua < ub ? ua : ub, hi = ua < ub ? ub : ua;
         pairs[npairs++] = lo * (uint64_t)L->n + hi;
       }
     }
   }
-  free(sx);
-  free(sy);
-  free(su);
   free(key);
-  sx = sy = NULL;
-  su = NULL;
   key = NULL;
+  free(v.unit);
+  free(v.own);
+  v.unit = NULL;
+  v.own = NULL;
   spill__progress(ctx, "contiguity", 0.7);
 
   /* count matches per unit pair */
@@ -272,14 +261,10 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
 oom:
   spill__fail(ctx, SPILL_ENOMEM, "contiguity: out of memory (%zu vertices)", v.n);
 done:
-  free(v.x);
-  free(v.y);
+  free(v.own);
   free(v.unit);
   free(key);
   free(k2);
-  free(sx);
-  free(sy);
-  free(su);
   free(pairs);
   free(ti);
   free(tj);

@@ -361,6 +361,24 @@ static void test_references(void)
       spill_weights_free(b);
     }
     spill_layer_free(L);
+    { /* the fast path of `spill weights queen|rook`: vertices only, no GEOS */
+      spill_read_opts vo = {.vertices_only = 1};
+      L = spill_layer_read(ctx, buf, &vo);
+      CHECK_MSG(L != NULL && L->geoms[0] == NULL, "%s", spill_ctx_error(ctx));
+      for (int rook = 0; L && rook < 2; rook++) {
+        spill_weights *w = contig(L, rook, 0, 1, 0), *r;
+        snprintf(rel, sizeof rel, "refs/%s_%s.gal", maps[m].name, rook ? "rook" : "queen");
+        if (!check_shared(rel, ref, sizeof ref)) {
+          spill_weights_free(w);
+          continue;
+        }
+        r = spill_weights_read(ctx, ref, SPILL_WFMT_GAL);
+        CHECK(w && r && diff_with_ref(w, r, "vertices only") == 0);
+        spill_weights_free(w);
+        spill_weights_free(r);
+      }
+      spill_layer_free(L);
+    }
   }
 }
 
