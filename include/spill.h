@@ -1642,6 +1642,57 @@ spill_weights *spill_weights_read_matrix(spill_ctx *ctx, const char *path, const
  * number, else a string one. Written atomically. */
 int spill_city_effects_write_dta(spill_ctx *ctx, const spill_city_effects *c, const char *path);
 
+/* ---- IV-2SLS and PSM-DID (estimation/iv.c, estimation/psm.c) ---- */
+/* IV-2SLS on a panel with fixed effects absorbed by the exact within
+ * transform (balanced or p->obs), as Stata ivreghdfe/ivreg2. Regressors:
+ * the endogenous columns then the exogenous ones; instruments: the excluded
+ * ones then the exogenous regressors. Columns are indices into p->x, with
+ * SPILL_IV_D naming the panel's treatment p->d. Every x column not listed as
+ * endogenous or instrument is ignored unless listed in exog. */
+#define SPILL_IV_D ((size_t)-1)
+typedef struct spill_iv_opts {
+  spill_fe fe;                 /* TWOWAYS (default), UNIT, TIME or NONE (then a constant) */
+  const size_t *endog; size_t n_endog;
+  const size_t *instr; size_t n_instr;  /* excluded instruments, n_instr >= n_endog */
+  const size_t *exog; size_t n_exog;    /* included exogenous controls */
+  const int64_t *cluster;      /* n*t cluster codes (time-major), or NULL: by unit */
+  const char *cluster_name;    /* for tables ("unit" when NULL) */
+} spill_iv_opts;
+void spill_iv_opts_init(spill_iv_opts *o);
+
+typedef struct spill_iv_first {
+  char *endog;                 /* the endogenous regressor of this first stage */
+  double *coef, *se;           /* n_instr + n_exog: excluded instruments, then exog */
+  double f;                    /* cluster-robust Wald F of the excluded instruments (small-sample c) */
+  double partial_r2;           /* Shea-free partial R2 of the excluded instruments */
+} spill_iv_first;
+
+typedef struct spill_iv_result {
+  spill_fe fe;
+  int64_t n, t, nobs, units, clusters;
+  double absorbed;             /* fixed effects absorbed: units + periods - components */
+  double df_k;                 /* K of the small-sample factor (see iv.c) */
+  size_t k;                    /* second-stage coefficients: endog, exog[, constant] */
+  char **names;
+  double *coef, *se, *vcov;    /* k, k, k x k row-major (cluster-robust, c = G/(G-1) (N-1)/(N-K)) */
+  size_t n_endog, n_instr, n_exog;
+  char **instr_names;          /* n_instr excluded instruments */
+  spill_iv_first *first;       /* n_endog first stages */
+  double kp_rk_lm, kp_rk_lm_p; int kp_df;   /* underidentification, chi2(L1 - K1 + 1) */
+  double kp_rk_wald, kp_rk_wald_f;          /* weak identification (rk Wald and its F form) */
+  double cragg_donald_f;
+  double hansen_j, hansen_j_p; int j_df;    /* NAN and 0 when exactly identified */
+  double r2_within, sigma2;
+  char *cluster_name, *y_name;
+} spill_iv_result;
+
+spill_iv_result *spill_iv_fit(spill_ctx *ctx, const spill_panel *p, const spill_iv_opts *opts);
+void spill_iv_result_free(spill_iv_result *r);
+/* Tables: text (both stages, identification statistics), CSV, LaTeX, JSON
+ * ({"model": "iv2sls", ..., "coefficients": [...], "first_stage": {...}}). */
+int spill_iv_print(spill_ctx *ctx, const spill_iv_result *r, FILE *out, spill_table_fmt fmt);
+int spill_iv_save(spill_ctx *ctx, const spill_iv_result *r, const char *path, spill_table_fmt fmt);
+
 #ifdef __cplusplus
 }
 #endif
