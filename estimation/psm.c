@@ -200,6 +200,33 @@ static int psm_did(spill_ctx *ctx, const spill_panel *p, const spill_psm_opts *o
       for (int64_t i = 0; i < n; i++) out[q * n + i] -= g;
     }
   }
+  /* controls with no variation left after the fixed effects (time-invariant
+   * covariates, nested in the unit effects) are dropped with a notice */
+  {
+    size_t kept = 1;
+    for (size_t j = 1; j < k; j++) {
+      const double *v = p->x + o->cov[j - 1] * nt;
+      double ss = 0.0, raw = 0.0;
+      for (size_t q = 0; q < nt; q++) {
+        double w = r->weight[q % (size_t)n];
+        ss += w * X[j * nt + q] * X[j * nt + q];
+        raw += w * v[q] * v[q];
+      }
+      if (!(ss > 1e-10 * (raw > 0 ? raw : 1.0))) {
+        spill__notice(ctx, "PSM-DID: control %s does not vary within units and periods of the matched sample "
+                      "(absorbed by the fixed effects); left out of the DID", r->did_names[j]);
+        free(r->did_names[j]);
+        continue;
+      }
+      if (kept != j) {
+        memmove(X + kept * nt, X + j * nt, nt * sizeof *X);
+        r->did_names[kept] = r->did_names[j];
+      }
+      kept++;
+    }
+    for (size_t j = kept; j < k; j++) r->did_names[j] = NULL;
+    k = r->did_k = kept;
+  }
   for (size_t q = 0; q < nt; q++) {
     double w = r->weight[q % (size_t)n];
     if (w <= 0) continue;
