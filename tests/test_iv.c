@@ -254,10 +254,13 @@ static spill_panel *simulate(spill_ctx *ctx, int64_t n, int64_t t, uint64_t seed
 
 /* Dense 2SLS with dummies on the observed cells: endogenous columns en, instruments in, exog ex. */
 static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t k1, const size_t *in, size_t l1,
-                        const size_t *ex, size_t k2, int cluster_prov)
+                        const size_t *ex, size_t k2, int cluster_prov, int fe_none)
 {
   int64_t n = p->n, t = p->t;
-  size_t nt = (size_t)(n * t), m = 0, K = k1 + k2 + (size_t)n + (size_t)t - 1, L = l1 + k2 + (size_t)n + (size_t)t - 1;
+  size_t nd = fe_none ? 1 : (size_t)n + (size_t)t - 1;
+  size_t nt = (size_t)(n * t), m = 0, K = k1 + k2 + nd, L = l1 + k2 + nd;
+  double kfe = fe_none ? 1.0 : 1.0 + (double)(t - 1), absorbed = fe_none ? 0.0 : (double)(n + t - 1);
+  double lcons = fe_none ? 1.0 : 0.0;
   int *g = malloc(nt * sizeof *g), G = 0;
   double *X = NULL, *Z = NULL, *y = NULL, *Xh, *xx, *xy, *b, *e, *meat, *tmp, *V;
   spill_iv_opts o;
@@ -277,8 +280,9 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
         X[j * m + row] = en[j] == SPILL_IV_D ? p->d[q] : p->x[en[j] * nt + q];
       for (size_t j = 0; j < k2; j++) X[(k1 + j) * m + row] = Z[(l1 + j) * m + row] = p->x[ex[j] * nt + q];
       for (size_t j = 0; j < l1; j++) Z[j * m + row] = p->x[in[j] * nt + q];
-      X[(k1 + k2 + (size_t)i) * m + row] = Z[(l1 + k2 + (size_t)i) * m + row] = 1.0;
-      if (s > 0) X[(k1 + k2 + (size_t)n + (size_t)s - 1) * m + row] = Z[(l1 + k2 + (size_t)n + (size_t)s - 1) * m + row] = 1.0;
+      if (fe_none) X[(k1 + k2) * m + row] = Z[(l1 + k2) * m + row] = 1.0;
+      else X[(k1 + k2 + (size_t)i) * m + row] = Z[(l1 + k2 + (size_t)i) * m + row] = 1.0;
+      if (s > 0 && !fe_none) X[(k1 + k2 + (size_t)n + (size_t)s - 1) * m + row] = Z[(l1 + k2 + (size_t)n + (size_t)s - 1) * m + row] = 1.0;
       g[row] = cluster_prov ? (int)p->x[5 * nt + q] : (int)i;
       if (g[row] + 1 > G) G = g[row] + 1;
       row++;
@@ -308,7 +312,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
   V = mmul(tmp, xx, K, K, K);
   {
     /* Stata: c = G/(G-1) (N-1)/(N-K), K = regressors + constant + T-1 time dummies (unit dummies nested in the clusters) */
-    double N = (double)m, Kc = (double)(k1 + k2) + 1.0 + (double)(t - 1);
+    double N = (double)m, Kc = (double)(k1 + k2) + kfe;
     double c = ((double)G / (G - 1.0)) * ((N - 1.0) / (N - Kc));
     spill_iv_opts_init(&o);
     o.endog = en;
@@ -317,6 +321,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
     o.n_instr = l1;
     o.exog = ex;
     o.n_exog = k2;
+    if (fe_none) o.fe = SPILL_FE_NONE;
     if (cluster_prov) {
       cl = malloc(nt * sizeof *cl);
       for (size_t q = 0; q < nt; q++) cl[q] = (int64_t)p->x[5 * nt + q];
@@ -327,7 +332,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
     if (r) {
       CHECK(r->nobs == (int64_t)m);
       CHECK(r->clusters == G);
-      for (size_t j = 0; j < k1 + k2; j++) {
+      for (size_t j = 0; j < k1 + k2 + (size_t)fe_none; j++) {
         CHECK_REL(r->coef[j], b[j], 1e-10);
         CHECK_REL(r->se[j], sqrt(c * V[j + j * K]), 1e-10);
       }
@@ -335,7 +340,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
   }
   /* identification statistics on the dense-partialled X1, Z1 */
   if (r) {
-    size_t kx = k2 + (size_t)n + (size_t)t - 1;
+    size_t kx = k2 + nd;
     double *W = mat(m, kx), *X1 = mat(m, k1), *Z1 = mat(m, l1), *x1p, *z1p;
     memcpy(W, Z + l1 * m, m * kx * sizeof *W);
     memcpy(X1, X, m * k1 * sizeof *X1);
@@ -347,7 +352,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
     if (k1 == 1) {
       /* Cragg-Donald = conventional F of the excluded instruments */
       double *res = resid(z1p, l1, x1p, 1, m), ssu = 0, ssr = 0, N = (double)m;
-      double dfr = N - (double)(l1 + k2) - (double)(n + t - 1);
+      double dfr = N - (double)(l1 + k2) - lcons - absorbed;
       for (size_t q = 0; q < m; q++) {
         ssu += res[q] * res[q];
         ssr += x1p[q] * x1p[q];
@@ -362,7 +367,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
       /* the first-stage SE itself against the dense cluster sandwich */
       {
         double *Zz = Z, *zz = tmul(Zz, L, Zz, L, m), *fr = resid(Zz, L, X, 1, m), *mt = mat(L, L), *t1, *Vf;
-        double N = (double)m, Kf = (double)(l1 + k2) + 1.0 + (double)(t - 1);
+        double N = (double)m, Kf = (double)(l1 + k2) + kfe;
         double c = ((double)G / (G - 1.0)) * ((N - 1.0) / (N - Kf));
         inv(zz, L);
         for (int cc = 0; cc < G; cc++) {
@@ -386,9 +391,9 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
     }
     if (l1 > k1) {
       /* Hansen J: two-step GMM on the dense-partialled data */
-      double *yp, *Xp = mat(m, k1 + k2), *Zp = mat(m, l1 + k2), *Wd = mat(m, (size_t)n + (size_t)t - 1);
+      double *yp, *Xp = mat(m, k1 + k2), *Zp = mat(m, l1 + k2), *Wd = mat(m, nd);
       double *Sm, *zx, *zy, *a, *h, *hv, *bg, *ze, jv = 0, *e1, *xh1, *xx1, *xy1, *b1;
-      size_t KK = k1 + k2, LL = l1 + k2, nd = (size_t)n + (size_t)t - 1;
+      size_t KK = k1 + k2, LL = l1 + k2;
       memcpy(Wd, X + (k1 + k2) * m, m * nd * sizeof *Wd);
       yp = resid(Wd, nd, y, 1, m);
       {
@@ -490,10 +495,12 @@ int main(void)
   size_t d = SPILL_IV_D, en2[2] = {SPILL_IV_D, 4}, in1[1] = {0}, in2[2] = {0, 1}, in3[3] = {0, 1, 2}, ex[1] = {3};
   for (int ub = 0; ub < 2; ub++) {
     spill_panel *p = simulate(ctx, 40, 6, 11 + (uint64_t)ub, ub);
-    dense_check(ctx, p, &d, 1, in2, 2, ex, 1, 0); /* the acceptance case: two instruments */
-    dense_check(ctx, p, &d, 1, in1, 1, ex, 1, 0); /* exactly identified: rk Wald F = t^2 */
-    dense_check(ctx, p, en2, 2, in3, 3, ex, 1, 0); /* two endogenous, three instruments */
-    dense_check(ctx, p, &d, 1, in2, 2, ex, 1, 1); /* clusters = provinces (units nested) */
+    dense_check(ctx, p, &d, 1, in2, 2, ex, 1, 0, 0); /* the acceptance case: two instruments */
+    dense_check(ctx, p, &d, 1, in1, 1, ex, 1, 0, 0); /* exactly identified: rk Wald F = t^2 */
+    dense_check(ctx, p, &d, 1, in1, 1, ex, 1, 0, 1); /* no fixed effects: a constant */
+    dense_check(ctx, p, &d, 1, in2, 2, ex, 1, 0, 1);
+    dense_check(ctx, p, en2, 2, in3, 3, ex, 1, 0, 0); /* two endogenous, three instruments */
+    dense_check(ctx, p, &d, 1, in2, 2, ex, 1, 1, 0); /* clusters = provinces (units nested) */
     spill_panel_free(p);
   }
   {
