@@ -19,7 +19,7 @@ static const char psm_help[] =
     "  --unit-means       covariates as unit means (default: first-period values)\n"
     "  --method M         nearest (default) or kernel (Epanechnikov)\n"
     "  --k K              nearest: neighbours per treated unit (default 1)\n"
-    "  --no-replace       nearest: without replacement (greedy, highest score first)\n"
+    "  --no-replace       nearest: without replacement (greedy, highest score first, in rounds)\n"
     "  --caliper C        nearest: maximum |score difference| (absolute; default none)\n"
     "  --bandwidth H      kernel: bandwidth (default 0.06, as psmatch2)\n"
     "  --common           drop treated units outside the controls' score range\n"

@@ -415,9 +415,10 @@ spill_psm_result *spill_psm_run(spill_ctx *ctx, const spill_panel *p, const spil
         r->weight[i] = 1.0;
         continue;
       }
+      if (!o->replace) continue; /* without replacement: in rounds, below */
       for (int64_t j = 0; j < n; j++) {
         double dist;
-        if (r->treated[j] || (!o->replace && used[j])) continue;
+        if (r->treated[j]) continue;
         dist = fabs(r->pscore[j] - r->pscore[i]);
         if (o->caliper > 0 && dist > o->caliper) continue;
         cs[nc].dist = dist;
@@ -425,17 +426,41 @@ spill_psm_result *spill_psm_run(spill_ctx *ctx, const spill_panel *p, const spil
       }
       qsort(cs, (size_t)nc, sizeof *cs, cmp_cand);
       got = nc < (int64_t)kk ? nc : (int64_t)kk;
-      if (!got) {
-        r->on_support[i] = 0;
-        continue;
-      }
-      for (int64_t m = 0; m < got; m++) {
-        r->match[(size_t)i * kk + (size_t)m] = cs[m].j;
-        r->weight[cs[m].j] += 1.0 / (double)got;
-        used[cs[m].j] = 1;
-      }
-      r->weight[i] = 1.0;
+      for (int64_t m = 0; m < got; m++) r->match[(size_t)i * kk + (size_t)m] = cs[m].j;
     }
+    /* without replacement, as MatchIt with ratio > 1: in rounds, every
+     * treated unit (in the order above) takes its nearest unused control
+     * before any takes a second; a unit left without a match stops */
+    if (o->method == SPILL_PSM_NEAREST && !o->replace)
+      for (size_t m = 0; m < kk; m++)
+        for (int64_t a = 0; a < nt_; a++) {
+          int64_t i = order[a], best = -1;
+          double bd = 0.0;
+          if (m > 0 && r->match[(size_t)i * kk + m - 1] < 0) continue;
+          for (int64_t j = 0; j < n; j++) {
+            double dist;
+            if (r->treated[j] || used[j]) continue;
+            dist = fabs(r->pscore[j] - r->pscore[i]);
+            if (o->caliper > 0 && dist > o->caliper) continue;
+            if (best < 0 || dist < bd) best = j, bd = dist; /* ties: first in the data */
+          }
+          if (best >= 0) {
+            r->match[(size_t)i * kk + m] = best;
+            used[best] = 1;
+          }
+        }
+    /* weights: 1 for a matched treated unit, 1/k_i to each of its k_i controls */
+    if (o->method == SPILL_PSM_NEAREST)
+      for (int64_t a = 0; a < nt_; a++) {
+        int64_t i = order[a], got = 0;
+        while (got < (int64_t)kk && r->match[(size_t)i * kk + (size_t)got] >= 0) got++;
+        if (!got) {
+          r->on_support[i] = 0;
+          continue;
+        }
+        for (int64_t m = 0; m < got; m++) r->weight[r->match[(size_t)i * kk + (size_t)m]] += 1.0 / (double)got;
+        r->weight[i] = 1.0;
+      }
   }
   for (int64_t i = 0; i < n; i++) {
     if (r->treated[i] && !r->on_support[i]) r->n_off_support++;

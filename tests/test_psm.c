@@ -100,15 +100,21 @@ static void brute(const spill_psm_result *r, int k, int replace, double caliper,
   unsigned char *used = calloc((size_t)n, 1), *done = calloc((size_t)n, 1);
   for (int64_t q = 0; q < n * k; q++) match[q] = -1;
   for (int64_t i = 0; i < n; i++) w[i] = 0;
+  /* treated in descending score order (ties: first in data) */
+  int64_t *ord = malloc((size_t)n * sizeof *ord), no = 0;
   for (;;) {
-    /* next treated: the largest score not yet done (ties: first in data) */
-    int64_t i = -1, got = 0;
+    int64_t i = -1;
     for (int64_t a = 0; a < n; a++)
       if (r->treated[a] && !done[a] && (i < 0 || r->pscore[a] > r->pscore[i])) i = a;
     if (i < 0) break;
     done[i] = 1;
-    for (int m = 0; m < k; m++) {
-      int64_t best = -1;
+    ord[no++] = i;
+  }
+  /* with replacement: each takes its k nearest; without: in rounds (MatchIt, ratio > 1) */
+  for (int m = 0; m < k; m++)
+    for (int64_t a = 0; a < no; a++) {
+      int64_t i = ord[a], best = -1;
+      if (m > 0 && match[i * k + m - 1] < 0) continue;
       for (int64_t j = 0; j < n; j++) {
         int taken = 0;
         if (r->treated[j] || (!replace && used[j])) continue;
@@ -116,16 +122,18 @@ static void brute(const spill_psm_result *r, int k, int replace, double caliper,
         if (taken || fabs(r->pscore[j] - r->pscore[i]) > caliper) continue;
         if (best < 0 || fabs(r->pscore[j] - r->pscore[i]) < fabs(r->pscore[best] - r->pscore[i])) best = j;
       }
-      if (best < 0) break;
+      if (best < 0) continue;
       match[i * k + m] = best;
       used[best] = 1;
-      got++;
     }
-    if (got) {
-      w[i] = 1;
-      for (int m = 0; m < got; m++) w[match[i * k + m]] += 1.0 / (double)got;
-    }
+  for (int64_t a = 0; a < no; a++) {
+    int64_t i = ord[a], got = 0;
+    while (got < k && match[i * k + got] >= 0) got++;
+    if (!got) continue;
+    w[i] = 1;
+    for (int m = 0; m < got; m++) w[match[i * k + m]] += 1.0 / (double)got;
   }
+  free(ord);
   free(used);
   free(done);
 }
