@@ -75,5 +75,7 @@ int cmd_placebo(int argc, char **argv);    /* cli/placebo.c */
 int cmd_bacon(int argc, char **argv);      /* cli/bacon.c */
 int cmd_did(int argc, char **argv);        /* cli/did.c: cs | imputation | twostage | twfe */
 int cmd_table(int argc, char **argv);      /* cli/table.c: fits side by side */
+int cmd_iv(int argc, char **argv);         /* cli/iv.c: IV-2SLS with FE */
+int cmd_psm(int argc, char **argv);        /* cli/psm.c: PSM-DID */
 
 #endif

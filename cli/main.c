@@ -21,6 +21,8 @@
 #pragma weak cmd_bacon
 #pragma weak cmd_did
 #pragma weak cmd_table
+#pragma weak cmd_iv
+#pragma weak cmd_psm
 
 static const char *usage =
     "spill " SPILL_VERSION " - spatial spillover econometrics on city networks\n"
@@ -36,6 +38,8 @@ static const char *usage =
     "            with direct, indirect and total effects\n"
     "  map       draw a choropleth of per-city values (PNG, SVG, PDF)\n"
     "  join      write a shapefile with a CSV's columns added as fields\n"
+    "  iv        IV-2SLS with fixed effects, clustered SEs, Kleibergen-Paap statistics\n"
+    "  psm       propensity-score matching, balance table, DID on the matched sample\n"
     "\n"
     "options: --help, --version\n";
 
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
   if (!strcmp(cmd, "bacon")) return run(cmd_bacon, cmd, argc - 1, argv + 1);
   if (!strcmp(cmd, "did")) return run(cmd_did, cmd, argc - 1, argv + 1);
   if (!strcmp(cmd, "table")) return run(cmd_table, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "iv")) return run(cmd_iv, cmd, argc - 1, argv + 1);
+  if (!strcmp(cmd, "psm")) return run(cmd_psm, cmd, argc - 1, argv + 1);
   fprintf(stderr, "spill: unknown command '%s'\n\n%s", cmd, usage);
   return CLI_USAGE;
 }

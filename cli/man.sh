@@ -15,7 +15,7 @@ printf '.SH DESCRIPTION\n'
 "$exe" --help | block
 printf '.SH COMMANDS\n'
 for c in demo info "weights" "weights queen" "weights knn" "weights info" "weights convert" \
-         "weights subset" fit map join moran lisa diagnose eventstudy placebo bacon did table; do
+         "weights subset" fit map join moran lisa diagnose eventstudy placebo bacon did table iv psm; do
   # shellcheck disable=SC2086
   if out=$("$exe" $c --help 2>/dev/null) && [ -n "$out" ]; then
     printf '.SS "spill %s"\n' "$c"

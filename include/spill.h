@@ -1689,6 +1689,116 @@ spill_weights *spill_weights_read_matrix(spill_ctx *ctx, const char *path, const
  * number, else a string one. Written atomically. */
 int spill_city_effects_write_dta(spill_ctx *ctx, const spill_city_effects *c, const char *path);
 
+/* ---- IV-2SLS and PSM-DID (estimation/iv.c, estimation/psm.c) ---- */
+/* IV-2SLS on a panel with fixed effects absorbed by the exact within
+ * transform (balanced or p->obs), as Stata ivreghdfe/ivreg2. Regressors:
+ * the endogenous columns then the exogenous ones; instruments: the excluded
+ * ones then the exogenous regressors. Columns are indices into p->x, with
+ * SPILL_IV_D naming the panel's treatment p->d. Every x column not listed as
+ * endogenous or instrument is ignored unless listed in exog. */
+#define SPILL_IV_D ((size_t)-1)
+typedef struct spill_iv_opts {
+  spill_fe fe;                 /* TWOWAYS (default), UNIT, TIME or NONE (then a constant) */
+  const size_t *endog; size_t n_endog;
+  const size_t *instr; size_t n_instr;  /* excluded instruments, n_instr >= n_endog */
+  const size_t *exog; size_t n_exog;    /* included exogenous controls */
+  const int64_t *cluster;      /* n*t cluster codes (time-major), or NULL: by unit */
+  const char *cluster_name;    /* for tables ("unit" when NULL) */
+} spill_iv_opts;
+void spill_iv_opts_init(spill_iv_opts *o);
+
+typedef struct spill_iv_first {
+  char *endog;                 /* the endogenous regressor of this first stage */
+  double *coef, *se;           /* n_instr + n_exog: excluded instruments, then exog */
+  double f;                    /* cluster-robust Wald F of the excluded instruments (small-sample c) */
+  double partial_r2;           /* Shea-free partial R2 of the excluded instruments */
+} spill_iv_first;
+
+typedef struct spill_iv_result {
+  spill_fe fe;
+  int64_t n, t, nobs, units, clusters;
+  double absorbed;             /* fixed effects absorbed: units + periods - components */
+  double df_k;                 /* K of the small-sample factor (see iv.c) */
+  size_t k;                    /* second-stage coefficients: endog, exog[, constant] */
+  char **names;
+  double *coef, *se, *vcov;    /* k, k, k x k row-major (cluster-robust, c = G/(G-1) (N-1)/(N-K)) */
+  size_t n_endog, n_instr, n_exog;
+  char **instr_names;          /* n_instr excluded instruments */
+  spill_iv_first *first;       /* n_endog first stages */
+  double kp_rk_lm, kp_rk_lm_p; int kp_df;   /* underidentification, chi2(L1 - K1 + 1) */
+  double kp_rk_wald, kp_rk_wald_f;          /* weak identification (rk Wald and its F form) */
+  double cragg_donald_f;
+  double hansen_j, hansen_j_p; int j_df;    /* NAN and 0 when exactly identified */
+  double r2_within, sigma2;
+  char *cluster_name, *y_name;
+} spill_iv_result;
+
+spill_iv_result *spill_iv_fit(spill_ctx *ctx, const spill_panel *p, const spill_iv_opts *opts);
+void spill_iv_result_free(spill_iv_result *r);
+/* Tables: text (both stages, identification statistics), CSV, LaTeX, JSON
+ * ({"model": "iv2sls", ..., "coefficients": [...], "first_stage": {...}}). */
+int spill_iv_print(spill_ctx *ctx, const spill_iv_result *r, FILE *out, spill_table_fmt fmt);
+int spill_iv_save(spill_ctx *ctx, const spill_iv_result *r, const char *path, spill_table_fmt fmt);
+
+/* PSM-DID (estimation/psm.c): a logit propensity score of ever being
+ * treated (p->d) on covariates taken per unit at the first period (base) or
+ * as unit means, fitted by Newton-Raphson; matching of treated units to
+ * controls on the score; the balance table (pstest); then the two-way FE DID
+ * on the matched sample (balanced panels; frequency weights = the matching
+ * weights, constant within units). */
+typedef enum spill_psm_method { SPILL_PSM_NEAREST = 0, SPILL_PSM_KERNEL } spill_psm_method;
+typedef struct spill_psm_opts {
+  spill_psm_method method;
+  const size_t *cov; size_t n_cov; /* covariates: indices into p->x */
+  int unit_means;        /* 1: covariates as unit means; 0 (default): first-period values */
+  int k;                 /* nearest: neighbours per treated unit (default 1) */
+  int replace;           /* nearest: 1 (default) with replacement */
+  double caliper;        /* on the propensity score (absolute); <= 0: none */
+  double bandwidth;      /* kernel: Epanechnikov bandwidth (default 0.06, as psmatch2) */
+  int common;            /* 1: drop treated units outside the controls' score range (psmatch2 common) */
+  int did_controls;      /* 1 (default): the covariates enter the DID as time-varying controls */
+  int max_iter;          /* Newton-Raphson iterations (default 50) */
+} spill_psm_opts;
+void spill_psm_opts_init(spill_psm_opts *o);
+
+typedef struct spill_psm_balance {
+  char *name;
+  double mean_t_u, mean_c_u, bias_u, t_u, p_u;   /* unmatched */
+  double mean_t_m, mean_c_m, bias_m, t_m, p_m;   /* matched (weighted controls) */
+  double reduction;                              /* 100 (1 - |bias_m| / |bias_u|) */
+} spill_psm_balance;
+
+typedef struct spill_psm_result {
+  int64_t n, t;
+  char **ids;                 /* n (borrowed from the panel: valid while it lives) */
+  size_t n_cov;
+  char **cov_names;
+  double *logit_coef, *logit_se; /* n_cov + 1: constant first */
+  int logit_iter;
+  double logit_ll;
+  double *pscore;             /* n */
+  unsigned char *treated;     /* n: ever treated */
+  unsigned char *on_support;  /* n: treated units kept by common support and the caliper */
+  double *weight;             /* n: matching weight (treated 1 when matched; controls sum of 1/k_i) */
+  int k;                      /* nearest: columns of match */
+  int64_t *match;             /* nearest: n x k control indices per treated unit (-1: none), row-major */
+  int64_t n_treated, n_control, n_matched_treated, n_matched_control, n_off_support;
+  spill_psm_balance *balance; /* n_cov rows */
+  /* the DID on the matched sample: did then controls */
+  size_t did_k;
+  char **did_names;
+  double *did_coef, *did_se;
+  int64_t did_nobs, did_units;
+  double did_weight_sum;
+} spill_psm_result;
+
+spill_psm_result *spill_psm_run(spill_ctx *ctx, const spill_panel *p, const spill_psm_opts *opts);
+void spill_psm_result_free(spill_psm_result *r);
+int spill_psm_print(spill_ctx *ctx, const spill_psm_result *r, FILE *out, spill_table_fmt fmt);
+int spill_psm_save(spill_ctx *ctx, const spill_psm_result *r, const char *path, spill_table_fmt fmt);
+/* Matched units as CSV: id,treated,pscore,support,weight,matches (atomic). */
+int spill_psm_write_matches(spill_ctx *ctx, const spill_psm_result *r, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

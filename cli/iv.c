@@ -1,0 +1,166 @@
+/* spill iv: IV-2SLS with unit and year fixed effects and cluster-robust SEs,
+ * first and second stages and the ivreg2 identification statistics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static const char iv_help[] =
+    "usage: spill iv --data PANEL.csv --id COL --time COL --y COL --endog A[,B] --instr Z1[,Z2..]\n"
+    "                [--x C1,C2] [--cluster COL] [--fe twoways|unit|time|none] [options]\n"
+    "\n"
+    "Two-stage least squares with fixed effects absorbed by the exact within transform (an\n"
+    "unbalanced panel is used as it is), as Stata ivreghdfe/ivreg2 with vce(cluster): the first\n"
+    "stages, the second stage, the Kleibergen-Paap rk LM (underidentification) and rk Wald F\n"
+    "(weak identification) statistics, the Cragg-Donald Wald F and, when overidentified, Hansen J.\n"
+    "\n"
+    "  --data FILE       long-format panel (.csv, .dta), one row per unit and period\n"
+    "  --id, --time, --y the unit, period and outcome columns\n"
+    "  --endog A,B       endogenous regressors (e.g. the treatment)\n"
+    "  --instr Z1,Z2     excluded instruments (at least as many as --endog)\n"
+    "  --x C1,C2         exogenous controls (instrument themselves)\n"
+    "  --cluster COL     numeric cluster codes (default: the unit); units nested in the\n"
+    "                    clusters do not count in the small-sample K\n"
+    "  --fe F            twoways (default), unit, time, none (then a constant)\n"
+    "  --format F        text (default), csv, latex, json on stdout\n"
+    "  --json FILE, --csv FILE, --latex FILE   tables written atomically (the JSON is what\n"
+    "                    `spill table` reads: \"coefficients\" and \"first_stage\")\n"
+    "\n"
+    "SEs: V = c (Xh'Xh)^-1 (sum_g Xh_g'e_g e_g'Xh_g) (Xh'Xh)^-1, c = G/(G-1) (N-1)/(N-K).\n"
+    "\n"
+    "examples:\n"
+    "  spill iv --data cities.csv --id city --time year --y lngdp --endog pilot \\\n"
+    "           --instr slope,dist_port --x lnpop,fdi --json iv.json\n"
+    "  spill iv --data cities.csv --id city --time year --y lngdp --endog pilot \\\n"
+    "           --instr slope --cluster prov_code --format latex > iv.tex\n";
+
+int cmd_iv(int argc, char **argv)
+{
+  const char *data = NULL, *id = NULL, *time = NULL, *y = NULL, *endog = NULL, *instr = NULL, *x = NULL;
+  const char *cluster = NULL, *json = NULL, *csv = NULL, *latex = NULL;
+  int format = 0, rc = CLI_FAIL;
+  spill_fe fe = SPILL_FE_TWOWAYS;
+  char **le = NULL, **li = NULL, **lx = NULL, **cols = NULL;
+  size_t ne = 0, ni = 0, nx = 0, nc = 0, *ie = NULL, *ii = NULL, *ix = NULL;
+  int64_t *cl = NULL;
+  spill_ctx *ctx = NULL;
+  spill_panel *p = NULL;
+  spill_iv_result *r = NULL;
+  spill_iv_opts o;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL, **slot = NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(iv_help, stdout);
+      return CLI_OK;
+    }
+    if (!strcmp(a, "--data")) slot = &data;
+    else if (!strcmp(a, "--id")) slot = &id;
+    else if (!strcmp(a, "--time")) slot = &time;
+    else if (!strcmp(a, "--y")) slot = &y;
+    else if (!strcmp(a, "--endog")) slot = &endog;
+    else if (!strcmp(a, "--instr")) slot = &instr;
+    else if (!strcmp(a, "--x")) slot = &x;
+    else if (!strcmp(a, "--cluster")) slot = &cluster;
+    else if (!strcmp(a, "--json")) slot = &json;
+    else if (!strcmp(a, "--csv")) slot = &csv;
+    else if (!strcmp(a, "--latex")) slot = &latex;
+    else if (strcmp(a, "--fe") && strcmp(a, "--format")) return cli_usage_error("iv", "unknown option '%s'", a);
+    if (!v) return cli_usage_error("iv", "%s needs a value", a);
+    i++;
+    if (slot) *slot = v;
+    else if (!strcmp(a, "--fe")) {
+      if (!strcmp(v, "twoways")) fe = SPILL_FE_TWOWAYS;
+      else if (!strcmp(v, "unit")) fe = SPILL_FE_UNIT;
+      else if (!strcmp(v, "time")) fe = SPILL_FE_TIME;
+      else if (!strcmp(v, "none")) fe = SPILL_FE_NONE;
+      else return cli_usage_error("iv", "unknown --fe '%s' (twoways, unit, time, none)", v);
+    } else {
+      if (!strcmp(v, "text")) format = SPILL_TABLE_TEXT;
+      else if (!strcmp(v, "csv")) format = SPILL_TABLE_CSV;
+      else if (!strcmp(v, "latex")) format = SPILL_TABLE_LATEX;
+      else if (!strcmp(v, "json")) format = SPILL_TABLE_JSON;
+      else return cli_usage_error("iv", "unknown --format '%s' (text, csv, latex, json)", v);
+    }
+  }
+  if (!data || !id || !time || !y) return cli_usage_error("iv", "--data, --id, --time and --y are required");
+  if (!endog) return cli_usage_error("iv", "--endog is required (the endogenous regressor, e.g. the treatment)");
+  if (!instr) return cli_usage_error("iv", "no instrument: give the excluded instruments with --instr Z1,Z2");
+  if (!(le = cli_split_list(endog, &ne)) || !(li = cli_split_list(instr, &ni)) || (x && !(lx = cli_split_list(x, &nx))))
+    goto oom;
+  if (ni < ne)
+    return cli_free_list(le), cli_free_list(li), cli_free_list(lx),
+           cli_usage_error("iv", "%zu instrument(s) for %zu endogenous regressor(s): the equation is not identified",
+                           ni, ne);
+  nc = ne + ni + nx + (cluster ? 1 : 0);
+  cols = calloc(nc + 1, sizeof *cols);
+  ie = malloc((ne + 1) * sizeof *ie);
+  ii = malloc((ni + 1) * sizeof *ii);
+  ix = malloc((nx + 1) * sizeof *ix);
+  if (!cols || !ie || !ii || !ix) goto oom;
+  {
+    size_t c = 0;
+    for (size_t j = 0; j < ne; j++) ie[j] = c, cols[c++] = le[j];
+    for (size_t j = 0; j < ni; j++) ii[j] = c, cols[c++] = li[j];
+    for (size_t j = 0; j < nx; j++) ix[j] = c, cols[c++] = lx[j];
+    if (cluster) cols[c++] = (char *)cluster;
+    for (size_t a = 0; a < c; a++)
+      for (size_t b = a + 1; b < c; b++)
+        if (!strcmp(cols[a], cols[b]) && !(cluster && b == c - 1)) {
+          rc = cli_usage_error("iv", "column '%s' is listed twice among --endog, --instr and --x", cols[a]);
+          goto done;
+        }
+  }
+  ctx = cli_ctx_new();
+  {
+    spill_panel_spec spec = {id, time, y, NULL, NULL, (const char *const *)cols, nc, 0};
+    if (!(p = spill_panel_read_csv_unbalanced(ctx, data, &spec))) {
+      rc = cli_fail(ctx);
+      goto done;
+    }
+  }
+  if (cluster) {
+    size_t nt = (size_t)(p->n * p->t);
+    const double *cv = p->x + (nc - 1) * nt;
+    if (!(cl = malloc(nt * sizeof *cl))) goto oom;
+    for (size_t q = 0; q < nt; q++) {
+      if (cv[q] != (double)(int64_t)cv[q] && !(p->obs && !p->obs[q])) {
+        fprintf(stderr, "spill: --cluster %s must hold integer codes (found %g)\n", cluster, cv[q]);
+        goto done;
+      }
+      cl[q] = (int64_t)cv[q];
+    }
+  }
+  spill_iv_opts_init(&o);
+  o.fe = fe;
+  o.endog = ie;
+  o.n_endog = ne;
+  o.instr = ii;
+  o.n_instr = ni;
+  o.exog = ix;
+  o.n_exog = nx;
+  o.cluster = cl;
+  o.cluster_name = cluster;
+  if (!(r = spill_iv_fit(ctx, p, &o)) || spill_iv_print(ctx, r, stdout, (spill_table_fmt)format) ||
+      (json && spill_iv_save(ctx, r, json, SPILL_TABLE_JSON)) || (csv && spill_iv_save(ctx, r, csv, SPILL_TABLE_CSV)) ||
+      (latex && spill_iv_save(ctx, r, latex, SPILL_TABLE_LATEX))) {
+    rc = cli_fail(ctx);
+    goto done;
+  }
+  rc = CLI_OK;
+  goto done;
+oom:
+  fputs("spill: out of memory\n", stderr);
+done:
+  spill_iv_result_free(r);
+  spill_panel_free(p);
+  if (ctx) cli_ctx_free(ctx);
+  cli_free_list(le);
+  cli_free_list(li);
+  cli_free_list(lx);
+  free(cols);
+  free(ie);
+  free(ii);
+  free(ix);
+  free(cl);
+  return rc;
+}
