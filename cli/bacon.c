@@ -61,6 +61,6 @@ done:
   spill_panel_free(p);
   spill_weights_free(w);
   cli_did_free(&a);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

@@ -134,6 +134,6 @@ int cmd_diagnose(int argc, char **argv)
 done:
   spill_diagnose_free(d);
   dep_loaded_free(&L);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

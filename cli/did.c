@@ -406,6 +406,6 @@ done:
   spill_weights_free(w);
   spill_panel_free(p);
   cli_free_list(xcols);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

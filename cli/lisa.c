@@ -167,6 +167,6 @@ int cmd_lisa(int argc, char **argv)
 done:
   spill_lisa_free(l);
   dep_loaded_free(&L);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

@@ -156,6 +156,6 @@ done:
   free(e);
   spill_moran_table_free(tab);
   dep_loaded_free(&L);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }

@@ -100,6 +100,6 @@ done:
   spill_free_ids(ids, nids);
   spill_weights_free(w);
   spill_weights_free(cut);
-  spill_ctx_free(ctx);
+  cli_ctx_free(ctx);
   return rc;
 }
