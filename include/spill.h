@@ -1642,6 +1642,47 @@ spill_weights *spill_weights_read_matrix(spill_ctx *ctx, const char *path, const
  * number, else a string one. Written atomically. */
 int spill_city_effects_write_dta(spill_ctx *ctx, const spill_city_effects *c, const char *path);
 
+/* ---- regression tables of saved fits (estimation/table.c) ---- */
+
+/* Output formats of spill_table_write. */
+typedef enum spill_tables_format {
+  SPILL_TABLES_TEXT = 0,
+  SPILL_TABLES_CSV,
+  SPILL_TABLES_TEX, /* LaTeX booktabs */
+  SPILL_TABLES_HTML, /* Word opens it */
+  SPILL_TABLES_RTF
+} spill_tables_format;
+
+/* What spill_table_write shows. Lists are arrays of strings; a name ending in
+ * '*' matches by prefix. */
+typedef struct spill_table_opts {
+  const char *title;
+  char **mtitles; /* column titles, one per fit */
+  size_t n_mtitles;
+  char **keep; /* only these coefficients (none: all) */
+  size_t n_keep;
+  char **drop; /* never these */
+  size_t n_drop;
+  char **order; /* these rows first, in this order */
+  size_t n_order;
+  char **rename_from, **rename_to; /* shown labels */
+  size_t n_rename;
+  char **controls; /* hidden (with their W* lags); a "Controls YES/NO" row instead */
+  size_t n_controls;
+  int tstat;  /* t (z) statistics in parentheses instead of standard errors */
+  int stars;  /* 1 (default): * p<0.1, ** p<0.05, *** p<0.01 from the fit's p */
+  int digits; /* decimals (default 3) */
+} spill_table_opts;
+
+void spill_table_opts_init(spill_table_opts *o);
+
+/* Fits saved by spill fit --json (paths[0..n-1]) side by side, esttab-style:
+ * coefficients with SEs (or t) in parentheses, fixed-effect rows, controls,
+ * observations, units, R-squared, log-likelihood and further statistics (the
+ * JSON keys read are listed at the top of estimation/table.c). */
+int spill_table_write(spill_ctx *ctx, FILE *out, const char *const *paths, size_t n, const spill_table_opts *o,
+                      spill_tables_format format);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,39 @@
+#!/bin/sh
+# spill table: fits from a generated panel side by side; the did estimate and
+# its SE in the CSV equal the JSON values rounded; every format; bad input.
+# usage: sh table.sh SPILL_EXE SHARED_DIR TMPDIR
+SPILL=$1; tmp=$3
+rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
+fail=0
+. ./expect.inc
+# run0 command...: must exit 0 (the output goes to a file: nothing to match)
+run0() { "$@" >"$tmp/out" 2>&1 || { echo "FAIL: $* exited $?"; sed 's/^/  | /' "$tmp/out"; fail=1; }; }
+"$SPILL" demo --generated --n 40 --draws 100 --out "$tmp/d" >/dev/null 2>&1 || { echo "FAIL: demo"; exit 1; }
+B="--data $tmp/d/panel.csv --w $tmp/d/w_adjacency.gwt --id id --time year --y y --treat did"
+"$SPILL" fit $B --model ols --json "$tmp/a.json" >/dev/null 2>&1 || { echo "FAIL: fit ols"; fail=1; }
+"$SPILL" fit $B --x x1,x2 --json "$tmp/b.json" >/dev/null 2>&1 || { echo "FAIL: fit sdm"; fail=1; }
+"$SPILL" fit $B --model sar --x x1 --fe unit --json "$tmp/c.json" >/dev/null 2>&1 || { echo "FAIL: fit sar"; fail=1; }
+run0 "$SPILL" table "$tmp/a.json" "$tmp/b.json" "$tmp/c.json" --controls x1,x2 --nostar -o "$tmp/t.csv"
+# the did estimate and SE of the SDM fit, rounded to 3 decimals, are in column 3
+want=$(tr -d ' \n' < "$tmp/b.json" | sed 's/.*{"name":"did","estimate":\([^,]*\),"se":\([^,]*\),.*/\1 \2/')
+b=$(printf '%.3f' "${want% *}"); s=$(printf '(%.3f)' "${want#* }")
+row=$(grep -n '^did,' "$tmp/t.csv" | cut -d: -f1)
+got_b=$(sed -n "${row}p" "$tmp/t.csv" | cut -d, -f3)
+got_s=$(sed -n "$((row + 1))p" "$tmp/t.csv" | cut -d, -f3)
+[ "$got_b" = "$b" ] && [ "$got_s" = "$s" ] || { echo "FAIL: did in table '$got_b' '$got_s', JSON '$b' '$s'"; fail=1; }
+grep -q '^Controls,NO,YES,YES$' "$tmp/t.csv" || { echo "FAIL: controls row"; cat "$tmp/t.csv"; fail=1; }
+grep -q '^Time FE,YES,YES,NO$' "$tmp/t.csv" || { echo "FAIL: time FE row"; fail=1; }
+for e in txt tex html rtf; do
+  run0 "$SPILL" table "$tmp/a.json" "$tmp/b.json" -o "$tmp/t.$e"
+  grep -qF "$b" "$tmp/t.$e" || { echo "FAIL: $e lacks $b"; fail=1; }
+done
+expect 0 "Observations" -- "$SPILL" table "$tmp/a.json" --t --title "Main"
+expect 0 "spill table" -- "$SPILL" table --help
+expect 2 "give one or more" -- "$SPILL" table
+expect 2 "unknown extension" -- "$SPILL" table "$tmp/a.json" -o "$tmp/t.doc"
+expect 2 "--mtitles has 1 titles for 2 fits" -- "$SPILL" table "$tmp/a.json" "$tmp/b.json" --mtitles A
+expect 1 "cannot open" -- "$SPILL" table "$tmp/nothere.json"
+printf '{"x": 1' > "$tmp/bad.json"
+expect 1 "not JSON" -- "$SPILL" table "$tmp/bad.json"
+[ ! -e "$tmp/t.doc" ] || { echo "FAIL: output left behind"; fail=1; }
+exit $fail
