@@ -31,6 +31,7 @@ static const char fit_help[] =
     "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
     "                      them); COL may be text (region names) and must be fixed within a\n"
     "                      unit; repeat to combine. W is cut to the units kept\n"
+    "  --years FROM-TO     keep the periods FROM to TO (inclusive), e.g. --years 2005-2015\n"
     "  --w FILE            weights (.gal .gwt .mtx .csv, .txt Stata spmatrix, .dta);\n"
     "                      --style S transforms them.\n"
     "                      W units not in the panel are cut from W and the style is\n"
@@ -64,6 +65,8 @@ typedef struct fit_args {
   int drop_incomplete, show_help, w_strict, drop_unmatched;
   size_t n_if;
   const char *ifs[16];
+  int has_years;
+  long year_from, year_to;
   cli_files files;
   int format;
   spill_fit_opts opts;
@@ -112,6 +115,16 @@ static int parse_args(int argc, char **argv, fit_args *a)
     }
     if (!strcmp(o, "--drop-unmatched")) {
       a->drop_unmatched = 1;
+      continue;
+    }
+    if (!strcmp(o, "--years")) {
+      char *end = NULL;
+      if (!v) return cli_usage_error("fit", "--years needs FROM-TO (e.g. 2005-2015)"), -1;
+      a->year_from = strtol(v, &end, 10);
+      if (end == v || *end != '-' || (a->year_to = strtol(end + 1, &end, 10), *end) || a->year_from > a->year_to)
+        return cli_usage_error("fit", "--years '%s': expected FROM-TO with FROM <= TO (e.g. 2005-2015)", v), -1;
+      a->has_years = 1;
+      i++;
       continue;
     }
     if (!strcmp(o, "--if")) {
@@ -232,8 +245,12 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   spill_ctx_set_text_opts(ctx, cli_files_text(&a->files));
   /* the OLS DID takes an unbalanced panel as it is; --if selects units
    * before incomplete ones are dropped */
-  if (a->opts.model == SPILL_MODEL_OLS || a->n_if) {
+  if (a->opts.model == SPILL_MODEL_OLS || a->n_if || a->has_years) {
     spill_panel *p = spill_panel_read_csv_unbalanced(ctx, a->data, &spec);
+    if (p && a->has_years && spill_panel_keep_years(ctx, p, a->year_from, a->year_to)) {
+      spill_panel_free(p);
+      p = NULL;
+    }
     for (size_t k = 0; p && k < a->n_if; k++)
       if (spill_panel_keep_if(ctx, p, a->data, a->id, a->ifs[k], NULL)) {
         spill_panel_free(p);

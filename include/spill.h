@@ -1683,6 +1683,13 @@ void spill_table_opts_init(spill_table_opts *o);
 int spill_table_write(spill_ctx *ctx, FILE *out, const char *const *paths, size_t n, const spill_table_opts *o,
                       spill_tables_format format);
 
+/* ---- time windows (estimation/years.c) ---- */
+/* Keep the periods from..to (inclusive) of a panel, in place (the observed
+ * mask too). Fails when no period is in the window. A unit left with no
+ * observed period stays (with an empty row) for the caller to handle. */
+int spill_panel_keep_years(spill_ctx *ctx, spill_panel *p, long from, long to);
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,5 +35,12 @@ expect 2 "--mtitles has 1 titles for 2 fits" -- "$SPILL" table "$tmp/a.json" "$t
 expect 1 "cannot open" -- "$SPILL" table "$tmp/nothere.json"
 printf '{"x": 1' > "$tmp/bad.json"
 expect 1 "not JSON" -- "$SPILL" table "$tmp/bad.json"
+# --years: the same fit as on the panel cut to the window by hand
+awk -F, 'NR == 1 || ($2 >= 2013 && $2 <= 2018)' "$tmp/d/panel.csv" > "$tmp/win.csv"
+a=$("$SPILL" fit $B --model ols --years 2013-2018 2>/dev/null | grep '^did')
+b=$("$SPILL" fit --data "$tmp/win.csv" --id id --time year --y y --treat did --model ols 2>/dev/null | grep '^did')
+[ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: --years '$a' vs cut panel '$b'"; fail=1; }
+expect 1 "no period of the panel" -- "$SPILL" fit $B --years 2030-2040
+expect 2 "expected FROM-TO" -- "$SPILL" fit $B --years 2018-2013
 [ ! -e "$tmp/t.doc" ] || { echo "FAIL: output left behind"; fail=1; }
 exit $fail
