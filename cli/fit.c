@@ -31,6 +31,11 @@ static const char fit_help[] =
     "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
     "                      them); COL may be text (region names) and must be fixed within a\n"
     "                      unit; repeat to combine. W is cut to the units kept\n"
+    "  --absorb TERM       (--model ols) further absorbed effects beside unit and time:\n"
+    "                      COL (a factor fixed within units, e.g. prov), COL#year (e.g.\n"
+    "                      province-by-year), COL#c.year (province linear trends); repeat\n"
+    "  --vce V             (--model ols) robust (HC1), cluster COL, cluster COL1#COL2 (two-way);\n"
+    "                      default: cluster by unit\n"
     "  --years FROM-TO     keep the periods FROM to TO (inclusive), e.g. --years 2005-2015\n"
     "  --w FILE            weights (.gal .gwt .mtx .csv, .txt Stata spmatrix, .dta);\n"
     "                      --style S transforms them.\n"
@@ -67,6 +72,10 @@ typedef struct fit_args {
   const char *ifs[16];
   int has_years;
   long year_from, year_to;
+  size_t n_absorb;
+  const char *absorb[16];
+  const char *vce;
+  char vce_buf[200];
   cli_files files;
   int format;
   spill_fit_opts opts;
@@ -115,6 +124,28 @@ static int parse_args(int argc, char **argv, fit_args *a)
     }
     if (!strcmp(o, "--drop-unmatched")) {
       a->drop_unmatched = 1;
+      continue;
+    }
+    if (!strcmp(o, "--absorb")) {
+      if (!v) return cli_usage_error("fit", "--absorb needs a term (prov, prov#year, prov#c.year)"), -1;
+      if (a->n_absorb >= 16) return cli_usage_error("fit", "at most 16 --absorb"), -1;
+      a->absorb[a->n_absorb++] = v;
+      i++;
+      continue;
+    }
+    if (!strcmp(o, "--vce")) {
+      if (!v) return cli_usage_error("fit", "--vce needs robust or cluster COL[#COL2]"), -1;
+      if (!strcmp(v, "cluster")) {
+        if (i + 2 >= argc) return cli_usage_error("fit", "--vce cluster needs a column (COL or COL1#COL2)"), -1;
+        snprintf(a->vce_buf, sizeof a->vce_buf, "cluster %s", argv[i + 2]);
+        a->vce = a->vce_buf;
+        i += 2;
+      } else if (!strcmp(v, "robust")) {
+        a->vce = "robust";
+        i++;
+      } else {
+        return cli_usage_error("fit", "--vce '%s': expected robust or cluster COL[#COL2]", v), -1;
+      }
       continue;
     }
     if (!strcmp(o, "--years")) {
@@ -343,7 +374,21 @@ int cmd_fit(int argc, char **argv)
     rc = cli_fit_multi(ctx, p, &mo, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
-  if ((a.eff.n_w && !(w = load_weights(ctx, &a, p))) || (rc = describe(ctx, p, w, a.format)) ||
+  if ((a.n_absorb || a.vce) && a.opts.model != SPILL_MODEL_OLS) {
+    fputs("spill fit: --absorb and --vce are for --model ols (the least-squares DID); the spatial "
+          "models keep unit and time effects (a province factor is already absorbed by the unit "
+          "effects)\n",
+          stderr);
+    rc = CLI_USAGE;
+    goto done;
+  }
+  if (a.n_absorb || a.vce) {
+    spill_absorb_opts ao = {a.data, a.id, a.time, a.absorb, a.n_absorb, a.vce};
+    if ((rc = describe(ctx, p, NULL, a.format)) || !(f = spill_fit_absorb(ctx, p, &ao))) {
+      rc = cli_fail(ctx);
+      goto done;
+    }
+  } else if ((a.eff.n_w && !(w = load_weights(ctx, &a, p))) || (rc = describe(ctx, p, w, a.format)) ||
       !(f = spill_fit_model(ctx, p, w, &a.opts))) {
     rc = cli_fail(ctx);
     goto done;

@@ -508,6 +508,11 @@ typedef struct spill_fit {
   double lambda, lambda_se;
   int has_phi;           /* random effects: phi = sigma_mu^2 / sigma_e^2 */
   double phi, phi_se;
+  /* absorbed fixed effects and standard errors (spill_fit_absorb); empty otherwise */
+  char absorb[256];      /* the --absorb terms, comma-separated */
+  char vce[96];          /* "robust (HC1)", "cluster prov (31 clusters)" */
+  double absorbed_dof;   /* degrees of freedom absorbed by all the effects */
+  int64_t singletons;    /* singleton observations dropped */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -1689,6 +1694,23 @@ int spill_table_write(spill_ctx *ctx, FILE *out, const char *const *paths, size_
  * observed period stays (with an empty row) for the caller to handle. */
 int spill_panel_keep_years(spill_ctx *ctx, spill_panel *p, long from, long to);
 
+
+/* ---- absorbed fixed effects and clustered SEs (estimation/absorb.c, absorb_fit.c) ---- */
+/* The OLS DID with unit and period effects and further absorbed terms, by
+ * alternating projections (singletons dropped). Terms name columns of the
+ * panel file fixed within each unit (a province), the id or the time column:
+ * "prov" (a factor), "prov#year" (an interaction), "prov#c.year" (a linear
+ * trend per province; year the time column). vce: NULL (cluster by unit),
+ * "robust" (HC1), "cluster COL" or "cluster COL1#COL2" (two-way, Cameron,
+ * Gelbach and Miller 2011). */
+typedef struct spill_absorb_opts {
+  const char *path;   /* the panel file */
+  const char *id_col, *time_col;
+  const char *const *terms;
+  size_t nterms;
+  const char *vce;
+} spill_absorb_opts;
+spill_fit *spill_fit_absorb(spill_ctx *ctx, const spill_panel *p, const spill_absorb_opts *opts);
 
 #ifdef __cplusplus
 }

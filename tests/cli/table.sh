@@ -42,5 +42,20 @@ b=$("$SPILL" fit --data "$tmp/win.csv" --id id --time year --y y --treat did --m
 [ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: --years '$a' vs cut panel '$b'"; fail=1; }
 expect 1 "no period of the panel" -- "$SPILL" fit $B --years 2030-2040
 expect 2 "expected FROM-TO" -- "$SPILL" fit $B --years 2018-2013
+# --absorb prov#year gives the coefficients of the regression with explicit
+# province-by-year dummies as controls (collinear ones dropped)
+awk -F, 'BEGIN{OFS=","} NR==1{print $0",\"prov\""; next} {id=$1; gsub(/"/,"",id); print $0",p"(id%6)}' "$tmp/d/panel.csv" > "$tmp/pp.csv"
+awk -F, 'NR==1{h=$0; for(p=0;p<6;p++) for(y=2011;y<=2022;y++) h=h",\"py" p "_" y "\""; print h; next}
+  {p=substr($NF,2); line=$0; for(q=0;q<6;q++) for(y=2011;y<=2022;y++) line=line "," ((q==p && y==$2)?1:0); print line}' "$tmp/pp.csv" > "$tmp/dum.csv"
+X=$(head -1 "$tmp/dum.csv" | tr ',' '\n' | grep py | tr -d '"' | paste -sd, -)
+a=$("$SPILL" fit --data "$tmp/dum.csv" --id id --time year --y y --treat did --x "x1,$X" --model ols 2>/dev/null | grep '^did' | awk '{print $2}')
+b=$("$SPILL" fit --data "$tmp/pp.csv" --id id --time year --y y --treat did --x x1 --model ols --absorb 'prov#year' \
+    --vce cluster 'prov#year' --json "$tmp/ab.json" 2>/dev/null | grep '^did' | awk '{print $2}')
+[ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: --absorb prov#year did '$b', dummies '$a'"; fail=1; }
+grep -q '"absorb": \["prov#year"\]' "$tmp/ab.json" || { echo "FAIL: absorb in JSON"; fail=1; }
+expect 0 "prov#year FE" -- "$SPILL" table "$tmp/a.json" "$tmp/ab.json"
+expect 2 "are for --model ols" -- "$SPILL" fit $B --absorb prov
+expect 1 "changes its" -- "$SPILL" fit --data "$tmp/pp.csv" --id id --time year --y y --treat did --model ols --absorb x1
+expect 2 "expected robust or cluster" -- "$SPILL" fit $B --model ols --vce hc3
 [ ! -e "$tmp/t.doc" ] || { echo "FAIL: output left behind"; fail=1; }
 exit $fail
