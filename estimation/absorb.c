@@ -172,6 +172,12 @@ double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const
       continue;
     }
     double k;
+    /* a term coarser than an earlier intercept term (a province after the
+     * unit effects) adds nothing: every earlier level lies inside one of its */
+    int coarser = 0;
+    for (size_t e = 0; e < q && !coarser; e++)
+      if (!t[e].slope) coarser = nested(&t[e], nobs, keep, u->code);
+    if (coarser) continue;
     if (n_icpt == 0) {
       k = present;
       first = u;

@@ -311,6 +311,11 @@ int main(void)
     free(cp);
     free(cy);
   }
+  /* a province factor after the unit effects absorbs nothing more */
+  {
+    spill__fe_term t3[3] = {terms[0], terms[1], {prov, NP, NULL}};
+    CHECK(spill__absorb_dof(t3, 3, n, keep, NULL) == spill__absorb_dof(terms, 2, n, keep, NULL));
+  }
   /* a non-PSD two-way sum is fixed: eigenvalues clipped at zero */
   {
     int m = 4;
