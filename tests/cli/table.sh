@@ -40,6 +40,9 @@ awk -F, 'NR == 1 || ($2 >= 2013 && $2 <= 2018)' "$tmp/d/panel.csv" > "$tmp/win.c
 a=$("$SPILL" fit $B --model ols --years 2013-2018 2>/dev/null | grep '^did')
 b=$("$SPILL" fit --data "$tmp/win.csv" --id id --time year --y y --treat did --model ols 2>/dev/null | grep '^did')
 [ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: --years '$a' vs cut panel '$b'"; fail=1; }
+a=$("$SPILL" eventstudy --data "$tmp/d/panel.csv" --id id --time year --y y --treat did --years 2013-2018 2>/dev/null)
+b=$("$SPILL" eventstudy --data "$tmp/win.csv" --id id --time year --y y --treat did 2>/dev/null)
+[ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: eventstudy --years differs from the cut panel"; fail=1; }
 expect 1 "no period of the panel" -- "$SPILL" fit $B --years 2030-2040
 expect 2 "expected FROM-TO" -- "$SPILL" fit $B --years 2018-2013
 # --absorb prov#year gives the coefficients of the regression with explicit
