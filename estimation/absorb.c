@@ -133,6 +133,42 @@ static int nested(const spill__fe_term *t, int64_t nobs, const unsigned char *ke
   return ok;
 }
 
+/* 1 when the slope variable of t is constant within every level of e. */
+static int const_within(const spill__fe_term *e, const spill__fe_term *t, int64_t nobs, const unsigned char *keep)
+{
+  double *v = malloc((size_t)e->levels * sizeof *v);
+  unsigned char *set = calloc((size_t)e->levels, 1);
+  int ok = v && set;
+  for (int64_t i = 0; i < nobs && ok; i++) {
+    if (!keep[i]) continue;
+    int32_t l = e->code[i];
+    if (!set[l]) v[l] = t->slope[i], set[l] = 1;
+    else if (v[l] != t->slope[i]) ok = 0;
+  }
+  free(v);
+  free(set);
+  return ok;
+}
+
+/* Term q adds no column beyond the others: an intercept term coarser than
+ * another intercept term (a province beside the units, the years beside
+ * province-by-year; of two equal partitions the later one), or a slope term
+ * spanned by a finer intercept term within whose levels its variable is
+ * constant (province trends beside province-by-year effects). */
+static int redundant(const spill__fe_term *t, size_t nt, size_t q, int64_t nobs, const unsigned char *keep)
+{
+  for (size_t e = 0; e < nt; e++) {
+    if (e == q || t[e].slope || !nested(&t[e], nobs, keep, t[q].code)) continue;
+    if (t[q].slope) {
+      if (const_within(&t[e], &t[q], nobs, keep)) return 1;
+      continue;
+    }
+    /* t[e] is finer than (or equal to) t[q] */
+    if (!nested(&t[q], nobs, keep, t[e].code) || e < q) return 1;
+  }
+  return 0;
+}
+
 double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const unsigned char *keep,
                          const int32_t *cluster)
 {
@@ -168,16 +204,11 @@ double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const
     free(s1);
     free(s2);
     if (u->slope) {
-      if (!is_nested) dof += varying;
+      if (!redundant(t, nt, q, nobs, keep) && !is_nested) dof += varying;
       continue;
     }
     double k;
-    /* a term coarser than an earlier intercept term (a province after the
-     * unit effects) adds nothing: every earlier level lies inside one of its */
-    int coarser = 0;
-    for (size_t e = 0; e < q && !coarser; e++)
-      if (!t[e].slope) coarser = nested(&t[e], nobs, keep, u->code);
-    if (coarser) continue;
+    if (redundant(t, nt, q, nobs, keep)) continue;
     if (n_icpt == 0) {
       k = present;
       first = u;

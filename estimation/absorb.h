@@ -40,9 +40,11 @@ int spill__absorb_demean(spill_ctx *ctx, const spill__fe_term *t, size_t nt, int
  * components of the bipartite graph of the two (Abowd, Creecy and Kramarz
  * 2002); each further intercept term its levels less one (a conservative
  * count: exact when the term has no other redundancy); a slope term one per
- * level whose variable varies within the level. A term coarser than an
- * earlier intercept term (a province factor after the unit effects) counts 0
- * (it is absorbed by it). A term nested in the cluster
+ * level whose variable varies within the level. Terms spanned by another
+ * are left out first: an intercept term coarser than another (a province
+ * beside the unit effects; the years beside province-by-year effects), a
+ * slope term whose variable is constant within the levels of a finer
+ * intercept term (province trends beside province-by-year). A term nested in the cluster
  * variable (every level inside one cluster; cluster NULL: none) counts 0, as
  * reghdfe does, since the cluster sandwich already allows for it. */
 double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const unsigned char *keep,

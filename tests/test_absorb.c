@@ -258,9 +258,13 @@ int main(void)
     } else {
       /* two-way by province and year: every term is nested in one of them,
        * so K is the coefficients alone (reghdfe) */
+      /* all four terms: the count equals the rank of the dummies (years and
+       * trends are spanned by province-by-year effects) */
+      CHECK_MSG(spill__absorb_dof(terms, 4, n, keep, NULL) == rank, "dof %g, rank %d",
+                spill__absorb_dof(terms, 4, n, keep, NULL), rank);
       double dof2 = spill__absorb_dof(terms, 4, n, keep, lp);
       double dofy = spill__absorb_dof(terms, 4, n, keep, ly);
-      CHECK(dof2 > 0 && dofy > 0);
+      CHECK(dof2 == 0 && dofy > 0); /* all nested in provinces; units not in years */
       double kd = K;
       CHECK(spill__vce(ctx, SPILL__VCE_CLUSTER2, cols, e, n, K, keep, bi, lp, ly, kd, v, &g) == 0);
       int32_t *c12 = malloc(nk * sizeof *c12);

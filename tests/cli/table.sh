@@ -60,5 +60,22 @@ expect 0 "prov#year FE" -- "$SPILL" table "$tmp/a.json" "$tmp/ab.json"
 expect 2 "are for --model ols" -- "$SPILL" fit $B --absorb prov
 expect 1 "changes its" -- "$SPILL" fit --data "$tmp/pp.csv" --id id --time year --y y --treat did --model ols --absorb x1
 expect 2 "expected robust or cluster" -- "$SPILL" fit $B --model ols --vce hc3
+# castle (../shared): region-by-year effects (region from the four region
+# dummies) against 44 explicit region-year dummies as controls
+C=$2/data/castle.csv
+if [ -f "$C" ]; then
+  awk -F, 'NR==1{print $0",region"; next} {print $0"," (($16==1)?"ne":($17==1)?"mw":($18==1)?"s":"w")}' "$C" > "$tmp/cr.csv"
+  awk -F, 'NR==1{h=$0; for(r=1;r<=4;r++) for(y=2000;y<=2010;y++) h=h",ry" r "_" y; print h; next}
+    {rr=($16==1)?1:($17==1)?2:($18==1)?3:4; l=$0; for(r=1;r<=4;r++) for(y=2000;y<=2010;y++) l=l "," ((r==rr && y==$3)?1:0); print l}' \
+    "$tmp/cr.csv" > "$tmp/crd.csv"
+  X=$(head -1 "$tmp/crd.csv" | tr ',' '\n' | grep '^ry' | paste -sd, -)
+  a=$("$SPILL" fit --data "$tmp/crd.csv" --id sid --time year --y l_homicide --treat post --x "l_police,l_income,$X" \
+      --model ols 2>/dev/null | grep '^post' | awk '{print $2}')
+  b=$("$SPILL" fit --data "$tmp/cr.csv" --id sid --time year --y l_homicide --treat post --x l_police,l_income \
+      --model ols --absorb 'region#year' 2>/dev/null | grep '^post' | awk '{print $2}')
+  [ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: castle region#year post '$b', dummies '$a'"; fail=1; }
+else
+  echo "note: $C absent: castle region-by-year check skipped"
+fi
 [ ! -e "$tmp/t.doc" ] || { echo "FAIL: output left behind"; fail=1; }
 exit $fail
