@@ -374,10 +374,22 @@ int cmd_fit(int argc, char **argv)
     rc = cli_fit_multi(ctx, p, &mo, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
+  if (a.n_absorb && !a.vce && a.opts.model != SPILL_MODEL_OLS &&
+      (a.opts.fe == SPILL_FE_TWOWAYS || a.opts.fe == SPILL_FE_UNIT)) {
+    /* a unit-level factor (a province) is spanned by the unit effects: accept it */
+    size_t q = 0;
+    while (q < a.n_absorb && !strchr(a.absorb[q], '#')) q++;
+    if (q == a.n_absorb) {
+      for (q = 0; q < a.n_absorb; q++)
+        fprintf(stderr, "spill: note: --absorb %s: a factor fixed within units is absorbed by the unit effects "
+                        "already; nothing to add\n", a.absorb[q]);
+      a.n_absorb = 0;
+    }
+  }
   if ((a.n_absorb || a.vce) && a.opts.model != SPILL_MODEL_OLS) {
-    fputs("spill fit: --absorb and --vce are for --model ols (the least-squares DID); the spatial "
-          "models keep unit and time effects (a province factor is already absorbed by the unit "
-          "effects)\n",
+    fputs("spill fit: --absorb A#B, A#c.year and --vce are for --model ols (the least-squares DID); "
+          "the spatial models keep unit and time effects (a plain province factor is accepted: the "
+          "unit effects absorb it)\n",
           stderr);
     rc = CLI_USAGE;
     goto done;
