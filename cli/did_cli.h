@@ -9,6 +9,7 @@ typedef struct cli_did_args {
   const char *cmd;
   const char *data, *id, *time, *y, *treat, *adopt, *x, *w, *style;
   const char *json, *csv, *latex, *plot, *title;
+  const char *years; /* --years FROM-TO, or NULL */
   int drop_incomplete, show_help, format, sdm, logdet;
   char **xcols;
 } cli_did_args;

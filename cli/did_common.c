@@ -19,6 +19,7 @@ const char cli_did_help[] =
     "  --adopt COL         adoption year: treated from that year on; 0 or empty = never\n"
     "  --x A,B             controls\n"
     "  --drop-incomplete   drop units with missing periods\n"
+    "  --years FROM-TO     keep the periods FROM to TO (inclusive)\n"
     "  --w FILE            weights (.gal .gwt .mtx .csv), needed for --model sdm\n"
     "  --style S           W (default: row-standardise), B, C, U, S, M, or G (as read)\n"
     "model:\n"
@@ -51,6 +52,7 @@ int cli_did_parse(cli_did_args *a, int argc, char **argv, int *i)
   else if (!strcmp(o, "--latex")) slot = &a->latex;
   else if (!strcmp(o, "--plot")) slot = &a->plot;
   else if (!strcmp(o, "--title")) slot = &a->title;
+  else if (!strcmp(o, "--years")) slot = &a->years;
   else if (strcmp(o, "--model") && strcmp(o, "--format") && strcmp(o, "--logdet"))
     return 0;
   if (!v) return cli_usage_error(a->cmd, "%s needs a value", o), -1;
@@ -107,6 +109,13 @@ int cli_did_load(spill_ctx *ctx, cli_did_args *a, const char *extra, spill_panel
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)a->xcols, nx,
                             a->drop_incomplete};
   if (!(*p = spill_panel_read_csv(ctx, a->data, &spec))) return cli_fail(ctx);
+  if (a->years) {
+    char *end = NULL;
+    long from = strtol(a->years, &end, 10), to = 0;
+    if (end == a->years || *end != '-' || (to = strtol(end + 1, &end, 10), *end) || from > to)
+      return cli_usage_error(a->cmd, "--years '%s': expected FROM-TO with FROM <= TO (e.g. 2005-2015)", a->years);
+    if (spill_panel_keep_years(ctx, *p, from, to)) return cli_fail(ctx);
+  }
   if (a->w) {
     char s = a->style ? a->style[0] : 'W';
     if (!(*w = spill_weights_read(ctx, a->w, SPILL_WFMT_AUTO)) ||

@@ -31,6 +31,12 @@ static const char fit_help[] =
     "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
     "                      them); COL may be text (region names) and must be fixed within a\n"
     "                      unit; repeat to combine. W is cut to the units kept\n"
+    "  --absorb TERM       (--model ols) further absorbed effects beside unit and time:\n"
+    "                      COL (a factor fixed within units, e.g. prov), COL#year (e.g.\n"
+    "                      province-by-year), COL#c.year (province linear trends); repeat\n"
+    "  --vce V             (--model ols) robust (HC1), cluster COL, cluster COL1#COL2 (two-way);\n"
+    "                      default: cluster by unit\n"
+    "  --years FROM-TO     keep the periods FROM to TO (inclusive), e.g. --years 2005-2015\n"
     "  --w FILE            weights (.gal .gwt .mtx .csv, .txt Stata spmatrix, .dta);\n"
     "                      --style S transforms them.\n"
     "                      W units not in the panel are cut from W and the style is\n"
@@ -64,6 +70,12 @@ typedef struct fit_args {
   int drop_incomplete, show_help, w_strict, drop_unmatched;
   size_t n_if;
   const char *ifs[16];
+  int has_years;
+  long year_from, year_to;
+  size_t n_absorb;
+  const char *absorb[16];
+  const char *vce;
+  char vce_buf[200];
   cli_files files;
   int format;
   spill_fit_opts opts;
@@ -112,6 +124,38 @@ static int parse_args(int argc, char **argv, fit_args *a)
     }
     if (!strcmp(o, "--drop-unmatched")) {
       a->drop_unmatched = 1;
+      continue;
+    }
+    if (!strcmp(o, "--absorb")) {
+      if (!v) return cli_usage_error("fit", "--absorb needs a term (prov, prov#year, prov#c.year)"), -1;
+      if (a->n_absorb >= 16) return cli_usage_error("fit", "at most 16 --absorb"), -1;
+      a->absorb[a->n_absorb++] = v;
+      i++;
+      continue;
+    }
+    if (!strcmp(o, "--vce")) {
+      if (!v) return cli_usage_error("fit", "--vce needs robust or cluster COL[#COL2]"), -1;
+      if (!strcmp(v, "cluster")) {
+        if (i + 2 >= argc) return cli_usage_error("fit", "--vce cluster needs a column (COL or COL1#COL2)"), -1;
+        snprintf(a->vce_buf, sizeof a->vce_buf, "cluster %s", argv[i + 2]);
+        a->vce = a->vce_buf;
+        i += 2;
+      } else if (!strcmp(v, "robust")) {
+        a->vce = "robust";
+        i++;
+      } else {
+        return cli_usage_error("fit", "--vce '%s': expected robust or cluster COL[#COL2]", v), -1;
+      }
+      continue;
+    }
+    if (!strcmp(o, "--years")) {
+      char *end = NULL;
+      if (!v) return cli_usage_error("fit", "--years needs FROM-TO (e.g. 2005-2015)"), -1;
+      a->year_from = strtol(v, &end, 10);
+      if (end == v || *end != '-' || (a->year_to = strtol(end + 1, &end, 10), *end) || a->year_from > a->year_to)
+        return cli_usage_error("fit", "--years '%s': expected FROM-TO with FROM <= TO (e.g. 2005-2015)", v), -1;
+      a->has_years = 1;
+      i++;
       continue;
     }
     if (!strcmp(o, "--if")) {
@@ -228,13 +272,16 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   }
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)*xcols, nx,
                             a->drop_incomplete};
-  /* text options (separator, decimal mark, encoding) for every table read */
   /* the OLS DID takes an unbalanced panel as it is; --if selects units
    * before incomplete ones are dropped */
-  if (a->opts.model == SPILL_MODEL_OLS || a->n_if) {
+  if (a->opts.model == SPILL_MODEL_OLS || a->n_if || a->has_years) {
     spill_panel *p;
     spill_ctx_set_text_opts(ctx, cli_files_text(&a->files)); /* the panel file only, not W */
     p = spill_panel_read_csv_unbalanced(ctx, a->data, &spec);
+    if (p && a->has_years && spill_panel_keep_years(ctx, p, a->year_from, a->year_to)) {
+      spill_panel_free(p);
+      p = NULL;
+    }
     for (size_t k = 0; p && k < a->n_if; k++)
       if (spill_panel_keep_if(ctx, p, a->data, a->id, a->ifs[k], NULL)) {
         spill_panel_free(p);
@@ -328,7 +375,33 @@ int cmd_fit(int argc, char **argv)
     rc = cli_fit_multi(ctx, p, &mo, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
-  if ((a.eff.n_w && !(w = load_weights(ctx, &a, p))) || (rc = describe(ctx, p, w, a.format)) ||
+  if (a.n_absorb && !a.vce && a.opts.model != SPILL_MODEL_OLS &&
+      (a.opts.fe == SPILL_FE_TWOWAYS || a.opts.fe == SPILL_FE_UNIT)) {
+    /* a unit-level factor (a province) is spanned by the unit effects: accept it */
+    size_t q = 0;
+    while (q < a.n_absorb && !strchr(a.absorb[q], '#')) q++;
+    if (q == a.n_absorb) {
+      for (q = 0; q < a.n_absorb; q++)
+        fprintf(stderr, "spill: note: --absorb %s: a factor fixed within units is absorbed by the unit effects "
+                        "already; nothing to add\n", a.absorb[q]);
+      a.n_absorb = 0;
+    }
+  }
+  if ((a.n_absorb || a.vce) && a.opts.model != SPILL_MODEL_OLS) {
+    fputs("spill fit: --absorb A#B, A#c.year and --vce are for --model ols (the least-squares DID); "
+          "the spatial models keep unit and time effects (a plain province factor is accepted: the "
+          "unit effects absorb it)\n",
+          stderr);
+    rc = CLI_USAGE;
+    goto done;
+  }
+  if (a.n_absorb || a.vce) {
+    spill_absorb_opts ao = {a.data, a.id, a.time, a.absorb, a.n_absorb, a.vce};
+    if ((rc = describe(ctx, p, NULL, a.format)) || !(f = spill_fit_absorb(ctx, p, &ao))) {
+      rc = cli_fail(ctx);
+      goto done;
+    }
+  } else if ((a.eff.n_w && !(w = load_weights(ctx, &a, p))) || (rc = describe(ctx, p, w, a.format)) ||
       !(f = spill_fit_model(ctx, p, w, &a.opts))) {
     rc = cli_fail(ctx);
     goto done;

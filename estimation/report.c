@@ -157,8 +157,24 @@ void spill__json_fit_members(FILE *out, const spill_fit *f)
   /* how the lag of y was within-transformed: "exact" Q(Wy) or "splm" W(Qy) */
   fputs(", \"wy\": ", out);
   spill__json_string(out, f->splm_wy ? "splm" : "exact");
+  if (f->absorb[0]) {
+    fputs(",\n  \"absorb\": [", out);
+    for (const char *a = f->absorb; *a;) {
+      size_t l = strcspn(a, ",");
+      char term[256];
+      snprintf(term, sizeof term, "%.*s", (int)l, a);
+      if (a != f->absorb) fputs(", ", out);
+      spill__json_string(out, term);
+      a += l + (a[l] ? 1 : 0);
+    }
+    fprintf(out, "], \"absorbed_dof\": %.0f, \"singletons\": %lld", f->absorbed_dof, (long long)f->singletons);
+  }
+  if (f->vce[0]) {
+    fputs(",\n  \"vce\": ", out);
+    spill__json_string(out, f->vce);
+  }
   fputs(",\n  \"se_type\": ", out);
-  spill__json_string(out, is_ml(f) ? "asymptotic (information matrix)" : "cluster-robust by unit (xtreg, fe vce(cluster))");
+  spill__json_string(out, f->vce[0] ? f->vce : is_ml(f) ? "asymptotic (information matrix)" : "cluster-robust by unit (xtreg, fe vce(cluster))");
   fputs(",\n  \"coefficients\": [", out);
   for (size_t j = 0; j < f->k; j++) {
     double z = zval(f->coef[j], f->se[j]);
@@ -234,7 +250,10 @@ static void write_text(FILE *out, const spill_fit *f)
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   fprintf(out, "sigma2 %.6g   log-likelihood %.4f   AIC %.4f\n", f->sigma2, f->loglik, f->aic);
   if (!ml && f->fe != SPILL_FE_NONE)
-    fprintf(out, "R-squared: within %.4f, overall %.4f (Stata xtreg, fe: corr(y, xb)^2)\n", f->r2_within, f->r2);
+    if (isfinite(f->r2))
+      fprintf(out, "R-squared: within %.4f, overall %.4f (Stata xtreg, fe: corr(y, xb)^2)\n", f->r2_within, f->r2);
+    else /* absorbed extra fixed effects: reghdfe reports no overall R-squared either */
+      fprintf(out, "R-squared: within %.4f (no overall R-squared with absorbed fixed effects)\n", f->r2_within);
   else if (!ml)
     fprintf(out, "R-squared %.4f\n", f->r2_within);
   else
@@ -246,6 +265,9 @@ static void write_text(FILE *out, const spill_fit *f)
   else if (ml)
     fprintf(out, "log-det: %s; %s in (%.4g, %.4g); SEs from the analytic information matrix\n",
             f->logdet_method, rho_name(f), f->rho_lo, f->rho_hi);
+  else if (f->vce[0])
+    fprintf(out, "SEs %s (reghdfe small-sample scaling); absorbed: unit, time%s%s; %.0f degrees of freedom, %lld singletons dropped\n",
+            f->vce, f->absorb[0] ? ", " : "", f->absorb, f->absorbed_dof, (long long)f->singletons);
   else
     fprintf(out, "SEs cluster-robust by unit (Stata xtreg, fe vce(cluster id) scaling)\n");
   if (ml && f->trace_probes > 0)

@@ -521,6 +521,11 @@ typedef struct spill_fit {
   int trace_probes;      /* Monte Carlo probes for the variance traces (0: exact) */
   double se_mcerr;       /* Monte Carlo relative error (1 sd) of the SEs (0: exact traces) */
   double logdet_err;     /* error bound of ln|I - rho W| at rho (0: exact) */
+  /* absorbed fixed effects and standard errors (spill_fit_absorb); empty otherwise */
+  char absorb[256];      /* the --absorb terms, comma-separated */
+  char vce[96];          /* "robust (HC1)", "cluster prov (31 clusters)" */
+  double absorbed_dof;   /* degrees of freedom absorbed by all the effects */
+  int64_t singletons;    /* singleton observations dropped */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -1798,6 +1803,70 @@ int spill_psm_print(spill_ctx *ctx, const spill_psm_result *r, FILE *out, spill_
 int spill_psm_save(spill_ctx *ctx, const spill_psm_result *r, const char *path, spill_table_fmt fmt);
 /* Matched units as CSV: id,treated,pscore,support,weight,matches (atomic). */
 int spill_psm_write_matches(spill_ctx *ctx, const spill_psm_result *r, const char *path);
+/* ---- regression tables of saved fits (estimation/table.c) ---- */
+
+/* Output formats of spill_table_write. */
+typedef enum spill_tables_format {
+  SPILL_TABLES_TEXT = 0,
+  SPILL_TABLES_CSV,
+  SPILL_TABLES_TEX, /* LaTeX booktabs */
+  SPILL_TABLES_HTML, /* Word opens it */
+  SPILL_TABLES_RTF
+} spill_tables_format;
+
+/* What spill_table_write shows. Lists are arrays of strings; a name ending in
+ * '*' matches by prefix. */
+typedef struct spill_table_opts {
+  const char *title;
+  char **mtitles; /* column titles, one per fit */
+  size_t n_mtitles;
+  char **keep; /* only these coefficients (none: all) */
+  size_t n_keep;
+  char **drop; /* never these */
+  size_t n_drop;
+  char **order; /* these rows first, in this order */
+  size_t n_order;
+  char **rename_from, **rename_to; /* shown labels */
+  size_t n_rename;
+  char **controls; /* hidden (with their W* lags); a "Controls YES/NO" row instead */
+  size_t n_controls;
+  int tstat;  /* t (z) statistics in parentheses instead of standard errors */
+  int stars;  /* 1 (default): * p<0.1, ** p<0.05, *** p<0.01 from the fit's p */
+  int digits; /* decimals (default 3) */
+} spill_table_opts;
+
+void spill_table_opts_init(spill_table_opts *o);
+
+/* Fits saved by spill fit --json (paths[0..n-1]) side by side, esttab-style:
+ * coefficients with SEs (or t) in parentheses, fixed-effect rows, controls,
+ * observations, units, R-squared, log-likelihood and further statistics (the
+ * JSON keys read are listed at the top of estimation/table.c). */
+int spill_table_write(spill_ctx *ctx, FILE *out, const char *const *paths, size_t n, const spill_table_opts *o,
+                      spill_tables_format format);
+
+/* ---- time windows (estimation/years.c) ---- */
+/* Keep the periods from..to (inclusive) of a panel, in place (the observed
+ * mask too). Fails when no period is in the window. A unit left with no
+ * observed period stays (with an empty row) for the caller to handle. */
+int spill_panel_keep_years(spill_ctx *ctx, spill_panel *p, long from, long to);
+
+
+/* ---- absorbed fixed effects and clustered SEs (estimation/absorb.c, absorb_fit.c) ---- */
+/* The OLS DID with unit and period effects and further absorbed terms, by
+ * alternating projections (singletons dropped). Terms name columns of the
+ * panel file fixed within each unit (a province), the id or the time column:
+ * "prov" (a factor), "prov#year" (an interaction), "prov#c.year" (a linear
+ * trend per province; year the time column). vce: NULL (cluster by unit),
+ * "robust" (HC1), "cluster COL" or "cluster COL1#COL2" (two-way, Cameron,
+ * Gelbach and Miller 2011). */
+typedef struct spill_absorb_opts {
+  const char *path;   /* the panel file */
+  const char *id_col, *time_col;
+  const char *const *terms;
+  size_t nterms;
+  const char *vce;
+} spill_absorb_opts;
+spill_fit *spill_fit_absorb(spill_ctx *ctx, const spill_panel *p, const spill_absorb_opts *opts);
 
 #ifdef __cplusplus
 }
