@@ -359,9 +359,10 @@ static void write_latex(FILE *out, const spill_fit *f)
   fprintf(out, "Observations & %lld \\\\\nUnits & %lld \\\\\nPeriods & %lld \\\\\n", (long long)nobs(f),
           (long long)f->n, (long long)f->t);
   fprintf(out, "$\\sigma^2$ & %.4g \\\\\nLog-likelihood & %.3f \\\\\n", f->sigma2, f->loglik);
-  if (!is_ml(f) && f->fe != SPILL_FE_NONE)
-    fprintf(out, "Within $R^2$ & %.4f \\\\\nOverall $R^2$ & %.4f \\\\\n", f->r2_within, f->r2);
-  else
+  if (!is_ml(f) && f->fe != SPILL_FE_NONE) {
+    fprintf(out, "Within $R^2$ & %.4f \\\\\n", f->r2_within);
+    if (isfinite(f->r2)) fprintf(out, "Overall $R^2$ & %.4f \\\\\n", f->r2);
+  } else
     fprintf(out, "$R^2$ & %.4f \\\\\n", is_ml(f) ? f->r2 : f->r2_within);
   fputs("\\bottomrule\n\\end{tabular}\n", out);
   fprintf(out, "%% Standard errors in parentheses (%s); *** p<0.01, ** p<0.05, * p<0.1\n",
