@@ -508,6 +508,7 @@ typedef struct spill_fit {
   double lambda, lambda_se;
   int has_phi;           /* random effects: phi = sigma_mu^2 / sigma_e^2 */
   double phi, phi_se;
+  int rho_at_bound;      /* -1 / +1: rho within 1e-6 of rho_lo / rho_hi (a notice; its SE is unreliable) */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
