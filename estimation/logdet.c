@@ -218,6 +218,10 @@ static int setup_eigen(spill_ctx *ctx, spill__ldet *ld)
   int *iwork = NULL, rc = SPILL_ENOMEM;
   const spill_weights *w = ld->w;
   if (ld->n > 20000) return spill__fail(ctx, SPILL_ENOMEM, "eigenvalues of a %lld x %lld W would need too much memory: use --logdet chol or lu", (long long)ld->n, (long long)ld->n);
+  /* W dense, the eigen-solver's workspace and, for a non-symmetric W, its copy */
+  if (spill__mem_request(ctx, 3.0 * (double)n * (double)n * sizeof *a, "the eigenvalues of the dense n x n W",
+                         "use --logdet chol (symmetric W) or lu"))
+    return SPILL_ENOMEM;
   a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
   ld->ev_re = spill__malloc(ctx, (size_t)n * sizeof *ld->ev_re);
   if (!a || !ld->ev_re) goto done;
@@ -542,8 +546,12 @@ int spill__ldet_eval(spill_ctx *ctx, spill__ldet *ld, double rho, double *out)
 static int dense_solve(spill_ctx *ctx, const spill__ldet *ld, double rho, double *b, int64_t m)
 {
   int n = (int)ld->n, nrhs = (int)m, info = 0, *ipiv = NULL, rc = SPILL_ENOMEM;
-  double *a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
+  double *a = NULL;
   const spill_weights *w = ld->w;
+  if (spill__mem_request(ctx, (double)n * (double)n * sizeof *a, "a dense LU of the n x n I - rho W",
+                         "use --logdet chol or lu"))
+    return SPILL_ENOMEM;
+  a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
   ipiv = spill__malloc(ctx, (size_t)n * sizeof *ipiv);
   if (!a || !ipiv) goto done;
   for (int64_t i = 0; i < n; i++) {
@@ -644,7 +652,11 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
     }
   } else {
     /* dense G, column by column (eigen: dense LU; lu: UMFPACK) */
-    double *g = spill__malloc(ctx, (size_t)n * (size_t)n * sizeof *g);
+    double *g;
+    if (spill__mem_request(ctx, (double)n * (double)n * sizeof *g, "the dense n x n G = W (I - rho W)^-1",
+                           "use --logdet chol (symmetric W)"))
+      return SPILL_ENOMEM;
+    g = spill__malloc(ctx, (size_t)n * (size_t)n * sizeof *g);
     if (!g) return ctx->status;
     memset(g, 0, (size_t)n * (size_t)n * sizeof *g);
     for (int64_t i = 0; i < n; i++)

@@ -142,6 +142,9 @@ static int eigenvalues(spill_ctx *ctx, const spill_weights *w, spill_traces *tr,
   int n = (int)w->n, info = 0, lwork = -1, liwork = -1, iwq = 0, fail = 0, rc = SPILL_OK;
   double *a = NULL, *work = NULL, wq = 0.0;
   int *iwork = NULL;
+  if (spill__mem_request(ctx, 3.0 * (double)n * (double)n * sizeof *a, "effects: the eigenvalues of the dense n x n W",
+                         "use Monte Carlo traces (--effects-method mc)"))
+    return SPILL_ENOMEM;
   a = spill__malloc(ctx, (size_t)n * (size_t)n * sizeof *a);
   tr->ev_re = spill__calloc(ctx, (size_t)n, sizeof *tr->ev_re);
   tr->ev_im = spill__calloc(ctx, (size_t)n, sizeof *tr->ev_im);

@@ -43,6 +43,7 @@ awk -F, 'BEGIN{OFS=","} NR==1{print $0",x4";next} {u=$1; gsub(/"/,"",u); print $
 awk -F, 'BEGIN{OFS=","} NR>1{$4=($2>=2015)?1:0} {print}' d/panel.csv > allt.csv
 printf 'id,year,y,did\n1,1,0.3,0\n1,2,1.1,1\n2,1,0.7,0\n2,2,0.2,0\n3,1,1.4,0\n3,2,0.5,0\n' > tiny.csv
 printf '0 3 x id\n1 2 1\n2 1 1\n2 3 1\n3 2 1\n' > tiny.gwt
+awk -F, 'BEGIN{OFS=","} NR==FNR{ if(FNR>1 && $4==1 && (!($1 in a) || $2<a[$1])) a[$1]=$2; next} FNR==1{print $0",adopt";next} {print $0,(($1 in a)?a[$1]:0)}' d/panel.csv d/panel.csv > adopt.csv
 cd - >/dev/null || exit 1
 T=$tmp
 F="--w $T/d/w_adjacency.gwt --id id --time year --y y"
@@ -103,6 +104,10 @@ expect 0 "did  " -- "$SPILL" fit --data "$T/tiny.csv" --w "$T/tiny.gwt" --id id 
 E E46 0 "W is not row-stochastic (row sums 1 to 8): the rho interval (-0.365131, 0.181134)" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --style B --draws 0
 E E47 0 "I - rho W is nearly singular" -- "$SPILL" fit --data "$T/bound.csv" $F --treat did --model sar --fe unit --draws 0
 E E48 0 "z and P>|z| are undefined where the SE is zero" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sem --draws 0
+# resource limits: refused up front with the estimate (SPILL_MEM_LIMIT caps the memory seen)
+E E49 1 "the simulation draws of the effects would need about" -- env SPILL_MEM_LIMIT=10M "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --draws 1000000
+E E50 1 "use fewer draws (--boot)" -- env SPILL_MEM_LIMIT=10M "$SPILL" did --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --boot 1000000
+E E51 1 "use --logdet chol (symmetric W) or lu" -- env SPILL_MEM_LIMIT=100K "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --logdet eigen --no-effects
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
