@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <readstat.h>
 #include "core/internal.h"
@@ -44,6 +45,18 @@ static int on_meta(readstat_metadata_t *m, void *arg)
     r->failed = 1;
     spill__fail(r->ctx, SPILL_EFORMAT, "%s: a .dta file without variables", r->path);
     return READSTAT_HANDLER_ABORT;
+  }
+  /* every value takes at least one byte of the file: a header announcing
+   * more is corrupt, and would otherwise ask for terabytes (found by fuzz_dta) */
+  {
+    struct stat sb;
+    if (stat(r->path, &sb) == 0 && (double)r->nobs * (double)r->nvar > (double)sb.st_size) {
+      r->failed = 1;
+      spill__fail(r->ctx, SPILL_EFORMAT, "%s: the header announces %lld observations of %lld variables, more than "
+                  "the file's %lld bytes can hold (a truncated or corrupt .dta)", r->path, (long long)r->nobs,
+                  (long long)r->nvar, (long long)sb.st_size);
+      return READSTAT_HANDLER_ABORT;
+    }
   }
   r->names = spill__calloc(r->ctx, (size_t)r->nvar, sizeof *r->names);
   r->sets = spill__calloc(r->ctx, (size_t)r->nvar, sizeof *r->sets);
