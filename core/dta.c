@@ -74,8 +74,14 @@ static int on_meta(readstat_metadata_t *m, void *arg)
 static int on_var(int index, readstat_variable_t *v, const char *val_labels, void *arg)
 {
   dta_reader *r = arg;
+  const char *name = readstat_variable_get_name(v);
   if (index < 0 || index >= r->nvar) return READSTAT_HANDLER_ABORT;
-  r->names[index] = spill__strdup(r->ctx, readstat_variable_get_name(v));
+  if (!name) { /* a corrupt variable table (found by fuzz_dta) */
+    r->failed = 1;
+    spill__fail(r->ctx, SPILL_EFORMAT, "%s: variable %d has no name (a corrupt .dta)", r->path, index + 1);
+    return READSTAT_HANDLER_ABORT;
+  }
+  r->names[index] = spill__strdup(r->ctx, name);
   if (val_labels && *val_labels) r->sets[index] = spill__strdup(r->ctx, val_labels);
   r->is_num[index] = readstat_variable_get_type_class(v) == READSTAT_TYPE_CLASS_NUMERIC;
   if (!r->names[index] || (val_labels && *val_labels && !r->sets[index])) {
