@@ -82,7 +82,15 @@ static int on_var(int index, readstat_variable_t *v, const char *val_labels, voi
     return READSTAT_HANDLER_ABORT;
   }
   r->names[index] = spill__strdup(r->ctx, name);
-  if (val_labels && *val_labels) r->sets[index] = spill__strdup(r->ctx, val_labels);
+  if (val_labels && *val_labels) {
+    /* ReadStat hands over the raw lbllist entry, unterminated when it is
+     * full (found by fuzz_dta): read at most one entry (129, 33 or 9 bytes) */
+    size_t lim = r->version >= 118 ? 129 : r->version >= 110 ? 33 : 9, len = strnlen(val_labels, lim);
+    if ((r->sets[index] = spill__malloc(r->ctx, len + 1))) {
+      memcpy(r->sets[index], val_labels, len);
+      r->sets[index][len] = '\0';
+    }
+  }
   r->is_num[index] = readstat_variable_get_type_class(v) == READSTAT_TYPE_CLASS_NUMERIC;
   if (!r->names[index] || (val_labels && *val_labels && !r->sets[index])) {
     r->failed = 1;
