@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <readstat.h>
 #include "core/internal.h"
@@ -45,6 +46,18 @@ static int on_meta(readstat_metadata_t *m, void *arg)
     spill__fail(r->ctx, SPILL_EFORMAT, "%s: a .dta file without variables", r->path);
     return READSTAT_HANDLER_ABORT;
   }
+  /* every value takes at least one byte of the file: a header announcing
+   * more is corrupt, and would otherwise ask for terabytes (found by fuzz_dta) */
+  {
+    struct stat sb;
+    if (stat(r->path, &sb) == 0 && (double)r->nobs * (double)r->nvar > (double)sb.st_size) {
+      r->failed = 1;
+      spill__fail(r->ctx, SPILL_EFORMAT, "%s: the header announces %lld observations of %lld variables, more than "
+                  "the file's %lld bytes can hold (a truncated or corrupt .dta)", r->path, (long long)r->nobs,
+                  (long long)r->nvar, (long long)sb.st_size);
+      return READSTAT_HANDLER_ABORT;
+    }
+  }
   r->names = spill__calloc(r->ctx, (size_t)r->nvar, sizeof *r->names);
   r->sets = spill__calloc(r->ctx, (size_t)r->nvar, sizeof *r->sets);
   r->is_num = spill__calloc(r->ctx, (size_t)r->nvar, 1);
@@ -61,9 +74,23 @@ static int on_meta(readstat_metadata_t *m, void *arg)
 static int on_var(int index, readstat_variable_t *v, const char *val_labels, void *arg)
 {
   dta_reader *r = arg;
+  const char *name = readstat_variable_get_name(v);
   if (index < 0 || index >= r->nvar) return READSTAT_HANDLER_ABORT;
-  r->names[index] = spill__strdup(r->ctx, readstat_variable_get_name(v));
-  if (val_labels && *val_labels) r->sets[index] = spill__strdup(r->ctx, val_labels);
+  if (!name) { /* a corrupt variable table (found by fuzz_dta) */
+    r->failed = 1;
+    spill__fail(r->ctx, SPILL_EFORMAT, "%s: variable %d has no name (a corrupt .dta)", r->path, index + 1);
+    return READSTAT_HANDLER_ABORT;
+  }
+  r->names[index] = spill__strdup(r->ctx, name);
+  if (val_labels && *val_labels) {
+    /* ReadStat hands over the raw lbllist entry, unterminated when it is
+     * full (found by fuzz_dta): read at most one entry (129, 33 or 9 bytes) */
+    size_t lim = r->version >= 118 ? 129 : r->version >= 110 ? 33 : 9, len = strnlen(val_labels, lim);
+    if ((r->sets[index] = spill__malloc(r->ctx, len + 1))) {
+      memcpy(r->sets[index], val_labels, len);
+      r->sets[index][len] = '\0';
+    }
+  }
   r->is_num[index] = readstat_variable_get_type_class(v) == READSTAT_TYPE_CLASS_NUMERIC;
   if (!r->names[index] || (val_labels && *val_labels && !r->sets[index])) {
     r->failed = 1;

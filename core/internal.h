@@ -49,6 +49,13 @@ void spill__notice(spill_ctx *ctx, const char *fmt, ...) __attribute__((format(p
  * with an error set. */
 struct cholmod_common_struct *spill__cholmod(spill_ctx *ctx);
 
+/* Memory for requests sized by the user (core/memlimit.c): the physical
+ * memory, or the environment's SPILL_MEM_LIMIT when lower (bytes, K/M/G).
+ * spill__mem_request fails with SPILL_ENOMEM, naming what needs how much and
+ * the option to change (fix), when bytes exceed 80% of it. */
+double spill__mem_limit(void);
+int spill__mem_request(spill_ctx *ctx, double bytes, const char *what, const char *fix);
+
 /* Allocation that records SPILL_ENOMEM in ctx on failure. */
 void *spill__malloc(spill_ctx *ctx, size_t size);
 void *spill__calloc(spill_ctx *ctx, size_t n, size_t size);

@@ -649,6 +649,13 @@ int spill__did_cs(spill_ctx *ctx, const spill_panel *p, const spill_did_opts *o,
       for (size_t c = 0; c < ncols; c++)
         for (int64_t i = 0; i < n; i++) psi[c * (size_t)ncl + clu[i]] += cols.psi[c][i];
       if (o->boot > 0) {
+        if (spill__mem_request(ctx, (double)o->boot * (double)ncols * sizeof *bres,
+                               "the multiplier bootstrap (draws x ATT(g,t) columns)", "use fewer draws (--boot)")) {
+          free(psi);
+          free(se);
+          free(cl);
+          goto agg_done;
+        }
         bres = malloc((size_t)o->boot * ncols * sizeof *bres);
         if (!bres || spill__mboot_draws(ctx, psi, ncl, ncols, o->boot, o->seed, bres)) {
           free(psi);

@@ -304,6 +304,10 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
     return spill__fail(ctx, SPILL_EINVAL, "city effects: %lld pilots with %d series terms on %lld "
                        "units is too much work for simulation intervals; use draws = 0 "
                        "(--draws 0) for the point values", (long long)np, J, (long long)n);
+  if (spill__mem_request(ctx, (double)opts->draws * (double)stride * sizeof(float),
+                         "city effects: the simulation draws x units", "use fewer draws (--draws), or --draws 0 for "
+                         "the point values"))
+    return SPILL_ENOMEM;
   if ((double)opts->draws * (double)stride * sizeof(float) > 2e9)
     return spill__fail(ctx, SPILL_ENOMEM, "city effects: %d draws for %lld units need more than "
                        "2 GB; use fewer draws (--draws)", opts->draws, (long long)n);

@@ -207,6 +207,10 @@ spill_effects *spill_effects_compute(spill_ctx *ctx, const spill_fit *fit, const
     goto fail;
   }
   if (!tr->row_stochastic && lu_totals(ctx, w, rho, &f) != SPILL_OK) goto fail;
+  if (fit->rho_at_bound && spill__fit_lag(fit))
+    spill__notice(ctx, "effects: rho = %.8g is at a bound of its interval, where I - rho W is nearly singular "
+                  "(mean total multiplier 1'(I - rho W)^-1 1/n = %.4g): the effects and their SEs are not "
+                  "reliable", rho, f.b0);
   ne = spill__effect_terms(fit, idx, widx);
   out->e = spill__calloc(ctx, ne ? ne : 1, sizeof *out->e);
   if (!out->e) goto fail;
@@ -385,22 +389,34 @@ static void print_text(const spill_effects *e, FILE *out)
     fprintf(out, "%-*s  %-8s %12s %11s %8s %7s %11s %11s\n", w, "", "effect", "estimate", "delta SE",
             "z", "P>|z|", "lo", "hi");
   }
+  int undefined = 0;
   for (size_t k = 0; k < e->count; k++)
     for (int q = 0; q < 3; q++) {
       const spill_effect_stat *s = kind_stat(&e->e[k], q);
       const char *name = q == 0 ? e->e[k].name : "";
+      char zs[24], ps[24];
+      double z = e->accepted > 0 ? s->z : s->se_delta > 0.0 ? s->estimate / s->se_delta : NAN;
+      double pv = e->accepted > 0 ? s->p : spill__stat_p(s);
+      /* z and p are undefined where the SE is zero (the SEM's indirect effects): say so, never "nan" */
+      if (isfinite(z)) snprintf(zs, sizeof zs, "%8.3f", z);
+      else snprintf(zs, sizeof zs, "%8s", "-");
+      if (isfinite(pv)) snprintf(ps, sizeof ps, "%7.4f", pv);
+      else snprintf(ps, sizeof ps, "%7s", "-");
+      undefined |= !isfinite(z) || !isfinite(pv);
       if (e->accepted > 0) {
-        fprintf(out, "%-*s  %-8s %12.6g %11.5g %11.5g %11.5g %8.3f %7.4f %11.5g %11.5g %s\n", w, name,
-                kind_name[q], s->estimate, s->se_delta, s->mean, s->sd, s->z, s->p, s->lo, s->hi,
+        fprintf(out, "%-*s  %-8s %12.6g %11.5g %11.5g %11.5g %s %s %11.5g %11.5g %s\n", w, name,
+                kind_name[q], s->estimate, s->se_delta, s->mean, s->sd, zs, ps, s->lo, s->hi,
                 spill__stars(spill__stat_p(s)));
       } else {
         double zq = z_two_sided(e->level);
-        double z = s->se_delta > 0.0 ? s->estimate / s->se_delta : NAN;
-        fprintf(out, "%-*s  %-8s %12.6g %11.5g %8.3f %7.4f %11.5g %11.5g %s\n", w, name, kind_name[q],
-                s->estimate, s->se_delta, z, spill__stat_p(s), s->estimate - zq * s->se_delta,
+        fprintf(out, "%-*s  %-8s %12.6g %11.5g %s %s %11.5g %11.5g %s\n", w, name, kind_name[q],
+                s->estimate, s->se_delta, zs, ps, s->estimate - zq * s->se_delta,
                 s->estimate + zq * s->se_delta, spill__stars(spill__stat_p(s)));
       }
     }
+  if (undefined)
+    fputs("note: '-': z and P>|z| are undefined where the SE is zero (an effect that is zero by construction, "
+          "as the error model's indirect effects)\n", out);
   if (e->method == SPILL_TRACE_MC) {
     double mc = 0.0, tb = 0.0;
     for (size_t k = 0; k < e->count; k++) {

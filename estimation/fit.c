@@ -332,6 +332,39 @@ static int fit_ml(spill_ctx *ctx, spill_fit *f, const spill__design *d, const sp
   return SPILL_OK;
 }
 
+/* Notes on W and on rho after an ML fit: rho at a bound of its interval,
+ * W in several connected components, W not row-stochastic. */
+static int spatial_notes(spill_ctx *ctx, spill_fit *f, const spill_weights *w)
+{
+  spill_weights_summary s;
+  const char *nm = f->model == SPILL_MODEL_SEM || f->model == SPILL_MODEL_SDEM ? "lambda" : "rho";
+  if (f->has_rho && isfinite(f->rho) && f->rho_lo < f->rho_hi) {
+    if (f->rho - f->rho_lo < 1e-6) f->rho_at_bound = -1;
+    else if (f->rho_hi - f->rho < 1e-6) f->rho_at_bound = 1;
+    if (f->rho_at_bound)
+      spill__notice(ctx, "%s = %.8g is at the %s bound of its interval (%.6g, %.6g): the likelihood has no "
+                         "interior maximum, so %s and its SE are not reliable (a W that does not fit, a "
+                         "trend common to neighbours, or too few periods); inspect the data or try another W",
+                    nm, f->rho, f->rho_at_bound < 0 ? "lower" : "upper", f->rho_lo, f->rho_hi, nm);
+  }
+  if (!w) return SPILL_OK;
+  memset(&s, 0, sizeof s);
+  if (spill_weights_summarize(ctx, w, &s)) return ctx->status;
+  if (s.n_components > 1)
+    spill__notice(ctx, "W has %lld connected components (%lld of them single units): spillovers never cross "
+                       "between components; the estimates remain valid",
+                  (long long)s.n_components, (long long)s.n_islands);
+  if (s.links > 0 && (s.min_rowsum < 1.0 - 1e-10 || s.max_rowsum > 1.0 + 1e-10) && f->rho_lo < f->rho_hi)
+    spill__notice(ctx, "W is not row-stochastic (row sums %.4g to %.4g): the %s interval (%.6g, %.6g) is %s, "
+                       "not (-1, 1)",
+                  s.min_rowsum, s.max_rowsum, nm, f->rho_lo, f->rho_hi,
+                  strcmp(f->logdet_method, "lu") == 0
+                      ? "+-1/(largest row sum of |W|) (Gershgorin; --logdet eigen gives the exact one)"
+                      : "(1/lambda_min, 1/lambda_max) from W's extreme eigenvalues");
+  spill_weights_summary_clear(&s);
+  return SPILL_OK;
+}
+
 spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                            const spill_fit_opts *opts)
 {
@@ -361,6 +394,20 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
     d = spill__design_new(ctx, p, w, o.fe, o.intercept && o.fe == SPILL_FE_NONE, lags, o.splm_wy);
   }
   if (!d) goto fail;
+  if (ml) {
+    /* degrees of freedom: the fixed effects absorb n, t or n + t - 1 of the n t observations */
+    int64_t abs_fe = o.fe == SPILL_FE_UNIT ? p->n : o.fe == SPILL_FE_TIME ? p->t
+                   : o.fe == SPILL_FE_TWOWAYS ? p->n + p->t - 1 : 0;
+    int64_t npar = (int64_t)d->k + 1 + (o.model == SPILL_MODEL_SAC) + (o.fe == SPILL_FE_RANDOM);
+    if (d->nt - abs_fe - npar < 1) {
+      spill__fail(ctx, SPILL_EDATA, "too few observations for the %s model: %lld units x %lld periods = %lld, "
+                  "the %s fixed effects absorb %lld, which leaves %lld for %lld parameters (an exact fit, "
+                  "no residual variance): add units or periods, or fit the OLS DID",
+                  spill__model_name(o.model), (long long)p->n, (long long)p->t, (long long)d->nt,
+                  spill__fe_name(o.fe), (long long)abs_fe, (long long)(d->nt - abs_fe), (long long)npar);
+      goto fail;
+    }
+  }
   if (!(f = spill__fit_alloc(ctx, d, o.model, o.fe, ml, ml))) goto fail;
   f->lee_yu = o.lee_yu ? 1 : o.lee_yu_bc ? 2 : 0;
   f->splm_wy = o.splm_wy;
@@ -384,6 +431,7 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
     spill__progress(ctx, "fitting", 1.0);
   }
   if (rc) goto fail;
+  if (ml && spatial_notes(ctx, f, w)) goto fail;
   spill__ldet_free(ld);
   spill__design_free(d);
   return f;

@@ -53,6 +53,10 @@ int spill__draws_make(spill_ctx *ctx, const spill_fit *fit, double series_wnorm,
   memset(d, 0, sizeof *d);
   d->rho_col = -1;
   if (opts->draws <= 0) return SPILL_OK;
+  /* the draws (draws x parameters) and their effects (3 per term) */
+  if (spill__mem_request(ctx, (double)opts->draws * (double)(fit->nv + 3 * (fit->k + 1)) * sizeof(double),
+                         "the simulation draws of the effects", "use fewer draws (--draws)"))
+    return SPILL_ENOMEM;
   idx = spill__malloc(ctx, (fit->k + 1) * sizeof *idx);
   widx = spill__malloc(ctx, (fit->k + 1) * sizeof *widx);
   d->sel = spill__malloc(ctx, (2 * fit->k + 2) * sizeof *d->sel);

@@ -445,7 +445,9 @@ int spill__did_impute(spill_ctx *ctx, const spill_panel *p, const spill_did_opts
         band[(tev->count - 1) * (size_t)ncl + c2] = (twostage || lead ? w.sg[c2] : w.sb[c2]) / (double)cnt;
     }
     if (o->boot > 0 && tev->count > 1) { /* sup-t band by the multiplier bootstrap (as CS) */
-      double *bres = spill__malloc(ctx, (size_t)o->boot * tev->count * sizeof *bres), crit, *sed;
+      double *bres = spill__mem_request(ctx, (double)o->boot * (double)tev->count * sizeof(double),
+                                        "the multiplier bootstrap (draws x event times)", "use fewer draws (--boot)")
+                         ? NULL : spill__malloc(ctx, (size_t)o->boot * tev->count * sizeof *bres), crit, *sed;
       size_t *cols = spill__malloc(ctx, tev->count * sizeof *cols);
       sed = spill__malloc(ctx, tev->count * sizeof *sed);
       if (!bres || !cols || !sed || spill__mboot_draws(ctx, band, ncl, tev->count, o->boot, o->seed, bres)) {

@@ -204,6 +204,10 @@ static int setup_eigen(spill_ctx *ctx, spill__ldet *ld)
     return spill__fail(ctx, SPILL_ENOMEM, "--logdet eigen holds W as a dense %lld x %lld matrix, %.1f GB "
                        "here (and as much again for the variance): above %d units use chol, cheb or lu",
                        (long long)ld->n, (long long)ld->n, 8e-9 * (double)ld->n * (double)ld->n, DENSE_MAX_N);
+  /* W dense, the eigen-solver's workspace and, for a non-symmetric W, its copy */
+  if (spill__mem_request(ctx, 3.0 * (double)n * (double)n * sizeof *a, "the eigenvalues of the dense n x n W",
+                         "use --logdet chol (symmetric W) or lu"))
+    return SPILL_ENOMEM;
   a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
   ld->ev_re = spill__malloc(ctx, (size_t)n * sizeof *ld->ev_re);
   if (!a || !ld->ev_re) goto done;
@@ -554,8 +558,12 @@ static int dense_solve(spill_ctx *ctx, const spill__ldet *ld, double rho, int tr
                        int64_t m)
 {
   int n = (int)ld->n, nrhs = (int)m, info = 0, *ipiv = NULL, rc = SPILL_ENOMEM;
-  double *a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
+  double *a = NULL;
   const spill_weights *w = ld->w;
+  if (spill__mem_request(ctx, (double)n * (double)n * sizeof *a, "a dense LU of the n x n I - rho W",
+                         "use --logdet chol or lu"))
+    return SPILL_ENOMEM;
+  a = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *a);
   ipiv = spill__malloc(ctx, (size_t)n * sizeof *ipiv);
   if (!a || !ipiv) goto done;
   for (int64_t i = 0; i < n; i++) {
@@ -667,7 +675,11 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
     }
   } else if (ld->method == SPILL_LOGDET_EIGEN) {
     /* dense G = (I - rho W)^-1 W (n <= DENSE_MAX_N for this method) */
-    double *g = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *g);
+    double *g;
+    if (spill__mem_request(ctx, (double)n * (double)n * sizeof *g, "the dense n x n G = W (I - rho W)^-1",
+                           "use --logdet chol (symmetric W)"))
+      return SPILL_ENOMEM;
+    g = spill__calloc(ctx, (size_t)n * (size_t)n, sizeof *g);
     if (!g) return ctx->status;
     for (int64_t i = 0; i < n; i++)
       for (int64_t q = w->p[i]; q < w->p[i + 1]; q++) g[w->j[q] * n + i] = w->x[q];

@@ -43,6 +43,39 @@ static double dot(const double *a, const double *b, int64_t n)
   return s;
 }
 
+/* Why the treatment has no variation left after the fixed effects: fails
+ * with a message saying what the DID lacks (cells are d[s * n + i]). */
+static void treat_not_identified(spill_ctx *ctx, const spill_panel *p, spill_fe fe, const char *name)
+{
+  int64_t n = p->n, t = p->t, first = -1;
+  int by_time = 1, by_unit = 1;
+  for (int64_t s = 0; s < t; s++)
+    for (int64_t i = 0; i < n; i++) {
+      double v = p->d[s * n + i];
+      if (p->obs && !p->obs[s * n + i]) continue;
+      if (v != 0.0 && first < 0) first = s;
+      for (int64_t j = 0; j < i && by_time; j++)
+        if ((!p->obs || p->obs[s * n + j]) && p->d[s * n + j] != v) by_time = 0;
+      for (int64_t r = 0; r < s && by_unit; r++)
+        if ((!p->obs || p->obs[r * n + i]) && p->d[r * n + i] != v) by_unit = 0;
+    }
+  if (first < 0 || (by_time && by_unit))
+    spill__fail(ctx, SPILL_EDATA, "the treatment '%s' never changes (it is %s everywhere): there is nothing "
+                "to compare, the DID is not identified", name, first < 0 ? "0" : "the same");
+  else if (by_time)
+    spill__fail(ctx, SPILL_EDATA, "the treatment '%s' is the same for every unit within each period (all units "
+                "treated at once, from %lld): it is collinear with the time fixed effects, so the DID is not "
+                "identified; it needs units not (yet) treated to compare with", name,
+                (long long)(p->times ? p->times[first] : first + 1));
+  else if (by_unit)
+    spill__fail(ctx, SPILL_EDATA, "the treatment '%s' never changes within a unit (units are always or never "
+                "treated): it is collinear with the unit fixed effects, so the DID is not identified; it needs "
+                "units whose treatment starts inside the panel", name);
+  else
+    spill__fail(ctx, SPILL_EDATA, "the treatment '%s' has no variation left after the %s fixed effects: the "
+                "DID is not identified", name, spill__fe_name(fe));
+}
+
 spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                                  spill_fe fe, int intercept, int lags, int splm_wy)
 {
@@ -189,6 +222,17 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
         for (int64_t i = 0; i < nt; i++) qc[i] -= h * qj[i];
       }
     rnorm = sqrt(dot(qc, qc, nt));
+    if (!(rnorm > COLLINEAR_TOL * (rawnorm > 0 ? rawnorm : 1.0)) && !is_const && !is_lag && p->d &&
+        bi == (intercept ? 1u : 0u)) {
+      /* the treatment itself: the DID is not identified, never drop it silently */
+      if (!(znorm > COLLINEAR_TOL * (rawnorm > 0 ? rawnorm : 1.0)))
+        treat_not_identified(ctx, p, fe, name);
+      else
+        spill__fail(ctx, SPILL_EDATA, "the treatment '%s' is collinear with the controls (after the %s fixed "
+                    "effects): its effect is not identified; drop the control that duplicates it", name,
+                    spill__fe_name(fe));
+      goto done;
+    }
     if (!(rnorm > COLLINEAR_TOL * (rawnorm > 0 ? rawnorm : 1.0))) {
       cand_keep[c] = -1;
       if (!(d->omitted[d->n_omitted] = spill__strdup(ctx, name))) goto done;

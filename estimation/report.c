@@ -132,7 +132,7 @@ void spill__json_fit_members(FILE *out, const spill_fit *f)
     spill__json_number(out, f->rho_lo);
     fputs(", ", out);
     spill__json_number(out, f->rho_hi);
-    fputs("]},\n", out);
+    fprintf(out, "], \"at_bound\": %s},\n", f->rho_at_bound < 0 ? "\"lower\"" : f->rho_at_bound > 0 ? "\"upper\"" : "false");
   } else {
     fputs("  \"rho\": null,\n", out);
   }
@@ -246,7 +246,11 @@ static void write_text(FILE *out, const spill_fit *f)
   fprintf(out, "\n%-22s %13s %12s %9s %8s\n", "", "Coef.", ml ? "Std. Err." : "Cl. S.E.", "z", "P>|z|");
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   for (size_t j = 0; j < f->k; j++) text_row(out, f->names[j], f->coef[j], f->se[j]);
-  for (size_t j = 0; j < m; j++) text_row(out, nm[j], xb[j], xse[j]);
+  for (size_t j = 0; j < m; j++) {
+    char lab[40];
+    snprintf(lab, sizeof lab, "%s%s", nm[j], j == 0 && f->has_rho && f->rho_at_bound ? " (at bound)" : "");
+    text_row(out, lab, xb[j], xse[j]);
+  }
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
   fprintf(out, "sigma2 %.6g   log-likelihood %.4f   AIC %.4f\n", f->sigma2, f->loglik, f->aic);
   if (!ml && f->fe != SPILL_FE_NONE)
@@ -256,8 +260,11 @@ static void write_text(FILE *out, const spill_fit *f)
       fprintf(out, "R-squared: within %.4f (no overall R-squared with absorbed fixed effects)\n", f->r2_within);
   else if (!ml)
     fprintf(out, "R-squared %.4f\n", f->r2_within);
-  else
+  else if (isfinite(f->r2_within))
     fprintf(out, "R-squared (corr^2 of y and the fit) %.4f   within R-squared %.4f\n", f->r2, f->r2_within);
+  else
+    fprintf(out, "R-squared (corr^2 of y and the fit) %.4f   within R-squared: not defined for this model\n",
+            f->r2);
   if (ml && f->has_phi)
     fprintf(out, "log-det: %s; %s in (%.4g, %.4g); slope SEs s2 (X*'X*)^-1 (GLS), %s and phi from a "
                  "numerical Hessian (as R splm)\n",
@@ -285,6 +292,9 @@ static void write_text(FILE *out, const spill_fit *f)
     fprintf(out, "SDM vs SEM (theta = -rho beta): LR %9.3f (p %.4g)   Wald %9.3f (p %.4g)\n",
             f->lr_sem, f->lr_sem_p, f->wald_sem, f->wald_sem_p);
   }
+  if (f->rho_at_bound)
+    fprintf(out, "note: %s is at the %s bound of its interval: its estimate and SE are not reliable\n", rho_name(f),
+            f->rho_at_bound < 0 ? "lower" : "upper");
   for (size_t j = 0; j < f->n_omitted; j++) fprintf(out, "note: %s omitted (constant or collinear)\n", f->omitted[j]);
   fprintf(out, "*** p<0.01, ** p<0.05, * p<0.1\n");
 }

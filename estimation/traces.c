@@ -142,6 +142,9 @@ static int eigenvalues(spill_ctx *ctx, const spill_weights *w, spill_traces *tr,
   int n = (int)w->n, info = 0, lwork = -1, liwork = -1, iwq = 0, fail = 0, rc = SPILL_OK;
   double *a = NULL, *work = NULL, wq = 0.0;
   int *iwork = NULL;
+  if (spill__mem_request(ctx, 3.0 * (double)n * (double)n * sizeof *a, "effects: the eigenvalues of the dense n x n W",
+                         "use Monte Carlo traces (--effects-method mc)"))
+    return SPILL_ENOMEM;
   a = spill__malloc(ctx, (size_t)n * (size_t)n * sizeof *a);
   tr->ev_re = spill__calloc(ctx, (size_t)n, sizeof *tr->ev_re);
   tr->ev_im = spill__calloc(ctx, (size_t)n, sizeof *tr->ev_im);
@@ -283,12 +286,16 @@ static int power_sums(spill_ctx *ctx, const spill_weights *w, spill_traces *tr)
     free(u);
     return SPILL_ENOMEM;
   }
+  /* s[j] is scaled by wnorm^-j (|W^j 1| <= wnorm^j): unscaled, 1'W^j 1 overflows
+   * for a W that is not row-stochastic and a long series (J ~ 1000) */
+  double sc = tr->wnorm > 0.0 ? 1.0 / tr->wnorm : 1.0;
   for (int64_t i = 0; i < n; i++) v[i] = 1.0;
   for (int j = 0; j < J2; j++) {
     double acc = 0.0;
     for (int64_t i = 0; i < n; i++) acc += v[i];
     tr->s[j] = acc / (double)n;
     spill__wmul(w, v, u);
+    for (int64_t i = 0; i < n; i++) u[i] *= sc;
     { double *s = v; v = u; u = s; }
   }
   free(v);
@@ -416,8 +423,14 @@ int spill__traces_eval(const spill_traces *tr, double rho, spill__tfun *f)
     f->db0 = f->db1 = 1.0 / ((1.0 - rho) * (1.0 - rho));
   } else {
     if (q >= 1.0) return -1;
-    series(tr->s, J, 0, rho, &f->b0, &f->db0);
-    series(tr->s, J, 1, rho, &f->b1, &f->db1);
+    /* s is scaled by wnorm^-j: sum_j rho^j s_j = sum_j (rho wnorm)^j s~_j, and
+     * sum_j rho^j s_(j+1) = wnorm sum_j (rho wnorm)^j s~_(j+1) */
+    double wn = tr->wnorm > 0.0 ? tr->wnorm : 1.0;
+    series(tr->s, J, 0, rho * wn, &f->b0, &f->db0);
+    series(tr->s, J, 1, rho * wn, &f->b1, &f->db1);
+    f->db0 *= wn;
+    f->b1 *= wn;
+    f->db1 *= wn * wn;
     f->trunc_total = tail;
   }
   return 0;

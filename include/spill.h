@@ -526,6 +526,7 @@ typedef struct spill_fit {
   char vce[96];          /* "robust (HC1)", "cluster prov (31 clusters)" */
   double absorbed_dof;   /* degrees of freedom absorbed by all the effects */
   int64_t singletons;    /* singleton observations dropped */
+  int rho_at_bound;      /* -1 / +1: rho within 1e-6 of rho_lo / rho_hi (a notice; its SE is unreliable) */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */

@@ -337,13 +337,25 @@ spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read
         if (!s) {
           rc = spill__fail(ctx, SPILL_EFORMAT, "%s, column %s: text is neither UTF-8 (as GeoPackage requires) nor %s", what,
                            L->field_names[f], o->encoding ? o->encoding : "GB18030");
-          goto fail;
+          goto row_fail;
         }
       } else {
         s = strdup(""); /* NULL, or a BLOB: no text */
       }
-      if (!s) goto fail;
+      if (!s) {
+        rc = spill__fail(ctx, SPILL_ENOMEM, "out of memory");
+        goto row_fail;
+      }
       L->cells[L->n * L->nfields + f] = s;
+    }
+    if (0) {
+    row_fail: /* this row's geometry and cells are not the layer's yet (found by fuzz_gpkg) */
+      if (g) GEOSGeom_destroy_r(ctx->geos, g);
+      for (size_t f = 0; f < L->nfields; f++) {
+        free(L->cells[L->n * L->nfields + f]);
+        L->cells[L->n * L->nfields + f] = NULL;
+      }
+      goto fail;
     }
     if ((rc = spill__layer_add_geom(ctx, L, g, (int64_t)i + 1, &vcap, what))) {
       for (size_t f = 0; f < L->nfields; f++) {

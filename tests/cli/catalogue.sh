@@ -36,6 +36,14 @@ sed 's/^"1",/"999",/' d/panel.csv > badid.csv
 sed '5s/,2014,/,2014.5,/' d/panel.csv > frac.csv
 awk -F, 'BEGIN{OFS=","} NR>1{$8=$5} {print}' d/panel.csv | sed '1s/$/,x4/' > coll.csv
 printf 'id,v\n1,0.5\n' > vals.csv
+# numerical edge cases: a common trend (rho at its bound), a unit-constant
+# control, every unit treated in 2015, a 3 x 2 panel
+awk -F, 'BEGIN{OFS=","} NR>1{$3=($2-2010)+1e-6*$3} {print}' d/panel.csv > bound.csv
+awk -F, 'BEGIN{OFS=","} NR==1{print $0",x4";next} {u=$1; gsub(/"/,"",u); print $0,u*0.5}' d/panel.csv > uconst.csv
+awk -F, 'BEGIN{OFS=","} NR>1{$4=($2>=2015)?1:0} {print}' d/panel.csv > allt.csv
+printf 'id,year,y,did\n1,1,0.3,0\n1,2,1.1,1\n2,1,0.7,0\n2,2,0.2,0\n3,1,1.4,0\n3,2,0.5,0\n' > tiny.csv
+printf '0 3 x id\n1 2 1\n2 1 1\n2 3 1\n3 2 1\n' > tiny.gwt
+awk -F, 'BEGIN{OFS=","} NR==FNR{ if(FNR>1 && $4==1 && (!($1 in a) || $2<a[$1])) a[$1]=$2; next} FNR==1{print $0",adopt";next} {print $0,(($1 in a)?a[$1]:0)}' d/panel.csv d/panel.csv > adopt.csv
 cd - >/dev/null || exit 1
 T=$tmp
 F="--w $T/d/w_adjacency.gwt --id id --time year --y y"
@@ -86,6 +94,26 @@ E E37 1 "cannot" -- "$SPILL" weights queen "$T/d/network.shp" -o "$T/nodir/x.gal
 E E38 2 "--draws must be at least 100" -- "$SPILL" demo --draws 50
 E E39 2 "unknown command 'nonsense'" -- "$SPILL" nonsense
 E E40 2 "unknown option" -- "$SPILL" weights queen "$T/d/network.shp" --nonsense -o "$T/x.gal"
+# numerical edge cases
+E E41 0 "is at the upper bound of its interval" -- "$SPILL" fit --data "$T/bound.csv" $F --treat did --model sar --fe unit --no-effects
+E E42 0 "W has 2 connected components" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --no-effects
+E E43 0 "x4 omitted: no variation left after the unit fixed effects" -- "$SPILL" fit --data "$T/uconst.csv" $F --treat did --x x1,x4 --fe unit --no-effects
+E E44 1 "it is collinear with the time fixed effects, so the DID is not identified" -- "$SPILL" fit --data "$T/allt.csv" $F --treat did --no-effects
+E E45 1 "too few observations for the sar model: 3 units x 2 periods" -- "$SPILL" fit --data "$T/tiny.csv" --w "$T/tiny.gwt" --id id --time year --y y --treat did --model sar
+expect 0 "did  " -- "$SPILL" fit --data "$T/tiny.csv" --w "$T/tiny.gwt" --id id --time year --y y --treat did --model ols
+E E46 0 "W is not row-stochastic (row sums 1 to 8): the rho interval (-0.365131, 0.181134)" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --style B --draws 0
+E E47 0 "I - rho W is nearly singular" -- "$SPILL" fit --data "$T/bound.csv" $F --treat did --model sar --fe unit --draws 0
+E E48 0 "z and P>|z| are undefined where the SE is zero" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sem --draws 0
+# resource limits: refused up front with the estimate (SPILL_MEM_LIMIT caps the memory seen)
+E E49 1 "the simulation draws of the effects would need about" -- env SPILL_MEM_LIMIT=10M "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --draws 1000000
+E E50 1 "use fewer draws (--boot)" -- env SPILL_MEM_LIMIT=10M "$SPILL" did --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --boot 1000000
+E E51 1 "use --logdet chol (symmetric W) or lu" -- env SPILL_MEM_LIMIT=100K "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --logdet eigen --no-effects
+# no edge case leaves a NaN in a table
+for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
+  case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
+  "$SPILL" fit $a $ww --treat did >"$tmp/out" 2>&1
+  if grep -qi "nan" "$tmp/out"; then echo "FAIL: NaN in the table of fit $a"; fail=1; fi
+done
 
 # every documented entry has a case
 for id in $(sed -n 's/^| \(E[0-9][0-9]*\) |.*/\1/p' "$doc"); do
