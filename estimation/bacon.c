@@ -235,7 +235,7 @@ static int controlled_pairs(spill_ctx *ctx, const spill_panel *p, const int64_t 
     for (int64_t g2 = 0; g2 < ng; g2++) {
       int64_t k1 = groups[g1], k2 = groups[g2], m = 0, rows;
       size_t kg = 0;
-      double vd = 0, r2 = 0, ss = 0, vdp = 0, bd, bb, num = 0, den = 0, dd = 0, dy = 0;
+      double r2 = 0, ss = 0, vdp = 0, bd, bb, num = 0, den = 0, dd = 0, dy = 0;
       spill_bacon_cmp *c;
       /* each pair once: the earlier group as "treated", never last */
       if (k1 == 0 || (k2 != 0 && k2 <= k1)) continue;
@@ -254,7 +254,6 @@ static int controlled_pairs(spill_ctx *ctx, const spill_panel *p, const int64_t 
       for (size_t k = 0; k < nx; k++) spill__within(sg + k * (size_t)rows, m, t, SPILL_FE_TWOWAYS, work, sg + k * (size_t)rows);
       free(qs);
       if (!(qs = spill__orth_basis(ctx, sg, rows, nx, &kg))) goto done;
-      for (int64_t r = 0; r < rows; r++) vd += sd[r] * sd[r];
       /* the fitted part of demeaned D on the demeaned group controls, and R2 */
       memcpy(tmp, sd, (size_t)rows * sizeof *tmp);
       spill__orth_resid(qs, kg, rows, tmp);
@@ -274,7 +273,6 @@ static int controlled_pairs(spill_ctx *ctx, const spill_panel *p, const int64_t 
       bd = dd > 0 ? dy / dd : 0;
       bb = vdp > 0 ? num / vdp : 0;
       r2 = ss / (double)rows; /* (1 - R2) V_D */
-      vd /= (double)rows;
       vdp /= (double)rows;
       den = r2 + vdp;
       if (!(den > 1e-14)) continue;
