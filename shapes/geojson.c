@@ -336,7 +336,7 @@ static char *crs_def(const json_t *root)
 /* The definition as WKT2 (its CRS name kept), or def itself. */
 static char *as_wkt(spill_ctx *ctx, char *def)
 {
-  PJ *pj = proj_create(ctx->proj, def);
+  PJ *pj = spill__crs_from_file_text(ctx->proj, def);
   const char *w = pj ? proj_as_wkt(ctx->proj, pj, PJ_WKT2_2019, NULL) : NULL;
   char *out = w ? strdup(w) : NULL;
   proj_destroy(pj);

@@ -46,6 +46,24 @@ int spill__layer_read_prj(spill_ctx *ctx, spill_layer *L, const char *prj_path)
   return spill__layer_set_crs(ctx, L, text, prj_path);
 }
 
+PJ *spill__crs_from_file_text(PJ_CONTEXT *pc, const char *def)
+{
+  const char *s = def, *p;
+  while (isspace((unsigned char)*s)) s++;
+  /* WKT (ESRI or OGC, either version): a keyword then '[' or '('. */
+  for (p = s; isalnum((unsigned char)*p) || *p == '_'; p++) {}
+  if (p > s && (*p == '[' || *p == '(')) {
+    const char *const opts[] = {"STRICT=NO", NULL};
+    return proj_create_from_wkt(pc, s, opts, NULL, NULL);
+  }
+  /* PROJ strings and PROJJSON. */
+  if (*s == '+' || *s == '{' || strstr(s, "+proj=")) return proj_create(pc, s);
+  /* AUTHORITY:CODE and OGC URNs (EPSG:4326, OGC:CRS84, urn:ogc:def:crs:EPSG::3857). */
+  for (p = s; *p && (isalnum((unsigned char)*p) || strchr(":._-", *p)); p++) {}
+  if (*p == '\0' && strchr(s, ':')) return proj_create(pc, s);
+  return NULL;
+}
+
 int spill__layer_set_crs(spill_ctx *ctx, spill_layer *L, char *def, const char *prj_path)
 {
   PJ_CONTEXT *pc = ctx->proj;
@@ -55,7 +73,7 @@ int spill__layer_set_crs(spill_ctx *ctx, spill_layer *L, char *def, const char *
   free(L->prj);
   L->prj = def;
   L->has_prj = 1;
-  crs = proj_create(pc, L->prj);
+  crs = spill__crs_from_file_text(pc, L->prj);
   h = crs ? horizontal(pc, crs) : NULL;
   if (!h || !proj_is_crs(h)) {
     /* Not understood: say so, and fall back on the WKT's first keyword. */

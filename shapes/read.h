@@ -29,6 +29,11 @@ int spill__layer_read_prj(spill_ctx *ctx, spill_layer *layer, const char *prj_pa
  * where names (for the notice when PROJ cannot read it); takes ownership of
  * def (malloc'ed) as layer->prj. */
 int spill__layer_set_crs(spill_ctx *ctx, spill_layer *layer, char *def, const char *where);
+/* A CRS from a definition found in a file: WKT (ESRI or OGC), a PROJ string,
+ * PROJJSON or AUTHORITY:CODE / URN; NULL for anything else. Unlike
+ * proj_create, never searches PROJ's database by object name (a free text
+ * such as a corrupt .prj would take seconds). */
+PJ *spill__crs_from_file_text(PJ_CONTEXT *pc, const char *def);
 
 /* ---- attribute text (dbf.c) ---- */
 /* 1 if s (len bytes) is well-formed UTF-8. */

@@ -311,6 +311,24 @@ static void test_prj(const char *dir)
   /* US survey foot = 1200/3937 m; the WKT's 0.3048006096012192 is that to 16 digits */
   if (L) CHECK_REL(spill_layer_unit_m(L), 1200.0 / 3937.0, 4 * DBL_EPSILON);
   spill_layer_free(L);
+  /* Codes and URNs are read; free text is not looked up by name in PROJ's
+   * database (a corrupt .prj took seconds that way): planar, with a notice. */
+  {
+    static const char *defs[] = {"EPSG:32617", " urn:ogc:def:crs:EPSG::32617\n", "WGS 84 / UTM zone 17N",
+                                 "PROJCS:garbage"};
+    static const int understood[] = {1, 1, 0, 0};
+    for (int k = 0; k < 4; k++) {
+      fx_sidecar(base, "prj", defs[k]);
+      L = spill_layer_read(ctx, shp, NULL);
+      CHECK(L != NULL);
+      if (!L) continue;
+      CHECK_MSG((strstr(spill_layer_crs_name(L), "UTM") != NULL) == understood[k], "%s: %s", defs[k],
+                spill_layer_crs_name(L));
+      CHECK_MSG((strstr(spill_layer_crs_name(L), "not understood") != NULL) == !understood[k], "%s: %s", defs[k],
+                spill_layer_crs_name(L));
+      spill_layer_free(L);
+    }
+  }
   path_of(dir, "grid.prj", base, sizeof base);
   unlink(base);
 }
