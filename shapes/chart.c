@@ -10,9 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cairo.h>
-#include <cairo-pdf.h>
-#include <cairo-svg.h>
 #include "shapes/chart.h"
+#include "shapes/figure.h"
 
 /* Okabe and Ito (2008) colour-blind-safe palette, led by near-black. */
 static const double PAL[7][3] = {{0.10, 0.10, 0.10}, {0.835, 0.369, 0.0}, {0.0, 0.447, 0.698},
@@ -343,7 +342,6 @@ static void legend_sample(cairo_t *cr, const spill__series *S, int color, double
 }
 
 /* ---- output ---- */
-enum { OUT_PNG, OUT_SVG, OUT_PDF };
 
 typedef struct layout {
   double W, H, u, fs_tick, fs_lab, fs_ptitle, fs_title, title_h, note_h;
@@ -655,10 +653,9 @@ int spill__chart_draw(spill_ctx *ctx, const spill__chart *c, const char *path, s
 {
   spill__chart_stats local;
   layout L;
-  char ext[16];
-  int fmt, rc = SPILL_OK;
-  char *tmp = NULL;
-  cairo_surface_t *surf = NULL, *probe;
+  int rc = SPILL_OK;
+  spill__figure fig;
+  cairo_surface_t *probe;
   cairo_t *cr = NULL;
   if (!stats) stats = &local;
   memset(stats, 0, sizeof *stats);
@@ -667,24 +664,7 @@ int spill__chart_draw(spill_ctx *ctx, const spill__chart *c, const char *path, s
     return spill__fail(ctx, SPILL_EINVAL, "chart: %d panels (1 to %d)", c->npanels, SPILL__CHART_MAX_PANELS);
   if (c->panel_width < 0 || c->panel_width > 10000)
     return spill__fail(ctx, SPILL_EINVAL, "chart width %g is out of range (200 to 10000)", c->panel_width);
-  spill__extension(path, ext);
-  if (!strcmp(ext, "png")) fmt = OUT_PNG;
-  else if (!strcmp(ext, "svg")) fmt = OUT_SVG;
-  else if (!strcmp(ext, "pdf")) fmt = OUT_PDF;
-  else
-    return spill__fail(ctx, SPILL_EINVAL, "%s: cannot tell the image format: name it .png, .svg or .pdf", path);
-  tmp = spill__temp_name(ctx, path);
-  if (!tmp) return SPILL_ENOMEM;
-  {
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-      rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: %s (is the folder there and writable?)", path,
-                       strerror(errno));
-      free(tmp);
-      return rc;
-    }
-    fclose(f);
-  }
+  if ((rc = spill__figure_open(ctx, &fig, path))) return rc;
   probe = cairo_image_surface_create(CAIRO_FORMAT_A8, 4, 4);
   cr = cairo_create(probe);
   make_layout(cr, c, &L);
@@ -693,15 +673,8 @@ int spill__chart_draw(spill_ctx *ctx, const spill__chart *c, const char *path, s
   cr = NULL;
   stats->width = (int)ceil(L.W);
   stats->height = (int)ceil(L.H);
-  if (fmt == OUT_PNG) surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, stats->width, stats->height);
-  else if (fmt == OUT_SVG) surf = cairo_svg_surface_create(tmp, stats->width, stats->height);
-  else surf = cairo_pdf_surface_create(tmp, stats->width, stats->height);
-  if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-    rc = spill__fail(ctx, fmt == OUT_PNG ? SPILL_ENOMEM : SPILL_EIO, "cannot start %s: cairo: %s", path,
-                     cairo_status_to_string(cairo_surface_status(surf)));
-    goto done;
-  }
-  cr = cairo_create(surf);
+  if ((rc = spill__figure_surface(ctx, &fig, stats->width, stats->height))) goto done;
+  cr = cairo_create(fig.surf);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
@@ -732,34 +705,9 @@ int spill__chart_draw(spill_ctx *ctx, const spill__chart *c, const char *path, s
   }
   cairo_destroy(cr);
   cr = NULL;
-  cairo_surface_flush(surf);
-  if (fmt == OUT_PNG) {
-    cairo_status_t s = cairo_surface_write_to_png(surf, tmp);
-    if (s != CAIRO_STATUS_SUCCESS) {
-      rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: cairo: %s", path, cairo_status_to_string(s));
-      goto done;
-    }
-  }
-  cairo_surface_finish(surf);
-  if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-    rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: cairo: %s", path,
-                     cairo_status_to_string(cairo_surface_status(surf)));
-    goto done;
-  }
-  cairo_surface_destroy(surf);
-  surf = NULL;
-  rc = spill__rename(ctx, tmp, path);
-  free(tmp);
-  tmp = NULL;
+  return spill__figure_close(ctx, &fig);
 done:
   if (cr) cairo_destroy(cr);
-  if (surf) {
-    cairo_surface_finish(surf);
-    cairo_surface_destroy(surf);
-  }
-  if (tmp) {
-    unlink(tmp);
-    free(tmp);
-  }
+  spill__figure_discard(&fig);
   return rc;
 }

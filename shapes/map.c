@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cairo.h>
-#include <cairo-pdf.h>
-#include <cairo-svg.h>
+#include "shapes/figure.h"
 #include "shapes/font.h"
 #include "shapes/maps.h"
 
@@ -294,21 +293,6 @@ static cairo_pattern_t *hatch_pattern(double u)
 }
 
 /* ---- output ---- */
-enum { OUT_PNG, OUT_SVG, OUT_PDF };
-
-static int out_format(spill_ctx *ctx, const char *path, int *fmt)
-{
-  char ext[16];
-  spill__extension(path, ext);
-  if (!strcmp(ext, "png")) *fmt = OUT_PNG;
-  else if (!strcmp(ext, "svg")) *fmt = OUT_SVG;
-  else if (!strcmp(ext, "pdf")) *fmt = OUT_PDF;
-  else
-    return spill__fail(ctx, SPILL_EINVAL, "%s: cannot tell the image format: name it .png, .svg or .pdf",
-                       path);
-  return SPILL_OK;
-}
-
 /* A nice scale-bar length (1, 2 or 5 times a power of ten) not above km. */
 static double nice_km(double km)
 {
@@ -333,10 +317,9 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   frame F;
   double b[4] = {0, 0, 1, 1}, W, H, u, margin, gap, title_fs, fs, title_h, legend_w, legend_h, map_aw, map_w, map_h;
   double lfs;
-  int fmt = OUT_PNG, k = 0, rc = SPILL_OK, dec = 2, sci = 0;
-  char *tmp = NULL;
+  int k = 0, rc = SPILL_OK, dec = 2, sci = 0;
+  spill__figure fig = {0};
   const char *pal;
-  cairo_surface_t *surf = NULL;
   cairo_t *cr = NULL;
   cairo_pattern_t *hatch = NULL;
   legend_row rows[SPILL_MAP_MAX_CLASSES + 2];
@@ -352,25 +335,12 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   memset(stats, 0, sizeof *stats);
   if (!L || !values || !out_path) return spill__fail(ctx, SPILL_EINVAL, "spill_map_draw: no layer, values or output");
   stats->units = L->n;
-  if ((rc = out_format(ctx, out_path, &fmt))) return rc;
   spill__font_family(family);
   W = opts->width > 0 ? opts->width : 1600;
   if (W < 200 || W > 20000)
     return spill__fail(ctx, SPILL_EINVAL, "map width %g is out of range (200 to 20000)", W);
-
-  /* fail on an unwritable path before the work, and never leave a part */
-  tmp = spill__temp_name(ctx, out_path);
-  if (!tmp) return SPILL_ENOMEM;
-  {
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-      rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: %s (is the folder there and writable?)",
-                       out_path, strerror(errno));
-      free(tmp);
-      return rc;
-    }
-    fclose(f);
-  }
+  /* fail on a bad name or an unwritable path before the work, and never leave a part */
+  if ((rc = spill__figure_open(ctx, &fig, out_path))) return rc;
 
   for (size_t i = 0; i < L->n; i++) {
     if (isfinite(values[i])) {
@@ -505,15 +475,8 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
     F.lw = fmin(0.12 * u, fmax(0.15, per / 45.0));
   }
 
-  if (fmt == OUT_PNG) surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)W, (int)H);
-  else if (fmt == OUT_SVG) surf = cairo_svg_surface_create(tmp, W, H);
-  else surf = cairo_pdf_surface_create(tmp, W, H);
-  if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-    rc = spill__fail(ctx, fmt == OUT_PNG ? SPILL_ENOMEM : SPILL_EIO, "cannot start %s: cairo: %s",
-                     out_path, cairo_status_to_string(cairo_surface_status(surf)));
-    goto done;
-  }
-  cr = cairo_create(surf);
+  if ((rc = spill__figure_surface(ctx, &fig, W, H))) goto done;
+  cr = cairo_create(fig.surf);
   hatch = hatch_pattern(u);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
@@ -703,37 +666,12 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   }
   cairo_destroy(cr);
   cr = NULL;
-  cairo_surface_flush(surf);
-  if (fmt == OUT_PNG) {
-    cairo_status_t st = cairo_surface_write_to_png(surf, tmp);
-    if (st != CAIRO_STATUS_SUCCESS) {
-      rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: cairo: %s", out_path, cairo_status_to_string(st));
-      goto done;
-    }
-  }
-  cairo_surface_finish(surf);
-  if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-    rc = spill__fail(ctx, SPILL_EIO, "cannot write %s: cairo: %s", out_path,
-                     cairo_status_to_string(cairo_surface_status(surf)));
-    goto done;
-  }
-  cairo_surface_destroy(surf);
-  surf = NULL;
-  rc = spill__rename(ctx, tmp, out_path);
-  free(tmp);
-  tmp = NULL;
+  rc = spill__figure_close(ctx, &fig);
   spill__progress(ctx, "drawing", 1.0);
 done:
   if (cr) cairo_destroy(cr);
   if (hatch) cairo_pattern_destroy(hatch);
-  if (surf) {
-    cairo_surface_finish(surf);
-    cairo_surface_destroy(surf);
-  }
-  if (tmp) {
-    unlink(tmp);
-    free(tmp);
-  }
+  spill__figure_discard(&fig);
   rings_free(&R);
   spill__map_crs_clear(&crs);
   return rc;
