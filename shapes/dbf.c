@@ -280,12 +280,13 @@ int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
           char *conv = NULL;
           if (fallback == (iconv_t)-1) fallback = iconv_open("UTF-8", "CP1252");
           if (fallback != (iconv_t)-1) conv = to_utf8(fallback, raw, len);
-          if (conv) {
+          if (conv)
             spill__notice(ctx, "%s: record %d, field %s: text is not UTF-8 as %s says; read as CP1252", dbf_path,
                           rec + 1, L->field_names[f], L->cpg && !encoding ? cpg_path : "--encoding");
-            free(cell);
-            cell = conv;
-          }
+          /* Not CP1252 either (bytes it leaves undefined): refused below,
+           * never passed on as text that is not UTF-8. */
+          free(cell);
+          cell = conv;
         }
       }
       if (!cell) {

@@ -257,6 +257,20 @@ static void test_encodings(const char *dir)
     CHECK_STR(L->cpg, "UTF-8");
   }
   spill_layer_free(L);
+
+  /* A .cpg saying UTF-8 over bytes that are neither UTF-8 nor CP1252 (0x81
+   * is undefined there): refused, naming the record and field, never passed
+   * on as text that is not UTF-8 (found by fuzz_cpg). */
+  path_of(dir, "bad81", base, sizeof base);
+  fx_open(&f, base, SHPT_POLYGON);
+  fx_square(&f, 0, 0, 1, 110000, "\xb1\x81");
+  fx_close(&f);
+  fx_sidecar(base, "cpg", "UTF-8");
+  snprintf(shp, sizeof shp, "%s.shp", base);
+  L = spill_layer_read(ctx, shp, NULL);
+  CHECK(L == NULL);
+  CHECK_MSG(error_has("record 1", "not valid UTF-8"), "%s", spill_ctx_error(ctx));
+  spill_layer_free(L);
 }
 
 static const char *wgs84 =
