@@ -47,6 +47,14 @@ spill_weights *spill__gal_read(spill_ctx *ctx, const char *path)
   size_t ln = 0, *nbline = NULL, *idline = NULL;
   if (spill__text_read(ctx, path, &t)) return NULL;
   if (read_header(ctx, path, &t, &ln, &n, "GAL")) goto done;
+  /* Every unit takes two lines (possibly the second empty): a header
+   * announcing more cannot be right, and must not size the allocations. */
+  if ((uint64_t)n > t.nlines - ln) {
+    spill__fail(ctx, SPILL_EFORMAT,
+                "%s, line %zu: the file ends after %zu lines, too few for the %lld units its header announces "
+                "(truncated, or a wrong header?)", path, t.nlines, t.nlines - ln, (long long)n);
+    goto done;
+  }
   ids = spill__calloc(ctx, (size_t)n, sizeof *ids);
   idline = spill__calloc(ctx, (size_t)n, sizeof *idline);
   ti = spill__malloc(ctx, sizeof *ti);
@@ -205,7 +213,8 @@ spill_weights *spill__gwt_read(spill_ctx *ctx, const char *path)
   b = spill__malloc(ctx, (nlines + 1) * sizeof *b);
   x = spill__malloc(ctx, (nlines + 1) * sizeof *x);
   line = spill__malloc(ctx, (nlines + 1) * sizeof *line);
-  map = spill__idmap_new(ctx, (size_t)n);
+  /* at most two new ids a line; the header's n is checked against them below */
+  map = spill__idmap_new(ctx, (uint64_t)n < 2 * nlines ? (size_t)n : 2 * nlines);
   if (!a || !b || !x || !line || !map) goto done;
   for (; ln < t.nlines; ln++) {
     char *tok[3];

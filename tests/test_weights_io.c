@@ -274,6 +274,14 @@ static void bad(const char *dir)
   snprintf(path, sizeof path, "%s/trunc2.gal", dir);
   write_text(path, "3\n1 1\n2\n2 2\n");
   expect_fail(path, SPILL_WFMT_AUTO, "line 4", "truncated");
+  /* a header announcing absurdly many units: refused before any allocation
+   * sized by it (found by fuzz_weights: a 3e15 GWT header) */
+  snprintf(path, sizeof path, "%s/huge.gal", dir);
+  write_text(path, "1000000000000000\n1 1\n2\n2 1\n1\n");
+  expect_fail(path, SPILL_WFMT_AUTO, "too few", "1000000000000000 units");
+  snprintf(path, sizeof path, "%s/huge.gwt", dir);
+  write_text(path, "0 1000000000000000 m id\n1 2 1\n2 1 1\n");
+  expect_fail(path, SPILL_WFMT_AUTO, "announces 1000000000000000 units", "2 ids");
   snprintf(path, sizeof path, "%s/unknown.gal", dir);
   write_text(path, "2\n1 1\n2\n2 1\n7\n");
   expect_fail(path, SPILL_WFMT_AUTO, "line 5", "'7'");
