@@ -57,10 +57,15 @@ PJ *spill__crs_from_file_text(PJ_CONTEXT *pc, const char *def)
     return proj_create_from_wkt(pc, s, opts, NULL, NULL);
   }
   /* PROJ strings and PROJJSON. */
-  if (*s == '+' || *s == '{' || strstr(s, "+proj=")) return proj_create(pc, s);
-  /* AUTHORITY:CODE and OGC URNs (EPSG:4326, OGC:CRS84, urn:ogc:def:crs:EPSG::3857). */
+  if (*s == '{' || strstr(s, "+proj=")) return proj_create(pc, s);
+  /* OGC URNs (urn:ogc:def:crs:EPSG::3857) and AUTHORITY:CODE (EPSG:4326,
+   * OGC:CRS84): letters, one colon, a code. Anything else (PROJ would
+   * search its database by name, which takes long) is not a CRS here. */
   for (p = s; *p && (isalnum((unsigned char)*p) || strchr(":._-", *p)); p++) {}
-  if (*p == '\0' && strchr(s, ':')) return proj_create(pc, s);
+  if (*p) return NULL;
+  if (!strncmp(s, "urn:ogc:def:", 12) || !strncmp(s, "URN:OGC:DEF:", 12)) return proj_create(pc, s);
+  for (p = s; isalpha((unsigned char)*p); p++) {}
+  if (p > s && *p == ':' && p[1] && !strchr(p + 1, ':')) return proj_create(pc, s);
   return NULL;
 }
 
