@@ -63,7 +63,15 @@ PJ *spill__crs_from_file_text(PJ_CONTEXT *pc, const char *def)
    * search its database by name, which takes long) is not a CRS here. */
   for (p = s; *p && (isalnum((unsigned char)*p) || strchr(":._-", *p)); p++) {}
   if (*p) return NULL;
-  if (!strncmp(s, "urn:ogc:def:", 12) || !strncmp(s, "URN:OGC:DEF:", 12)) return proj_create(pc, s);
+  if (!strncmp(s, "urn:ogc:def:crs:", 16) || !strncmp(s, "URN:OGC:DEF:CRS:", 16)) {
+    /* urn:ogc:def:crs:AUTHORITY:[version]:CODE */
+    const char *a = s + 16, *v, *c;
+    for (p = a; isalpha((unsigned char)*p); p++) {}
+    if (p == a || *p != ':') return NULL;
+    v = p + 1;
+    if (!(c = strchr(v, ':')) || !c[1] || strchr(c + 1, ':')) return NULL;
+    return proj_create(pc, s);
+  }
   for (p = s; isalpha((unsigned char)*p); p++) {}
   if (p > s && *p == ':' && p[1] && !strchr(p + 1, ':')) return proj_create(pc, s);
   return NULL;
