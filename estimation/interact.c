@@ -164,6 +164,7 @@ int spill_xterms_expand(spill_ctx *ctx, const char *opt, const char *src, const 
                   opt, e);
       goto fail;
     }
+    size_t before = n;
     op = strchr(e, '*') ? '*' : ':';
     if (split_factors(ctx, opt, src, e, op, f, &nf)) goto fail;
     if (nf < 2) {
@@ -200,16 +201,16 @@ int spill_xterms_expand(spill_ctx *ctx, const char *opt, const char *src, const 
           if (add_term(ctx, &t, &n, &cap, sc, ns, ss)) goto fail;
         }
     }
+    /* a product must not shadow a column of the file */
+    for (size_t q = before; q < n; q++)
+      if (t[q].nf > 1 && find_col(cols, ncols, t[q].name) >= 0) {
+        spill__fail(ctx, SPILL_EDATA,
+                    "%s %s: %s already has a column named '%s', the name of a product term; rename that "
+                    "column, or list '%s' alone in %s to use the column as it is",
+                    opt, e, src, t[q].name, t[q].name, opt);
+        goto fail;
+      }
   }
-  /* a product must not shadow a column of the file */
-  for (size_t k = 0; k < n; k++)
-    if (t[k].nf > 1 && find_col(cols, ncols, t[k].name) >= 0) {
-      spill__fail(ctx, SPILL_EDATA,
-                  "%s: %s already has a column '%s', the name of the product of %s; rename that column, "
-                  "or list it in %s as it is without '*'",
-                  opt, src, t[k].name, t[k].name, opt);
-      goto fail;
-    }
   *terms = t;
   *nterms = n;
   return SPILL_OK;

@@ -194,7 +194,7 @@ static void test_expand(spill_ctx *ctx)
   {
     const char *cols2[] = {"a", "b", "a:b"};
     const char *x[] = {"a*b"};
-    expect_error(ctx, x, 1, cols2, 3, "already has a column 'a:b'");
+    expect_error(ctx, x, 1, cols2, 3, "--x a*b: p.csv already has a column named 'a:b'");
   }
 }
 
