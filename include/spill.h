@@ -1894,7 +1894,10 @@ void spill_xterms_free(spill_xterm *t, size_t n);
  * spill_panel_read) expand interaction terms in spec->x_cols as
  * spill_xterms_expand does: the panel gets the expanded columns (x_names
  * "a", "b", "a:b"; a product cell is missing when a factor is), and the
- * models their W terms ("W*a:b" = W applied to the product). opt is the
+ * models their W terms ("W*a:b" = W applied to the product). The treatment
+ * may be a factor: spec->treat_col by its name, or "did" (the indicator
+ * built from spec->adopt_col, when the file has no column "did"); the
+ * treatment alone is never added as a control. opt is the
  * option quoted in messages ("--x"; kept, not copied); NULL (the default):
  * terms are refused with a message, for callers that use x positions. */
 void spill_ctx_set_x_terms(spill_ctx *ctx, const char *opt);
