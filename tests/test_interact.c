@@ -3,6 +3,7 @@
  * compared with the same fit on a file holding the product as a column made
  * by hand (printed with 17 digits, so it is the same double), and every
  * window with the fit on a file cut by hand. */
+#include <readstat.h>
 #include "check.h"
 #include "spill.h"
 
@@ -83,6 +84,63 @@ static const char *write_panel(const char *dir, const char *name, int from, int 
                 A[i][s], B[i][s], C[i][s], adopt[i], d, A[i][s] * B[i][s], A[i][s] * B[i][s] * C[i][s],
                 A[i][s] * C[i][s], B[i][s] * C[i][s], d * B[i][s], A[i][s] * B[i][s]);
     }
+  fclose(f);
+  return p;
+}
+
+/* The data as a Stata .dta (ReadStat): b as a labelled code 0..3 (a value
+ * label shows text, the number underneath is what the product uses), a
+ * missing a in one row when miss; ab = a * b made by hand. */
+static ssize_t dta_out(const void *data, size_t len, void *f) { return (ssize_t)fwrite(data, 1, len, f); }
+
+static const char *write_dta(const char *dir, const char *name, int miss)
+{
+  static char path[2][512];
+  static int slot = 0;
+  char *p = path[slot++ % 2];
+  readstat_writer_t *w = readstat_writer_init();
+  readstat_label_set_t *ls;
+  readstat_variable_t *v[7];
+  FILE *f;
+  snprintf(p, 512, "%s/%s", dir, name);
+  f = fopen(p, "wb");
+  readstat_set_data_writer(w, dta_out);
+  readstat_writer_set_file_format_version(w, 118);
+  ls = readstat_add_label_set(w, READSTAT_TYPE_INT32, "level");
+  readstat_label_int32_value(ls, 0, "none");
+  readstat_label_int32_value(ls, 1, "low");
+  readstat_label_int32_value(ls, 2, "mid");
+  readstat_label_int32_value(ls, 3, "high");
+  v[0] = readstat_add_variable(w, "city", READSTAT_TYPE_INT32, 0);
+  v[1] = readstat_add_variable(w, "year", READSTAT_TYPE_INT16, 0);
+  v[2] = readstat_add_variable(w, "y", READSTAT_TYPE_DOUBLE, 0);
+  v[3] = readstat_add_variable(w, "d", READSTAT_TYPE_INT8, 0);
+  v[4] = readstat_add_variable(w, "a", READSTAT_TYPE_DOUBLE, 0);
+  v[5] = readstat_add_variable(w, "b", READSTAT_TYPE_INT8, 0);
+  readstat_variable_set_label_set(v[5], ls);
+  v[6] = readstat_add_variable(w, "ab", READSTAT_TYPE_DOUBLE, 0);
+  CHECK(readstat_begin_writing_dta(w, f, N * T) == READSTAT_OK);
+  for (int i = 0; i < N; i++)
+    for (int s = 0; s < T; s++) {
+      int d = adopt[i] && Y0 + s >= adopt[i], lev = (i + s) % 4;
+      readstat_begin_row(w);
+      readstat_insert_int32_value(w, v[0], 100 + i);
+      readstat_insert_int16_value(w, v[1], (int16_t)(Y0 + s));
+      readstat_insert_double_value(w, v[2], Yv[i][s] + 0.1 * lev);
+      readstat_insert_int8_value(w, v[3], (int8_t)d);
+      if (miss && i == 2 && s == 5) {
+        readstat_insert_missing_value(w, v[4]);
+        readstat_insert_int8_value(w, v[5], (int8_t)lev);
+        readstat_insert_missing_value(w, v[6]);
+      } else {
+        readstat_insert_double_value(w, v[4], A[i][s]);
+        readstat_insert_int8_value(w, v[5], (int8_t)lev);
+        readstat_insert_double_value(w, v[6], A[i][s] * lev);
+      }
+      readstat_end_row(w);
+    }
+  CHECK(readstat_end_writing(w) == READSTAT_OK);
+  readstat_writer_free(w);
   fclose(f);
   return p;
 }
@@ -346,6 +404,48 @@ int main(void)
     }
     spill_eventstudy_free(e);
     spill_eventstudy_free(r);
+    spill_panel_free(p);
+    spill_panel_free(q);
+  }
+
+  /* a Stata .dta: labelled codes enter the product by their numbers; a
+   * missing factor leaves the row out */
+  for (int m = 0; m < 2; m++) {
+    const char *path = write_dta(dir, m ? "miss.dta" : "full.dta", m);
+    const char *x[] = {"a*b"}, *h[] = {"a", "b", "ab"};
+    spill_panel_spec sx = {"city", "year", "y", "d", NULL, x, 1, 0}, sh = {"city", "year", "y", "d", NULL, h, 3, 0};
+    spill_panel *p, *q;
+    spill_fit *f = NULL, *g = NULL;
+    spill_ctx_set_x_terms(ctx, "--x");
+    if (m) {
+      p = spill_panel_read_years(ctx, path, &sx, NULL, 0, 9999);
+      CHECK(!p && strstr(spill_ctx_error(ctx), "unbalanced panel within --years"));
+      spill_panel_free(p);
+      sx.drop_incomplete = sh.drop_incomplete = 1; /* the unit with the missing cell goes */
+    }
+    p = spill_panel_read(ctx, path, &sx, NULL);
+    q = spill_panel_read(ctx, path, &sh, NULL);
+    spill_ctx_set_x_terms(ctx, NULL);
+    CHECK_MSG(p && q, "%s", spill_ctx_error(ctx));
+    if (p && q) {
+      CHECK_EQ_INT(p->n, N - m);
+      CHECK_EQ_INT(p->nx, 3);
+      for (int64_t c = 0; p->nx == 3 && c < p->n * p->t; c++) {
+        CHECK_REL(p->x[2 * p->n * p->t + c], q->x[2 * q->n * q->t + c], 0);
+        CHECK_REL(p->x[1 * p->n * p->t + c], q->x[1 * q->n * q->t + c], 0);
+      }
+      spill_fit_opts_init(&fo);
+      fo.model = SPILL_MODEL_OLS;
+      f = spill_fit_model(ctx, p, NULL, &fo);
+      g = spill_fit_model(ctx, q, NULL, &fo);
+      CHECK(f && g);
+      if (f && g) {
+        const char *nm[] = {"d", "a", "b", "a:b"};
+        same_fit(f, g, nm, 1e-12);
+      }
+    }
+    spill_fit_free(f);
+    spill_fit_free(g);
     spill_panel_free(p);
     spill_panel_free(q);
   }
