@@ -227,11 +227,18 @@ typedef struct virt_did {
   long adopt, time; /* the file's columns */
 } virt_did;
 
-/* Factor f of row r: 1 when missing (*v untouched), 0 with *v, or an error. */
+/* Factor f of row r: *miss = 1 when missing (*v untouched), else *v; or an
+ * error. num is the row's numbers in the extended table: a factor parsed
+ * once is kept there, so neither later products nor the panel reader parse
+ * it again (spill__table_number prefers it). */
 static int factor(spill_ctx *ctx, const spill__table *tb, const virt_did *vd, size_t r, long f, double *v,
-                  int *miss)
+                  int *miss, double *num)
 {
   *miss = 0;
+  if (f != vd->col && !isnan(num[f])) {
+    *v = num[f];
+    return SPILL_OK;
+  }
   if (f == vd->col) {
     double a = 0, t;
     if (vd->adopt < 0 || vd->time < 0) return *miss = 1, SPILL_OK; /* the reader names the column */
@@ -243,7 +250,9 @@ static int factor(spill_ctx *ctx, const spill__table *tb, const virt_did *vd, si
     return SPILL_OK;
   }
   if (spill__table_is_missing(tb, r, (size_t)f)) return *miss = 1, SPILL_OK;
-  return spill__table_number(ctx, tb, r, (size_t)f, v);
+  if (spill__table_number(ctx, tb, r, (size_t)f, v)) return ctx->status;
+  num[f] = *v;
+  return SPILL_OK;
 }
 
 /* Append the product columns of the terms with two or more factors to tb. A
@@ -270,26 +279,20 @@ static int add_products(spill_ctx *ctx, spill__table *tb, const spill_xterm *t, 
     for (size_t k = 0; k < n; k++) {
       double v = 1.0;
       int miss = 0;
-      char txt[40];
       if (t[k].nf < 2) continue;
       for (size_t f = 0; f < t[k].nf && !miss; f++) {
         double a = 0;
-        if (factor(ctx, tb, vd, r, t[k].col[f], &a, &miss)) goto fail;
+        if (factor(ctx, tb, vd, r, t[k].col[f], &a, &miss, num + r * nc)) goto fail;
         v *= a;
       }
-      if (miss || !isfinite(v)) {
-        txt[0] = '\0';
-        num[r * nc + c] = NAN;
-        if (!miss) {
-          spill__fail(ctx, SPILL_EDATA, "%s, line %zu: the product %s overflows", tb->path,
-                      spill__table_line(tb, r), t[k].name);
-          goto fail;
-        }
-      } else {
-        snprintf(txt, sizeof txt, "%.17g", v);
-        num[r * nc + c] = v;
+      if (!miss && !isfinite(v)) {
+        spill__fail(ctx, SPILL_EDATA, "%s, line %zu: the product %s overflows", tb->path, spill__table_line(tb, r),
+                    t[k].name);
+        goto fail;
       }
-      if (!(cells[r * nc + c] = spill__strdup(ctx, txt))) goto fail;
+      /* the value lives in num; the text is empty (a missing cell when num is NaN) */
+      num[r * nc + c] = miss ? NAN : v;
+      if (!(cells[r * nc + c] = spill__strdup(ctx, ""))) goto fail;
       c++;
     }
   }
