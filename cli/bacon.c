@@ -5,7 +5,7 @@
 
 static const char help[] =
     "usage: spill bacon --data PANEL.csv --id COL --time COL --y COL (--treat COL | --adopt COL)\n"
-    "                   [--x A,B] [--json F] [--csv F] [--latex F] [--plot F.png]\n"
+    "                   [--x A,B] [--years FROM-TO] [--json F] [--csv F] [--latex F] [--plot F.png]\n"
     "\n"
     "Goodman-Bacon (2021) decomposition of the two-way fixed-effects DID estimate\n"
     "into every 2x2 comparison of timing groups (treated vs never treated, earlier vs\n"
@@ -14,7 +14,9 @@ static const char help[] =
     "Units treated from the first period are always treated: as in the paper and R\n"
     "bacondecomp they serve only as controls for later groups. With --x, the\n"
     "Frisch-Waugh form: the within-group weight Omega and estimate are reported.\n"
-    "Needs a balanced panel and a treatment that stays on once adopted.\n";
+    "Needs a balanced panel and a treatment that stays on once adopted. In --x, a*b\n"
+    "adds a, b and their product a:b, a:b the product alone; --years FROM-TO keeps\n"
+    "the periods FROM to TO (rows outside are ignored).\n";
 
 int cmd_bacon(int argc, char **argv)
 {
@@ -32,7 +34,9 @@ int cmd_bacon(int argc, char **argv)
       fputs(help, stdout);
       fputs("\nexample:\n"
             "  spill bacon --data castle.csv --id state --time year --y l_homicide --adopt adopt \\\n"
-            "      --plot bacon.png --csv bacon.csv\n",
+            "      --plot bacon.png --csv bacon.csv\n"
+            "  spill bacon --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
+            "      --x lnpop,fdi*hc --years 2008-2019\n",
             stdout);
       return CLI_OK;
     }

@@ -52,6 +52,16 @@ int cli_finish_weights(spill_ctx *ctx, spill_weights *w, const char *style, cons
 FILE *cli_out_open(const char *path, char **tmp);
 int cli_out_close(FILE *f, char *tmp, const char *path, int ok);
 
+/* --years FROM-TO (cli/panel_read.c): parse v into *from, *to; 0 or -1
+ * (usage error printed for cmd). */
+int cli_parse_years(const char *cmd, const char *v, long *from, long *to);
+/* Read a panel with interaction terms in spec->x_cols expanded (opt quoted
+ * in messages, e.g. "--x") and, when years is not NULL, only the periods
+ * from..to (spill_panel_read_years). NULL on failure (ctx holds the error). */
+spill_panel *cli_read_panel(spill_ctx *ctx, const char *path, const spill_panel_spec *spec,
+                            const spill_text_opts *text, const char *opt, const char *years, long from,
+                            long to);
+
 /* A format name to its enum; -1 if unknown. */
 int cli_wformat(const char *name);
 

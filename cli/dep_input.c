@@ -14,7 +14,9 @@ const char dep_input_help[] =
     "  --w FILE            weights (.gal .gwt .mtx .csv), matched to the ids, or\n"
     "  --contiguity queen|rook  build them from --map\n"
     "  --style S           W (default: row-standardise), B, C, U, S, M, or G (as read)\n"
-    "  --drop-incomplete   drop units with missing periods\n";
+    "  --drop-incomplete   drop units with missing periods\n"
+    "  --years FROM-TO     --data: keep the periods FROM to TO (inclusive; rows outside are\n"
+    "                      ignored)\n";
 
 int dep_input_option(const char *cmd, int argc, char **argv, int *i, dep_input *in)
 {
@@ -35,6 +37,7 @@ int dep_input_option(const char *cmd, int argc, char **argv, int *i, dep_input *
   else if (!strcmp(o, "--x")) slot = &in->x;
   else if (!strcmp(o, "--treat")) slot = &in->treat;
   else if (!strcmp(o, "--adopt")) slot = &in->adopt;
+  else if (!strcmp(o, "--years")) slot = &in->years;
   else return 0;
   if (*i + 1 >= argc) return cli_usage_error(cmd, "%s needs a value", o), -1;
   *slot = argv[++*i];
@@ -55,6 +58,11 @@ int dep_input_check(const char *cmd, const dep_input *in, int need_map)
   if (in->style && (strlen(in->style) != 1 || !strchr("BWCUSMG", in->style[0])))
     return cli_usage_error(cmd, "--style is one of B, W, C, U, S, M, G"), -1;
   if (in->treat && in->adopt) return cli_usage_error(cmd, "give --treat or --adopt, not both"), -1;
+  if (in->years) {
+    long from, to;
+    if (!in->data) return cli_usage_error(cmd, "--years needs --data (a map has no periods)"), -1;
+    if (cli_parse_years(cmd, in->years, &from, &to)) return -1;
+  }
   return 0;
 }
 
@@ -95,11 +103,24 @@ static int map_column(spill_ctx *ctx, const spill_layer *L, const spill_weights 
 static int load_map_panel(spill_ctx *ctx, const dep_input *in, dep_loaded *o)
 {
   int64_t n = o->w->n, *unit = NULL;
-  size_t nl = spill_layer_count(o->layer), nx = 0;
+  size_t nl = spill_layer_count(o->layer), nx = 0, nt = 0, nf = spill_layer_nfields(o->layer);
   const char *const *lid = spill_layer_ids(o->layer);
+  const char **fields = NULL;
   char **xs = NULL;
+  spill_xterm *terms = NULL;
+  double *tmp = NULL;
   int rc = -1;
   if (in->x && !(xs = cli_split_list(in->x, &nx))) return -1;
+  /* interaction terms over the DBF fields (estimation/interact.c) */
+  if (!(fields = malloc((nf + 1) * sizeof *fields)) || !(tmp = malloc(((size_t)n + 1) * sizeof *tmp))) {
+    fputs("spill: out of memory\n", stderr);
+    goto done;
+  }
+  for (size_t k = 0; k < nf; k++) fields[k] = spill_layer_field_name(o->layer, k);
+  if (nx && spill_xterms_expand(ctx, "--x", in->map, (const char *const *)xs, nx, fields, nf, &terms, &nt)) {
+    cli_fail(ctx);
+    goto done;
+  }
   if ((size_t)n != nl) {
     fprintf(stderr, "spill: W has %lld units but the map has %zu: they must be the same units (--map-id?)\n",
             (long long)n, nl);
@@ -117,21 +138,29 @@ static int load_map_panel(spill_ctx *ctx, const dep_input *in, dep_loaded *o)
     }
     unit[k] = (int64_t)u;
   }
-  if (!(o->p = spill_panel_new(ctx, n, 1, (const char *const *)o->w->ids, NULL, nx, 0))) {
+  if (!(o->p = spill_panel_new(ctx, n, 1, (const char *const *)o->w->ids, NULL, nt, 0))) {
     cli_fail(ctx);
     goto done;
   }
   free(o->p->y_name);
   o->p->y_name = strdup(in->var);
   if (map_column(ctx, o->layer, o->w, unit, in->var, o->p->y)) goto done;
-  for (size_t k = 0; k < nx; k++) {
+  for (size_t k = 0; k < nt; k++) {
+    double *dst = o->p->x + k * (size_t)n;
     free(o->p->x_names[k]);
-    o->p->x_names[k] = strdup(xs[k]);
-    if (map_column(ctx, o->layer, o->w, unit, xs[k], o->p->x + k * (size_t)n)) goto done;
+    if (!(o->p->x_names[k] = strdup(terms[k].name))) goto done;
+    if (map_column(ctx, o->layer, o->w, unit, fields[terms[k].col[0]], dst)) goto done;
+    for (size_t f = 1; f < terms[k].nf; f++) {
+      if (map_column(ctx, o->layer, o->w, unit, fields[terms[k].col[f]], tmp)) goto done;
+      for (int64_t i = 0; i < n; i++) dst[i] *= tmp[i];
+    }
   }
   rc = 0;
 done:
   free(unit);
+  free(fields);
+  free(tmp);
+  spill_xterms_free(terms, nt);
   cli_free_list(xs);
   return rc;
 }
@@ -157,9 +186,11 @@ int dep_load(spill_ctx *ctx, const dep_input *in, dep_loaded *o)
     char **xs = NULL;
     spill_panel_spec spec;
     if (in->x && !(xs = cli_split_list(in->x, &nx))) return CLI_FAIL;
+    long from = 0, to = 0;
     spec = (spill_panel_spec){in->id, in->time, in->var, in->treat, in->adopt, (const char *const *)xs, nx,
                               in->drop_incomplete};
-    o->p = spill_panel_read_csv(ctx, in->data, &spec);
+    if (in->years) cli_parse_years("dep", in->years, &from, &to); /* checked by dep_input_check */
+    o->p = cli_read_panel(ctx, in->data, &spec, NULL, "--x", in->years, from, to);
     cli_free_list(xs);
     if (!o->p || spill_panel_align(ctx, o->p, o->w)) return cli_fail(ctx);
     return CLI_OK;

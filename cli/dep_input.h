@@ -11,6 +11,7 @@ typedef struct dep_input {
   const char *map, *field, *map_id;          /* --map, --field (or --var), --map-id */
   const char *data, *id, *time, *var, *x;    /* --data, --id, --time, --var|--y, --x */
   const char *treat, *adopt;                 /* --treat, --adopt (diagnose) */
+  const char *years;                         /* --years FROM-TO (with --data) */
   int drop_incomplete;
 } dep_input;
 

@@ -21,10 +21,12 @@ static const char help[] =
     "\n"
     "options:\n"
     "  --data FILE --id COL --time COL --y COL   the panel (long CSV)\n"
-    "  --x A,B             regressors (controls); --treat COL or --adopt COL adds\n"
-    "                      a treatment as one more regressor\n"
+    "  --x A,B             regressors (controls); a*b adds a, b and their product a:b,\n"
+    "                      a:b the product alone; --treat COL or --adopt COL adds\n"
+    "                      a treatment as one more regressor (did*m: its product with m)\n"
     "  --w FILE            weights; --style S (default W: row-standardise)\n"
     "  --drop-incomplete   drop units with missing periods\n"
+    "  --years FROM-TO     keep the periods FROM to TO (inclusive; rows outside are ignored)\n"
     "  --perm R            permutation p-values for Moran's I (default 0: none)\n"
     "  --seed S            seed of the permutations (default 1)\n"
     "  --wy M              with time effects: exact (default: Q W y, the within\n"
@@ -37,9 +39,11 @@ static const char help[] =
     "  --out FILE          also write the table (format from --format or the extension)\n"
     "  -h, --help          this text\n"
     "\n"
-    "example:\n"
+    "examples:\n"
     "  spill diagnose --data produc.csv --id state --time year --y lgsp \\\n"
-    "                 --x lpcap,lpc,lemp,unemp --w usaww.csv --perm 999\n";
+    "                 --x lpcap,lpc,lemp,unemp --w usaww.csv --perm 999\n"
+    "  spill diagnose --data produc.csv --id state --time year --y lgsp \\\n"
+    "                 --x lpcap*lpc,lemp --w usaww.csv --years 1975-1986\n";
 
 static int fmt_of(const char *s)
 {

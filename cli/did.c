@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "cli.h"
 
 static const char did_help[] =
@@ -22,8 +23,10 @@ static const char did_help[] =
     "  --adopt COL         first treated period (0 or empty: never), or\n"
     "  --treat COL         0/1 treatment that stays on once adopted\n"
     "  --x A,B             covariates (CS: at the base period, by --est; imputation and\n"
-    "                      two-stage: time-varying controls in the first stage)\n"
+    "                      two-stage: time-varying controls in the first stage); a*b adds\n"
+    "                      a, b and the product a:b, a:b the product alone\n"
     "  --drop-incomplete   drop units with missing periods\n"
+    "  --years FROM-TO     keep the periods FROM to TO (inclusive; rows outside are ignored)\n"
     "method:\n"
     "  --method M          cs (default: Callaway-Sant'Anna), imputation (Borusyak-Jaravel-\n"
     "                      Spiess), twostage (Gardner), twfe (two-way FE OLS)\n"
@@ -62,12 +65,15 @@ static const char did_help[] =
     "  spill did --method imputation --data panel.csv --id city --time year --y lngdp \\\n"
     "            --adopt pilot_year --w cities_queen.gal --exposure orders:2\n"
     "  spill did --method twostage --data panel.csv --id city --time year --y lngdp \\\n"
-    "            --adopt pilot_year --map cities.shp --map-id code --exposure rings:50,100,150\n";
+    "            --adopt pilot_year --map cities.shp --map-id code --exposure rings:50,100,150\n"
+    "  spill did --method imputation --data panel.csv --id city --time year --y lngdp \\\n"
+    "            --adopt pilot_year --x lnpop,fdi*hc --years 2008-2019\n";
 
 typedef struct did_args {
   const char *data, *id, *time, *y, *treat, *adopt, *x, *w, *style, *exposure, *map, *map_id;
-  const char *json, *csv, *latex, *figure, *title, *cluster;
+  const char *json, *csv, *latex, *figure, *title, *cluster, *years;
   int drop_incomplete, no_compare, format, help;
+  long year_from, year_to;
   long threads;
   spill_did_opts o;
 } did_args;
@@ -132,6 +138,7 @@ static int parse(int argc, char **argv, did_args *a)
     else if (!strcmp(o, "--figure")) slot = &a->figure;
     else if (!strcmp(o, "--cluster")) slot = &a->cluster;
     else if (!strcmp(o, "--title")) slot = &a->title;
+    else if (!strcmp(o, "--years")) slot = &a->years;
     else if (strcmp(o, "--method") && strcmp(o, "--control") && strcmp(o, "--base") && strcmp(o, "--est") &&
              strcmp(o, "--boot") && strcmp(o, "--seed") && strcmp(o, "--threads") && strcmp(o, "--level") &&
              strcmp(o, "--format"))
@@ -184,6 +191,7 @@ static int parse(int argc, char **argv, did_args *a)
   if (a->exposure && strncmp(a->exposure, "rings:", 6) && !a->w)
     return cli_usage_error("did", "--exposure %s needs --w", a->exposure), -1;
   if (a->style && strlen(a->style) != 1) return cli_usage_error("did", "--style expects one letter"), -1;
+  if (a->years && cli_parse_years("did", a->years, &a->year_from, &a->year_to)) return -1;
   a->o.use_x = a->x != NULL;
   return 0;
 }
@@ -327,7 +335,7 @@ int cmd_did(int argc, char **argv)
   }
   {
     spill_panel_spec spec = {a.id, a.time, a.y, a.treat, a.adopt, (const char *const *)xcols, nx, a.drop_incomplete};
-    if (!(p = spill_panel_read_csv(ctx, a.data, &spec))) {
+    if (!(p = cli_read_panel(ctx, a.data, &spec, NULL, "--x", a.years, a.year_from, a.year_to))) {
       rc = cli_fail(ctx);
       goto done;
     }
@@ -342,7 +350,18 @@ int cmd_did(int argc, char **argv)
   }
   if (a.cluster) {
     int64_t nt = p->n * p->t;
-    const double *cx = p->x + (p->nx - 1) * (size_t)nt;
+    /* the cluster column came last, unless --x lists it too (then it stays a control) */
+    size_t kc = p->nx ? p->nx - 1 : 0;
+    int also_x;
+    const double *cx;
+    if (!p->nx) {
+      fprintf(stderr, "spill: --cluster %s: the treatment cannot be the cluster column\n", a.cluster);
+      goto done;
+    }
+    also_x = strcmp(p->x_names[kc], a.cluster) != 0;
+    if (also_x)
+      for (kc = 0; kc + 1 < p->nx && strcasecmp(p->x_names[kc], a.cluster); kc++) {}
+    cx = p->x + kc * (size_t)nt;
     if (!(codes = malloc((size_t)p->n * sizeof *codes))) goto done;
     for (int64_t i = 0; i < p->n; i++)
       for (int64_t s = 0; s < p->t; s++) {
@@ -360,9 +379,11 @@ int cmd_did(int argc, char **argv)
         }
         codes[i] = (int64_t)v;
       }
-    p->nx--;
-    free(p->x_names[p->nx]);
-    p->x_names[p->nx] = NULL;
+    if (!also_x) {
+      p->nx--;
+      free(p->x_names[p->nx]);
+      p->x_names[p->nx] = NULL;
+    }
   }
   if (a.map) {
     int m = map_points(ctx, &a, p, &layer, &xy, &pts);

@@ -17,9 +17,10 @@ const char cli_did_help[] =
     "  --id COL --time COL --y COL\n"
     "  --treat COL         0/1 treatment (staying on once adopted), or\n"
     "  --adopt COL         adoption year: treated from that year on; 0 or empty = never\n"
-    "  --x A,B             controls\n"
+    "  --x A,B             controls; a*b adds a, b and their product a:b, a:b the product\n"
+    "                      alone (e.g. --x lnpop,fdi*hc)\n"
     "  --drop-incomplete   drop units with missing periods\n"
-    "  --years FROM-TO     keep the periods FROM to TO (inclusive)\n"
+    "  --years FROM-TO     keep the periods FROM to TO (inclusive; rows outside are ignored)\n"
     "  --w FILE            weights (.gal .gwt .mtx .csv), needed for --model sdm\n"
     "  --style S           W (default: row-standardise), B, C, U, S, M, or G (as read)\n"
     "model:\n"
@@ -108,13 +109,11 @@ int cli_did_load(spill_ctx *ctx, cli_did_args *a, const char *extra, spill_panel
   }
   spec = (spill_panel_spec){a->id, a->time, a->y, a->treat, a->adopt, (const char *const *)a->xcols, nx,
                             a->drop_incomplete};
-  if (!(*p = spill_panel_read_csv(ctx, a->data, &spec))) return cli_fail(ctx);
-  if (a->years) {
-    char *end = NULL;
-    long from = strtol(a->years, &end, 10), to = 0;
-    if (end == a->years || *end != '-' || (to = strtol(end + 1, &end, 10), *end) || from > to)
-      return cli_usage_error(a->cmd, "--years '%s': expected FROM-TO with FROM <= TO (e.g. 2005-2015)", a->years);
-    if (spill_panel_keep_years(ctx, *p, from, to)) return cli_fail(ctx);
+  {
+    long from = 0, to = 0;
+    if (a->years && cli_parse_years(a->cmd, a->years, &from, &to)) return CLI_USAGE;
+    /* the window first: a unit needs every period inside it only */
+    if (!(*p = cli_read_panel(ctx, a->data, &spec, NULL, "--x", a->years, from, to))) return cli_fail(ctx);
   }
   if (a->w) {
     char s = a->style ? a->style[0] : 'W';

@@ -43,7 +43,9 @@ int cmd_eventstudy(int argc, char **argv)
             "  spill eventstudy --data castle.csv --id state --time year --y l_homicide \\\n"
             "      --adopt adopt --leads 5 --lags 5 --plot es.png\n"
             "  spill eventstudy --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
-            "      --model sdm --w cities.gal --plot es_sdm.svg --json es.json\n",
+            "      --model sdm --w cities.gal --plot es_sdm.svg --json es.json\n"
+            "  spill eventstudy --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
+            "      --x lnpop,fdi*hc --years 2008-2019\n",
             stdout);
       return CLI_OK;
     }

@@ -25,7 +25,9 @@ static const char fit_help[] =
     "  --y COL             outcome\n"
     "  --treat COL         0/1 treatment indicator, or\n"
     "  --adopt COL         adoption (pilot) year: d = 1 from that year on; 0 or empty = never\n"
-    "  --x A,B,C           controls\n"
+    "  --x A,B,C           controls; A*B adds A, B and their product A:B, A:B the product\n"
+    "                      alone, A*B*C all products (README, \"Interactions\"); the SDM, SLX\n"
+    "                      and SDEM add W*A:B, W applied to the product\n"
     "  --drop-incomplete   drop units with missing periods (the ML fit needs a balanced panel;\n"
     "                      --model ols fits an unbalanced panel as it is)\n"
     "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
@@ -265,6 +267,7 @@ static spill_panel *load_panel(spill_ctx *ctx, const fit_args *a, char ***xcols)
   size_t nx = 0;
   spill_panel_spec spec;
   *xcols = NULL;
+  spill_ctx_set_x_terms(ctx, "--x"); /* a*b, a:b (estimation/interact.c) */
   if (a->x && !(*xcols = cli_split_list(a->x, &nx))) {
     spill_ctx_clear_error(ctx);
     fputs("spill: out of memory\n", stderr);
@@ -354,6 +357,8 @@ int cmd_fit(int argc, char **argv)
     fputs(cli_effects_help, stdout);
     fputs("  spill fit --data panel.csv --w cities_queen.gal --id city --time year \\\n"
           "            --y lngdp --adopt pilot_year --x lnpop,lninv --json fit.json\n"
+          "  spill fit --data panel.csv --w cities_queen.gal --id city --time year \\\n"
+          "            --y lngdp --adopt pilot_year --x lnpop,did*lnhc   (mechanism: did:lnhc)\n"
           "  spill fit --data panel.dta --w W.txt --ids cities.txt --id city --time year \\\n"
           "            --y lngdp --adopt pilot_year --city-effects effects.dta\n"
           "  spill fit --data gbk_semicolon.csv --sep ';' --decimal , --encoding GBK ...\n",

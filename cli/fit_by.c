@@ -55,7 +55,9 @@ int cmd_fit_by(int argc, char **argv)
             "  spill fit --by south --data castle.csv --id state --time year --y l_homicide \\\n"
             "      --adopt adopt --model ols --reps 1000\n"
             "  spill fit --by region --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
-            "      --model sdm --w cities.gal --reps 500 --latex het.tex\n",
+            "      --model sdm --w cities.gal --reps 500 --latex het.tex\n"
+            "  spill fit --by region --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
+            "      --x lnpop,fdi*hc --years 2008-2019\n",
             stdout);
       return CLI_OK;
     }

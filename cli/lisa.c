@@ -37,7 +37,9 @@ static const char help2[] =
     "\n"
     "example:\n"
     "  spill lisa --map columbus.shp --var CRIME --contiguity queen --perm 999 --seed 7 \\\n"
-    "             --csv lisa.csv --shp lisa.shp --cluster-map lisa.png --scatter moran.png\n";
+    "             --csv lisa.csv --shp lisa.shp --cluster-map lisa.png --scatter moran.png\n"
+    "  spill lisa --data panel.csv --id city --time year --var lngdp --w queen.gal \\\n"
+    "             --years 2010-2015 --period 2015 --csv lisa.csv\n";
 
 int cmd_lisa(int argc, char **argv)
 {

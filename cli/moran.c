@@ -26,7 +26,8 @@ static const char help2[] =
     "                      of Moran's I for residuals (spdep lm.morantest); a panel gets\n"
     "                      the residuals of the --fe within fit, tested period by period\n"
     "                      (use --perm there: the variable moments are approximate)\n"
-    "  --x A,B             regressors for --resid (CSV columns or DBF fields)\n"
+    "  --x A,B             regressors for --resid (CSV columns or DBF fields); a*b adds a, b\n"
+    "                      and their product a:b, a:b the product alone\n"
     "  --fe F              with --resid on a panel: twoways (default), unit, time, none\n"
     "  --format F          text (default), csv, latex, json\n"
     "  --out FILE          also write the table to FILE (format from --format, or from\n"
@@ -36,7 +37,9 @@ static const char help2[] =
     "examples:\n"
     "  spill moran --map columbus.shp --var CRIME --contiguity queen --perm 999\n"
     "  spill moran --data panel.csv --id city --time year --var lngdp --w queen.gal \\\n"
-    "              --perm 999 --seed 42 --format latex --out moran.tex\n";
+    "              --perm 999 --seed 42 --format latex --out moran.tex\n"
+    "  spill moran --data panel.csv --id city --time year --var lngdp --w queen.gal \\\n"
+    "              --years 2010-2015 --resid --x lnpop*fdi\n";
 
 static int fmt_of(const char *s)
 {

@@ -47,7 +47,9 @@ int cmd_placebo(int argc, char **argv)
             "  spill placebo --data castle.csv --id state --time year --y l_homicide --adopt adopt \\\n"
             "      --reps 500 --seed 7 --plot placebo.png\n"
             "  spill placebo --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
-            "      --model sdm --w cities.gal --reps 500 --plot placebo_sdm.png --json placebo.json\n",
+            "      --model sdm --w cities.gal --reps 500 --plot placebo_sdm.png --json placebo.json\n"
+            "  spill placebo --data panel.csv --id city --time year --y lngdp --adopt pilot \\\n"
+            "      --x lnpop,fdi*hc --years 2008-2019 --reps 500\n",
             stdout);
       return CLI_OK;
     }

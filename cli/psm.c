@@ -15,7 +15,9 @@ static const char psm_help[] =
     "the two-way FE DID on the matched sample with the matching weights as frequency weights and\n"
     "SEs clustered by unit. The panel must be balanced (--drop-incomplete drops short units).\n"
     "\n"
-    "  --cov A,B          propensity-score covariates (also DID controls unless --no-controls)\n"
+    "  --cov A,B          propensity-score covariates (also DID controls unless --no-controls);\n"
+    "                     a*b adds a, b and their product a:b, a:b the product alone\n"
+    "  --years FROM-TO    keep the periods FROM to TO (inclusive; rows outside are ignored)\n"
     "  --unit-means       covariates as unit means (default: first-period values)\n"
     "  --method M         nearest (default) or kernel (Epanechnikov)\n"
     "  --k K              nearest: neighbours per treated unit (default 1)\n"
@@ -36,12 +38,15 @@ static const char psm_help[] =
     "  spill psm --data cities.csv --id city --time year --y lngdp --adopt pilot_year \\\n"
     "            --cov lnpop,fdi,ind2 --caliper 0.01 --json psm.json --matches m.csv\n"
     "  spill psm --data cities.csv --id city --time year --y lngdp --treat did \\\n"
-    "            --cov lnpop,fdi --method kernel --bandwidth 0.06 --common --format latex\n";
+    "            --cov lnpop,fdi --method kernel --bandwidth 0.06 --common --format latex\n"
+    "  spill psm --data cities.csv --id city --time year --y lngdp --adopt pilot_year \\\n"
+    "            --cov lnpop,fdi*ind2 --years 2008-2019\n";
 
 int cmd_psm(int argc, char **argv)
 {
   const char *data = NULL, *id = NULL, *time = NULL, *y = NULL, *treat = NULL, *adopt = NULL, *cov = NULL;
-  const char *json = NULL, *csv = NULL, *latex = NULL, *matches = NULL;
+  const char *json = NULL, *csv = NULL, *latex = NULL, *matches = NULL, *years = NULL;
+  long year_from = 0, year_to = 0;
   int format = 0, rc = CLI_FAIL, drop = 0;
   char **lc = NULL;
   size_t nc = 0, *ic = NULL;
@@ -89,6 +94,7 @@ int cmd_psm(int argc, char **argv)
     else if (!strcmp(a, "--csv")) slot = &csv;
     else if (!strcmp(a, "--latex")) slot = &latex;
     else if (!strcmp(a, "--matches")) slot = &matches;
+    else if (!strcmp(a, "--years")) slot = &years;
     else if (strcmp(a, "--method") && strcmp(a, "--k") && strcmp(a, "--caliper") && strcmp(a, "--bandwidth") &&
              strcmp(a, "--format"))
       return cli_usage_error("psm", "unknown option '%s'", a);
@@ -122,22 +128,27 @@ int cmd_psm(int argc, char **argv)
   if (!data || !id || !time || !y) return cli_usage_error("psm", "--data, --id, --time and --y are required");
   if (!treat == !adopt) return cli_usage_error("psm", "give one of --treat or --adopt");
   if (!cov) return cli_usage_error("psm", "--cov is required (the propensity-score covariates)");
-  if (!(lc = cli_split_list(cov, &nc)) || !(ic = malloc((nc + 1) * sizeof *ic))) {
-    cli_free_list(lc);
+  if (years && cli_parse_years("psm", years, &year_from, &year_to)) return CLI_USAGE;
+  if (!(lc = cli_split_list(cov, &nc))) {
     fputs("spill: out of memory\n", stderr);
     return CLI_FAIL;
   }
-  for (size_t j = 0; j < nc; j++) ic[j] = j;
-  o.cov = ic;
-  o.n_cov = nc;
   ctx = cli_ctx_new();
   {
     spill_panel_spec spec = {id, time, y, treat, adopt, (const char *const *)lc, nc, drop};
-    if (!(p = spill_panel_read_csv(ctx, data, &spec))) {
+    if (!(p = cli_read_panel(ctx, data, &spec, NULL, "--cov", years, year_from, year_to))) {
       rc = cli_fail(ctx);
       goto done;
     }
   }
+  /* the covariates after expansion of a*b terms: every column of the panel */
+  if (!(ic = malloc((p->nx + 1) * sizeof *ic))) {
+    fputs("spill: out of memory\n", stderr);
+    goto done;
+  }
+  for (size_t j = 0; j < p->nx; j++) ic[j] = j;
+  o.cov = ic;
+  o.n_cov = p->nx;
   if (!(r = spill_psm_run(ctx, p, &o)) || spill_psm_print(ctx, r, stdout, (spill_table_fmt)format) ||
       (json && spill_psm_save(ctx, r, json, SPILL_TABLE_JSON)) ||
       (csv && spill_psm_save(ctx, r, csv, SPILL_TABLE_CSV)) ||

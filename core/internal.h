@@ -33,6 +33,9 @@ struct spill_ctx {
   /* Text options for the table being read by the current call (set and reset
    * by spill_panel_read, spill_panel_means_text; NULL: detect). */
   const struct spill_text_opts *text;
+  /* Interaction terms (a*b, a:b) in a panel spec's x_cols are expanded when
+   * the option name to quote is set (spill_ctx_set_x_terms); NULL: refused. */
+  const char *x_terms;
 };
 
 /* Record a failure: formats the message into ctx->err, returns status so a

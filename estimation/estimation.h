@@ -31,6 +31,15 @@ int64_t spill__wplan_absorbed(const spill__wplan *pl);
 int64_t spill__wplan_nobs(const spill__wplan *pl);
 int64_t spill__wplan_units(const spill__wplan *pl);
 
+/* ---- interact.c ---- */
+/* The spec with its x_cols expanded (interaction terms, when ctx->x_terms)
+ * into *out, the product columns appended to tb. *names (NULL when nothing
+ * was expanded; else free with spill_free_ids(*names, out->nx)) owns
+ * out->x_cols. */
+struct spill__table;
+int spill__panel_x_terms(spill_ctx *ctx, struct spill__table *tb, const spill_panel_spec *spec,
+                         spill_panel_spec *out, char ***names);
+
 /* ---- sample.c ---- */
 /* Append id to a short list "a, b, c, ..." (6 ids at most), counting. */
 void spill__id_list_add(char *buf, size_t size, int64_t *count, const char *id);

@@ -125,8 +125,11 @@ static int parse_adopt(spill_ctx *ctx, const spill__table *tb, size_t row, size_
   return parse_period(ctx, tb, row, col, out);
 }
 
-spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_panel_spec *spec)
+spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_panel_spec *spec0)
 {
+  const spill_panel_spec *spec = spec0;
+  spill_panel_spec xspec;
+  char **xnames = NULL;
   spill__table *tb = NULL;
   spill_panel *p = NULL;
   char (*canon)[32] = NULL;
@@ -148,6 +151,8 @@ spill_panel *spill_panel_read_csv(spill_ctx *ctx, const char *path, const spill_
     return NULL;
   }
   if (!(tb = spill__table_read(ctx, path))) return NULL;
+  if (spill__panel_x_terms(ctx, tb, spec0, &xspec, &xnames)) goto done; /* interact.c */
+  spec = &xspec;
   if (spill__panel_skip_missing(ctx, tb, spec)) goto done; /* panel_files.c */
   nrows = tb->nrows;
   if (nrows == 0) {
@@ -359,6 +364,7 @@ done:
   free(row_time);
   free(times);
   free(cx);
+  if (xnames) spill_free_ids(xnames, (int64_t)xspec.nx);
   spill__table_free(tb);
   return p;
 }

@@ -37,8 +37,11 @@ static int whole(spill_ctx *ctx, const spill__table *tb, size_t r, long c, int64
 }
 
 spill_panel *spill_panel_read_csv_unbalanced(spill_ctx *ctx, const char *path,
-                                             const spill_panel_spec *spec)
+                                             const spill_panel_spec *spec0)
 {
+  const spill_panel_spec *spec = spec0;
+  spill_panel_spec xspec;
+  char **xnames = NULL;
   spill__table *tb = NULL;
   spill_panel *p = NULL;
   row_key *keys = NULL;
@@ -58,6 +61,8 @@ spill_panel *spill_panel_read_csv_unbalanced(spill_ctx *ctx, const char *path,
     return NULL;
   }
   if (!(tb = spill__table_read(ctx, path))) return NULL;
+  if (spill__panel_x_terms(ctx, tb, spec0, &xspec, &xnames)) goto done; /* interact.c */
+  spec = &xspec;
   nrows = tb->nrows;
   if (nrows == 0) {
     spill__fail(ctx, SPILL_EDATA, "%s has no data rows", path);
@@ -227,6 +232,7 @@ done:
   free(uid);
   free(adopt);
   free(cx);
+  if (xnames) spill_free_ids(xnames, (int64_t)xspec.nx);
   spill__table_free(tb);
   return p;
 }

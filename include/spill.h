@@ -1869,6 +1869,46 @@ typedef struct spill_absorb_opts {
 } spill_absorb_opts;
 spill_fit *spill_fit_absorb(spill_ctx *ctx, const spill_panel *p, const spill_absorb_opts *opts);
 
+/* ---- interactions in --x and panel windows (estimation/interact.c, years.c) ---- */
+/* One regressor after expansion: a column (nf 1) or the product of two or
+ * three columns, named "a:b" / "a:b:c" as R prints them (Stata: c.a#c.b). */
+typedef struct spill_xterm {
+  char *name;  /* "a", "a:b" (the factors as the list spells them) */
+  size_t nf;   /* factors, 1..3 */
+  long col[3]; /* the factors' indices in cols (-1 past nf) */
+} spill_xterm;
+/* Expand a regressor list: "a" is a column; "a:b" (or "a:b:c") the product
+ * alone; "a*b" gives a, b and a:b; "a*b*c" gives a, b, c, a:b, a:c, b:c and
+ * a:b:c. Terms keep the order given (each a*b in place); a term whose
+ * columns were listed already (a again, b:a after a*b) is dropped. Columns
+ * are matched in cols (the file's columns) exactly, then ignoring case; an
+ * entry naming a column is that column even when it holds '*' or ':'.
+ * Errors name opt (e.g. "--x") and src (the file): an unknown or empty
+ * factor, a factor twice, more than three, '*' and ':' mixed, a product
+ * named like a column of the file. *terms (free with spill_xterms_free) and
+ * *nterms receive the list. */
+int spill_xterms_expand(spill_ctx *ctx, const char *opt, const char *src, const char *const *x, size_t nx,
+                        const char *const *cols, size_t ncols, spill_xterm **terms, size_t *nterms);
+void spill_xterms_free(spill_xterm *t, size_t n);
+/* From now on, the panel readers (spill_panel_read_csv, _unbalanced,
+ * spill_panel_read) expand interaction terms in spec->x_cols as
+ * spill_xterms_expand does: the panel gets the expanded columns (x_names
+ * "a", "b", "a:b"; a product cell is missing when a factor is), and the
+ * models their W terms ("W*a:b" = W applied to the product). The treatment
+ * may be a factor: spec->treat_col by its name, or "did" (the indicator
+ * built from spec->adopt_col, when the file has no column "did"); the
+ * treatment alone is never added as a control. opt is the
+ * option quoted in messages ("--x"; kept, not copied); NULL (the default):
+ * terms are refused with a message, for callers that use x positions. */
+void spill_ctx_set_x_terms(spill_ctx *ctx, const char *opt);
+/* Read a panel (as spill_panel_read: format by extension, text options)
+ * keeping only the periods from..to: rows outside the window are ignored,
+ * so a unit needs all periods of the window only (the balanced-panel rules,
+ * with spec->drop_incomplete, apply inside it). Fails as
+ * spill_panel_keep_years when no period is in the window. */
+spill_panel *spill_panel_read_years(spill_ctx *ctx, const char *path, const spill_panel_spec *spec,
+                                    const spill_text_opts *text, long from, long to);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,10 @@ awk -F, 'BEGIN{OFS=","} NR>1{$4=($2>=2015)?1:0} {print}' d/panel.csv > allt.csv
 printf 'id,year,y,did\n1,1,0.3,0\n1,2,1.1,1\n2,1,0.7,0\n2,2,0.2,0\n3,1,1.4,0\n3,2,0.5,0\n' > tiny.csv
 printf '0 3 x id\n1 2 1\n2 1 1\n2 3 1\n3 2 1\n' > tiny.gwt
 awk -F, 'BEGIN{OFS=","} NR==FNR{ if(FNR>1 && $4==1 && (!($1 in a) || $2<a[$1])) a[$1]=$2; next} FNR==1{print $0",adopt";next} {print $0,(($1 in a)?a[$1]:0)}' d/panel.csv d/panel.csv > adopt.csv
+# PSM: a covariate equal to the treatment group (perfect separation); a file
+# that already has a column named like a product term
+awk -F, 'BEGIN{OFS=","} NR==1{print $0",sep";next} {print $0,($NF>0)}' adopt.csv > sep.csv
+awk -F, 'BEGIN{OFS=","} NR==1{print $0",x1:x2";next} {print $0,1}' d/panel.csv > shadow.csv
 cd - >/dev/null || exit 1
 T=$tmp
 F="--w $T/d/w_adjacency.gwt --id id --time year --y y"
@@ -108,6 +112,22 @@ E E48 0 "z and P>|z| are undefined where the SE is zero" -- "$SPILL" fit --data 
 E E49 1 "the simulation draws of the effects would need about" -- env SPILL_MEM_LIMIT=10M "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --draws 1000000
 E E50 1 "use fewer draws (--boot)" -- env SPILL_MEM_LIMIT=10M "$SPILL" did --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --boot 1000000
 E E51 1 "use --logdet chol (symmetric W) or lu" -- env SPILL_MEM_LIMIT=100K "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --logdet eigen --no-effects
+# PSM-DID
+PS="--data $T/adopt.csv --id id --time year --y y --adopt adopt"
+E E52 1 "no treated unit is on the common support or has a control within the caliper/bandwidth" -- "$SPILL" psm $PS --cov x1,x2 --caliper 1e-12
+E E53 1 "no treated unit is on the common support or has a control within the caliper/bandwidth" -- "$SPILL" psm $PS --cov x1,x2 --method kernel --bandwidth 1e-9 --common
+E E54 1 "adopt.csv has no column 'nosuch' (columns: id, year, y, did, x1, x2, x3, adopt)" -- "$SPILL" psm $PS --cov x1,nosuch
+E E55 1 "PSM needs treated and control units (0 treated, 60 never treated)" -- "$SPILL" psm $PS --cov x1 --years 2011-2012
+E E56 3 "perfectly separate treated from control units" -- "$SPILL" psm --data "$T/sep.csv" --id id --time year --y y --adopt adopt --cov sep,x1
+# interaction terms in --x (and --cov)
+E E57 1 "--x x1*nosuch: no column 'nosuch' in" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1*nosuch'
+expect 1 "--cov x1*nosuch: no column 'nosuch' in" -- "$SPILL" psm $PS --cov 'x1*nosuch'
+E E58 1 "--x x1**x2: an empty factor" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1**x2'
+expect 1 "--x x1*: an empty factor" -- "$SPILL" eventstudy --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --x 'x1*'
+expect 1 "--x x1*x2*x3*did: at most three factors in a term" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1*x2*x3*did'
+expect 1 "--x x1:x1: 'x1' appears twice in the term" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1:x1'
+expect 1 "--x x1*x2:x3: write a term with '*'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1*x2:x3'
+E E59 1 "already has a column named 'x1:x2', the name of a product term" -- "$SPILL" fit --data "$T/shadow.csv" $F --treat did --x 'x1*x2'
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
