@@ -63,6 +63,16 @@ spill_weights *spill__mtx_read(spill_ctx *ctx, const char *path)
     goto done;
   }
   n = rows;
+  /* every entry takes a line; the units (rows without entries are units
+   * without neighbours) must fit in memory: neither sizes an allocation
+   * unchecked */
+  if ((uint64_t)nnz > t.nlines - ln - 1) {
+    spill__fail(ctx, SPILL_EFORMAT, "%s, line %zu: the file holds at most %zu of the %lld entries the size line "
+                "announces (truncated, or a wrong size line?)", path, ln + 1, t.nlines - ln - 1, (long long)nnz);
+    goto done;
+  }
+  if (spill__mem_request(ctx, 64.0 * (double)n, "the weights of the size line's units",
+                         "check the size line \"rows cols entries\"")) goto done;
   if (nids && nids != n) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: %lld \"%% id\" comment lines for a %lld x %lld matrix", path,
                 (long long)nids, (long long)n, (long long)n);

@@ -282,6 +282,9 @@ static void bad(const char *dir)
   snprintf(path, sizeof path, "%s/huge.gwt", dir);
   write_text(path, "0 1000000000000000 m id\n1 2 1\n2 1 1\n");
   expect_fail(path, SPILL_WFMT_AUTO, "announces 1000000000000000 units", "2 ids");
+  snprintf(path, sizeof path, "%s/huge.mtx", dir);
+  write_text(path, "%%MatrixMarket matrix coordinate real general\n3 3 4000000000000\n1 2 1\n");
+  expect_fail(path, SPILL_WFMT_AUTO, "at most 1 of the 4000000000000 entries", NULL);
   snprintf(path, sizeof path, "%s/unknown.gal", dir);
   write_text(path, "2\n1 1\n2\n2 1\n7\n");
   expect_fail(path, SPILL_WFMT_AUTO, "line 5", "'7'");
