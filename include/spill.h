@@ -1710,6 +1710,11 @@ typedef struct spill_iv_opts {
   const size_t *exog; size_t n_exog;    /* included exogenous controls */
   const int64_t *cluster;      /* n*t cluster codes (time-major), or NULL: by unit */
   const char *cluster_name;    /* for tables ("unit" when NULL) */
+  /* further absorbed effects and the variance (ivreghdfe absorb(), vce()),
+   * named as in spill_absorb_opts and read from the panel file path: */
+  const char *path, *id_col, *time_col;   /* the panel file and its id and time columns */
+  const char *const *absorb; size_t n_absorb;  /* "prov", "prov#year", "prov#c.year" */
+  const char *vce;             /* NULL (cluster above), "robust", "cluster COL", "cluster COL1#COL2" */
 } spill_iv_opts;
 void spill_iv_opts_init(spill_iv_opts *o);
 
@@ -1737,6 +1742,11 @@ typedef struct spill_iv_result {
   double hansen_j, hansen_j_p; int j_df;    /* NAN and 0 when exactly identified */
   double r2_within, sigma2;
   char *cluster_name, *y_name;
+  /* absorbed effects and variance (see spill_iv_opts) */
+  char *absorb;                /* the absorbed terms, comma-separated ("" when none) */
+  int64_t singletons;          /* observations dropped as singletons of a fixed effect */
+  int robust;                  /* 1: heteroskedasticity-robust (each observation a cluster) */
+  int64_t clusters1, clusters2;  /* two-way: the clusters of each; clusters = the smaller */
 } spill_iv_result;
 
 spill_iv_result *spill_iv_fit(spill_ctx *ctx, const spill_panel *p, const spill_iv_opts *opts);
