@@ -777,8 +777,9 @@ spill_iv_result *spill_iv_fit(spill_ctx *ctx, const spill_panel *p, const spill_
     if (!(r->instr_names[j] = spill__strdup(ctx, colname(p, o->instr[j])))) goto done;
     if (!(ss > 1e-12 * (raw > 0 ? raw : 1.0))) {
       spill__fail(ctx, SPILL_EDATA,
-                  "IV: instrument %s is collinear with the %s (no variation left after %s); "
-                  "use an instrument that varies within them",
+                  "IV: instrument %s is collinear with the %s: no variation is left after %s (it is constant "
+                  "within units or periods, or spanned by the absorbed effects), so it identifies nothing; use an "
+                  "instrument that varies within them",
                   r->instr_names[j], o->fe == SPILL_FE_NONE && !dz.nextra ? "constant" : "fixed effects",
                   dz.nextra ? "the absorbed effects" : "the within transform");
       goto done;
