@@ -11,6 +11,11 @@
 
 extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
                    double *work, const int *lwork, int *info);
+extern void dgels_(const char *trans, const int *m, const int *n, const int *nrhs, double *a, const int *lda,
+                   double *b, const int *ldb, double *work, const int *lwork, int *info);
+extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work,
+                    const int *lwork, int *info);
+extern void dtrtri_(const char *uplo, const char *diag, const int *n, double *a, const int *lda, int *info);
 
 /* ---- dense helpers: column-major m x k ---- */
 static double *mat(size_t r, size_t c) { return calloc(r * c, sizeof(double)); }
@@ -502,6 +507,58 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
 }
 
 
+
+/* Least squares by Householder QR (LAPACK dgels): the coefficients C
+ * (a x b) of Y (m x b) on X (m x a), accurate to cond(X) rather than its
+ * square (the explicit dummies make the normal equations ill-conditioned). */
+static double *lsq(const double *X, size_t a, const double *Y, size_t b, size_t m)
+{
+  int im = (int)m, ia = (int)a, ib = (int)b, lw = -1, info = 0;
+  double *A = mat(m, a), *B = mat(m, b), *C = mat(a, b), wq, *work;
+  memcpy(A, X, m * a * sizeof *A);
+  memcpy(B, Y, m * b * sizeof *B);
+  dgels_("N", &im, &ia, &ib, A, &im, B, &im, &wq, &lw, &info);
+  lw = (int)wq;
+  work = malloc((size_t)lw * sizeof *work);
+  dgels_("N", &im, &ia, &ib, A, &im, B, &im, work, &lw, &info);
+  for (size_t j = 0; j < b; j++) memcpy(C + j * a, B + j * m, a * sizeof *C);
+  free(A);
+  free(B);
+  free(work);
+  return C;
+}
+
+static double *qresid(const double *X, size_t a, const double *Y, size_t b, size_t m)
+{
+  double *c = lsq(X, a, Y, b, m), *f = mmul(X, c, m, a, b);
+  for (size_t q = 0; q < m * b; q++) f[q] = Y[q] - f[q];
+  free(c);
+  return f;
+}
+
+/* (X'X)^-1 = R^-1 R^-T from the QR factor of X. */
+static double *xtx_inv_qr(const double *X, size_t a, size_t m)
+{
+  int im = (int)m, ia = (int)a, lw = -1, info = 0;
+  double *A = mat(m, a), *tau = mat(a, 1), wq, *work, *R = mat(a, a), *o = mat(a, a);
+  memcpy(A, X, m * a * sizeof *A);
+  dgeqrf_(&im, &ia, A, &im, tau, &wq, &lw, &info);
+  lw = (int)wq;
+  work = malloc((size_t)lw * sizeof *work);
+  dgeqrf_(&im, &ia, A, &im, tau, work, &lw, &info);
+  for (size_t j = 0; j < a; j++)
+    for (size_t i = 0; i <= j; i++) R[i + j * a] = A[i + j * m];
+  dtrtri_("U", "N", &ia, R, &ia, &info);
+  for (size_t i = 0; i < a; i++)
+    for (size_t j = 0; j < a; j++)
+      for (size_t q = (i > j ? i : j); q < a; q++) o[i + j * a] += R[i + q * a] * R[j + q * a];
+  free(A);
+  free(tau);
+  free(work);
+  free(R);
+  return o;
+}
+
 /* ---- absorbed effects (--absorb) and one-/two-way clusters (--vce) ---- */
 enum { AU = 60, AT = 8, AP = 10 };
 
@@ -561,9 +618,9 @@ static size_t fullrank(const double *D, size_t nd, size_t m, double *cols)
 }
 
 /* Groups of a kind: 0 unit, 1 province, 2 year, 3 province-by-year, 4 the observation. */
-static int group_of(int kind, int i, int pr, int s, int row)
+static int group_of(int kind, int i, int pr, int s, int row, int t)
 {
-  return kind == 0 ? i : kind == 1 ? pr : kind == 2 ? s : kind == 3 ? pr * AT + s : row;
+  return kind == 0 ? i : kind == 1 ? pr : kind == 2 ? s : kind == 3 ? pr * t + s : row;
 }
 
 /* Dense 2SLS of y on d (endogenous) and c with explicit dummies (unit, year,
@@ -574,15 +631,14 @@ static int group_of(int kind, int i, int pr, int s, int row)
  * 0 the rank of the dummies (nothing nested), 1 the constant alone (all
  * nested), 2 rank - units + 1 (the units nested), 3 T (units and trends
  * nested, years not). */
-static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, const char *ab, int py, int tr,
-                         const char *vce, int w1, int w2, size_t l1, int kmode, const char *label)
+static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, const int *pr, int np, const char *ab,
+                         int py, int tr, const char *vce, int w1, int w2, size_t l1, int kmode, const char *label)
 {
   int64_t n = p->n, t = p->t;
-  size_t nt = (size_t)(n * t), m = 0, nd = (size_t)n + (size_t)t + (py ? AP * AT : 0) + (tr ? AP : 0);
+  size_t nt = (size_t)(n * t), m = 0, nd = (size_t)n + (size_t)t + (py ? (size_t)(np * t) : 0) + (tr ? (size_t)np : 0);
   unsigned char *keep = malloc(nt);
-  int *pr = malloc((size_t)n * sizeof *pr), *unit = malloc(nt * sizeof *unit), *yr = malloc(nt * sizeof *yr);
+  int *unit = malloc(nt * sizeof *unit), *yr = malloc(nt * sizeof *yr);
   int *prr = malloc(nt * sizeof *prr), dropped = 0;
-  for (int64_t i = 0; i < n; i++) pr[i] = atoi(p->ids[i] + 1) % AP;
   for (size_t q = 0; q < nt; q++) keep[q] = !p->obs || p->obs[q];
   /* singletons by brute force: a cell alone in its unit, year or province-year */
   for (int changed = 1; changed;) {
@@ -614,8 +670,8 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
       unit[row] = i, yr[row] = s, prr[row] = pr[i];
       D[(size_t)i * m + row] = 1;
       D[((size_t)n + (size_t)s) * m + row] = 1;
-      if (py) D[((size_t)(n + t) + (size_t)(pr[i] * AT + s)) * m + row] = 1;
-      if (tr) D[((size_t)(n + t) + (py ? AP * AT : 0) + (size_t)pr[i]) * m + row] = (double)p->times[s] - 2000.0;
+      if (py) D[((size_t)(n + t) + (size_t)(pr[i] * t + s)) * m + row] = 1;
+      if (tr) D[((size_t)(n + t) + (py ? (size_t)(np * t) : 0) + (size_t)pr[i]) * m + row] = (double)p->times[s] - 2000.0;
       row++;
     }
     rank = fullrank(D, nd, m, Dr);
@@ -633,8 +689,8 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
     memcpy(X + K * m, Dr, m * rank * sizeof *X);
     memcpy(Z + L * m, Dr, m * rank * sizeof *Z);
     for (size_t r0 = 0; r0 < m; r0++) {
-      g[0][r0] = group_of(w1, unit[r0], prr[r0], yr[r0], (int)r0);
-      g[1][r0] = w2 >= 0 ? group_of(w2, unit[r0], prr[r0], yr[r0], (int)r0) : 0;
+      g[0][r0] = group_of(w1, unit[r0], prr[r0], yr[r0], (int)r0, (int)t);
+      g[1][r0] = w2 >= 0 ? group_of(w2, unit[r0], prr[r0], yr[r0], (int)r0, (int)t) : 0;
     }
     for (int w = 0; w < 2; w++) {
       /* dense relabelling 0..G-1 */
@@ -659,11 +715,14 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
       free(lab);
     }
     size_t KK = K + rank, LL = L + rank;
-    Xh = fitted(Z, LL, X, KK, m);
-    xx = tmul(Xh, KK, Xh, KK, m);
-    xy = tmul(Xh, KK, y, 1, m);
-    inv(xx, KK);
-    b = mmul(xx, xy, KK, KK, 1);
+    {
+      double *cz = lsq(Z, LL, X, KK, m);
+      Xh = mmul(Z, cz, m, LL, KK);
+      free(cz);
+    }
+    xx = xtx_inv_qr(Xh, KK, m);
+    xy = NULL;
+    b = lsq(Xh, KK, y, 1, m);
     e = mat(m, 1);
     for (size_t r0 = 0; r0 < m; r0++) {
       e[r0] = y[r0];
@@ -733,16 +792,16 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
           double *W = mat(m, kx), *x1p, *z1p;
           const int *gs[3] = {g[0], g[1], g[2]};
           memcpy(W, Z + l1 * m, m * kx * sizeof *W);
-          x1p = resid(W, kx, X, 1, m);
-          z1p = resid(W, kx, Z, l1, m);
+          x1p = qresid(W, kx, X, 1, m);
+          z1p = qresid(W, kx, Z, l1, m);
           CHECK_REL(r->kp_rk_lm, kp_direct_w(x1p, 1, z1p, l1, m, gs, G, sg, ng, 0), 1e-9);
           CHECK_REL(r->kp_rk_wald, kp_direct_w(x1p, 1, z1p, l1, m, gs, G, sg, ng, 1), 1e-9);
           if (l1 == 1) {
             /* the first-stage SE against the dense sandwich; rk Wald F = t^2 */
-            double *zz = tmul(Z, LL, Z, LL, m), *fr = resid(Z, LL, X, 1, m), *ms = mat(LL, LL), *t1, *Vf;
+            double *zz = xtx_inv_qr(Z, LL, m), *fr = qresid(Z, LL, X, 1, m), *ms = mat(LL, LL), *t1, *Vf;
             double cf = ((double)Gm / (Gm - 1.0)) * ((N - 1.0) / (N - (double)L - (r->df_k - (double)K)));
             double tt;
-            inv(zz, LL);
+            
             for (int w = 0; w < ng; w++)
               for (int cc = 0; cc < G[w]; cc++) {
                 double *sc = calloc(LL, sizeof *sc);
@@ -787,7 +846,6 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
     free(V);
   }
   free(keep);
-  free(pr);
   free(unit);
   free(yr);
   free(prr);
@@ -799,24 +857,92 @@ static void absorb_cases(spill_ctx *ctx)
   const char *cols[4] = {"d", "z1", "z2", "c"};
   spill_panel_spec spec = {"id", "year", "y", NULL, NULL, cols, 4, 0};
   spill_panel *p;
+  int *pr;
   snprintf(path, sizeof path, "%s/prov.csv", check_tmpdir());
   write_prov_panel(path, 77);
   p = spill_panel_read_csv_unbalanced(ctx, path, &spec);
   CHECK_MSG(p != NULL, "%s", spill_ctx_error(ctx));
   if (!p) return;
+  pr = malloc((size_t)p->n * sizeof *pr);
+  for (int64_t i = 0; i < p->n; i++) pr[i] = atoi(p->ids[i] + 1) % AP;
   /* province-by-year effects, clusters = units (nested): K = rank - units + 1 */
-  absorb_check(ctx, path, p, "prov#year", 1, 0, NULL, 0, -1, 2, 2, "prov#year, cluster unit, 2 instruments");
-  absorb_check(ctx, path, p, "prov#year", 1, 0, NULL, 0, -1, 1, 2, "prov#year, cluster unit, 1 instrument");
+  absorb_check(ctx, path, p, pr, AP, "prov#year", 1, 0, NULL, 0, -1, 2, 2, "prov#year, cluster unit, 2 instruments");
+  absorb_check(ctx, path, p, pr, AP, "prov#year", 1, 0, NULL, 0, -1, 1, 2, "prov#year, cluster unit, 1 instrument");
   /* two-way by province and year: every effect nested in one of them */
-  absorb_check(ctx, path, p, "prov#year", 1, 0, "cluster prov#year", 1, 2, 1, 1, "prov#year, two-way prov#year");
-  absorb_check(ctx, path, p, "prov#year", 1, 0, "cluster prov#year", 1, 2, 2, 1, "prov#year, two-way, 2 instruments");
+  absorb_check(ctx, path, p, pr, AP, "prov#year", 1, 0, "cluster prov#year", 1, 2, 1, 1, "prov#year, two-way prov#year");
+  absorb_check(ctx, path, p, pr, AP, "prov#year", 1, 0, "cluster prov#year", 1, 2, 2, 1, "prov#year, two-way, 2 instruments");
   /* robust: nothing nested (HC1) */
-  absorb_check(ctx, path, p, "prov#year", 1, 0, "robust", 4, -1, 1, 0, "prov#year, robust");
+  absorb_check(ctx, path, p, pr, AP, "prov#year", 1, 0, "robust", 4, -1, 1, 0, "prov#year, robust");
   /* province trends: clusters by province (units and trends nested, years not) */
-  absorb_check(ctx, path, p, "prov#c.year", 0, 1, "cluster prov", 1, -1, 1, 3, "prov#c.year, cluster prov");
-  absorb_check(ctx, path, p, "prov#c.year", 0, 1, "cluster prov#year", 1, 2, 2, 1, "prov#c.year, two-way");
+  absorb_check(ctx, path, p, pr, AP, "prov#c.year", 0, 1, "cluster prov", 1, -1, 1, 3, "prov#c.year, cluster prov");
+  absorb_check(ctx, path, p, pr, AP, "prov#c.year", 0, 1, "cluster prov#year", 1, 2, 2, 1, "prov#c.year, two-way");
   /* two-way by unit and year without extra effects */
-  absorb_check(ctx, path, p, NULL, 0, 0, "cluster id#year", 0, 2, 1, 1, "two-way id#year, no --absorb");
+  absorb_check(ctx, path, p, pr, AP, NULL, 0, 0, "cluster id#year", 0, 2, 1, 1, "two-way id#year, no --absorb");
+  free(pr);
+  spill_panel_free(p);
+}
+
+/* Castle doctrine (Cheng and Hoekstra): region-by-year effects (the region
+ * from the four census dummies, written to a scratch copy), log prisoners
+ * instrumented by their lag (and unemployment), the castle law (post) as
+ * the control; clusters = states, and two-way states and years. */
+static void castle_case(spill_ctx *ctx)
+{
+  char src[1200], path[1200], line[4096];
+  FILE *in, *out;
+  const char *cols[4] = {"l_prisoner", "l_lagprisoner", "unemployrt", "post"};
+  spill_panel_spec spec = {"id", "year", "l_homicide", NULL, NULL, cols, 4, 0};
+  spill_panel *p;
+  int *pr, ok = 1;
+  if (!check_shared("data/castle.csv", src, sizeof src)) return;
+  snprintf(path, sizeof path, "%s/castle_region.csv", SPILL_TEST_TMP);
+  in = fopen(src, "r");
+  out = fopen(path, "w");
+  if (!in || !out) {
+    CHECK_MSG(0, "cannot copy %s to %s", src, path);
+    if (in) fclose(in);
+    if (out) fclose(out);
+    return;
+  }
+  /* the last four columns are northeast, midwest, south, west */
+  for (int row = 0; fgets(line, sizeof line, in); row++) {
+    char *f[32], *c = line;
+    int nf = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    while (nf < 32 && (f[nf++] = c) && (c = strchr(c, ','))) *c++ = 0;
+    if (nf < 19) ok = 0;
+    fprintf(out, "%s,%s,%s,%s,%s,%s,%s,%s\n", row ? f[1] : "id", f[2], f[3], f[9], f[10], f[11], f[4],
+            row ? (atoi(f[15]) ? "northeast" : atoi(f[16]) ? "midwest" : atoi(f[17]) ? "south" : "west") : "region");
+  }
+  fclose(in);
+  fclose(out);
+  CHECK_MSG(ok, "castle.csv has fewer columns than expected");
+  p = spill_panel_read_csv_unbalanced(ctx, path, &spec);
+  CHECK_MSG(p != NULL, "%s", spill_ctx_error(ctx));
+  if (!p) return;
+  CHECK_EQ_INT(p->n, 50);
+  CHECK_EQ_INT(p->t, 11);
+  /* the region of each state from the file itself */
+  pr = malloc((size_t)p->n * sizeof *pr);
+  {
+    static const char *names[4] = {"northeast", "midwest", "south", "west"};
+    in = fopen(path, "r");
+    for (int64_t i = 0; i < p->n; i++) pr[i] = -1;
+    while (in && fgets(line, sizeof line, in)) {
+      char id[64], reg[64];
+      if (sscanf(line, "%63[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%*[^,],%63[^,\n]", id, reg) != 2) continue;
+      for (int64_t i = 0; i < p->n; i++)
+        if (!strcmp(p->ids[i], id))
+          for (int k = 0; k < 4; k++)
+            if (!strcmp(reg, names[k])) pr[i] = k;
+    }
+    if (in) fclose(in);
+    for (int64_t i = 0; i < p->n; i++) CHECK(pr[i] >= 0);
+  }
+  absorb_check(ctx, path, p, pr, 4, "region#year", 1, 0, "cluster id", 0, -1, 2, 2, "castle: region#year, cluster state");
+  absorb_check(ctx, path, p, pr, 4, "region#year", 1, 0, "cluster id", 0, -1, 1, 2, "castle: region#year, 1 instrument");
+  absorb_check(ctx, path, p, pr, 4, "region#year", 1, 0, "cluster id#year", 0, 2, 2, 1, "castle: two-way state#year");
+  free(pr);
   spill_panel_free(p);
 }
 
@@ -850,6 +976,7 @@ int main(void)
     spill_panel_free(p);
   }
   absorb_cases(ctx);
+  castle_case(ctx);
   spill_ctx_free(ctx);
   return check_done("test_iv");
 }
