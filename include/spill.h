@@ -475,6 +475,9 @@ typedef struct spill_fit_opts {
   int traces;           /* traces of G = W (I - rho W)^-1 in the variance: 0 auto (exact for
                            n <= 5000, else Monte Carlo), 1 exact, 2 Monte Carlo (Hutchinson) */
   uint64_t trace_seed;  /* seeds the Monte Carlo probes (0: 1) */
+  size_t n_fe_cols;     /* the last n_fe_cols columns of p->x are absorbed-effect dummies or
+                           trends (spill_panel_add_absorb_columns): no W term, left out of the
+                           effects and of the printed table */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -527,6 +530,7 @@ typedef struct spill_fit {
   double absorbed_dof;   /* degrees of freedom absorbed by all the effects */
   int64_t singletons;    /* singleton observations dropped */
   int rho_at_bound;      /* -1 / +1: rho within 1e-6 of rho_lo / rho_hi (a notice; its SE is unreliable) */
+  unsigned char *fe_dummy; /* k: 1 for an absorbed-effect dummy or trend column (n_fe_cols), or NULL */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -1878,6 +1882,22 @@ typedef struct spill_absorb_opts {
   const char *vce;
 } spill_absorb_opts;
 spill_fit *spill_fit_absorb(spill_ctx *ctx, const spill_panel *p, const spill_absorb_opts *opts);
+
+/* Absorbed effects for the ML models (spill fit --absorb with sdm, sar, sem,
+ * ...), which keep the unit/time within transform: a term nested in the
+ * fixed effects fe (a factor fixed within units, with unit effects; the time
+ * column, with time effects) adds nothing (a notice says so); any other
+ * ("prov#year", "prov#c.year", a factor without unit effects) is appended to
+ * p->x as dummy or trend columns, the ones the fixed effects already span
+ * left out (a notice counts them): for A#year the first period of each A
+ * with unit effects and the first A with time effects; for A#c.year the
+ * first A with time effects. Columns are named "prov#year[3,2005]" (level
+ * number, period) and "prov#c.year[3]". *added receives the count; pass it
+ * as spill_fit_opts.n_fe_cols. Terms as spill_absorb_opts, read from the
+ * panel file path. */
+int spill_panel_add_absorb_columns(spill_ctx *ctx, spill_panel *p, const char *path, const char *id_col,
+                                   const char *time_col, const char *const *terms, size_t nterms, spill_fe fe,
+                                   int intercept, size_t *added);
 
 #ifdef __cplusplus
 }

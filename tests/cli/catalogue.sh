@@ -118,6 +118,7 @@ E E63 1 "--absorb region: iv.csv has no column 'region'" -- "$SPILL" iv $IV --in
 E E64 1 "--absorb c: absorb/vce: unit '1' changes its 'c' over time" -- "$SPILL" iv $IV --instr z1 --absorb c
 E E65 1 "--vce 'cluster a#b#c': expected cluster COL or cluster COL1#COL2" -- "$SPILL" iv $IV --instr z1 --vce cluster a#b#c
 E E66 2 "give --vce or --cluster, not both" -- "$SPILL" iv $IV --instr z1 --vce cluster prov --cluster city
+E E67 2 "--vce is for --model ols" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sdm --vce robust
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
