@@ -244,12 +244,13 @@ spill_fit *spill_fit_absorb(spill_ctx *ctx, const spill_panel *p, const spill_ab
   double *xtx_inv = malloc(k * k * sizeof *xtx_inv + 1);
   if (!xtx_inv) goto done;
   memcpy(xtx_inv, v, k * k * sizeof *v);
-  double dof = spill__absorb_dof(terms, nterm, nt, keep, kind == SPILL__VCE_HC1 ? NULL : c1);
-  if (kind == SPILL__VCE_CLUSTER2) {
-    /* a term nested in either clustering is not counted (reghdfe) */
-    double d2 = spill__absorb_dof(terms, nterm, nt, keep, c2);
-    if (d2 < dof) dof = d2;
-  }
+  /* a term nested in a clustering (either, with two-way) is not counted, the
+   * constant then counting one (reghdfe; K as xtreg, fe when the units nest
+   * in the clusters) */
+  int add_cons = 0;
+  double dof = spill__absorb_dof2(terms, nterm, nt, keep, kind == SPILL__VCE_HC1 ? NULL : c1,
+                                  kind == SPILL__VCE_CLUSTER2 ? c2 : NULL, &add_cons);
+  dof += add_cons;
   double dof_all = spill__absorb_dof(terms, nterm, nt, keep, NULL);
   int64_t g = 0;
   int vrc = spill__vce(ctx, kind, cols, e, nt, k, keep, xtx_inv, c1, c2, (double)k + dof, v, &g);
