@@ -29,7 +29,12 @@ static json_t *iv_json(const spill_iv_result *r)
                                                 : r->clusters2 ? "two-way cluster-robust (ivreg2 cluster(A B), small: "
                                                                  "G/(G-1) (N-1)/(N-K), G = min(G_A, G_B))"
                                                                : "cluster-robust (ivreg2/ivreghdfe small: G/(G-1) (N-1)/(N-K))"));
-  json_object_set_new(o, "vce", json_string(r->robust ? "robust" : r->clusters2 ? "cluster2" : "cluster"));
+  {
+    char v[300];
+    if (r->robust) snprintf(v, sizeof v, "robust");
+    else snprintf(v, sizeof v, "cluster %s%s", r->cluster_name, r->clusters2 ? " (two-way)" : "");
+    json_object_set_new(o, "vce", json_string(v));
+  }
   if (r->clusters2) {
     json_object_set_new(o, "clusters1", json_integer(r->clusters1));
     json_object_set_new(o, "clusters2", json_integer(r->clusters2));
