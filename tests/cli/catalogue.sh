@@ -109,12 +109,12 @@ E E49 1 "the simulation draws of the effects would need about" -- env SPILL_MEM_
 E E50 1 "use fewer draws (--boot)" -- env SPILL_MEM_LIMIT=10M "$SPILL" did --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --boot 1000000
 E E51 1 "use --logdet chol (symmetric W) or lu" -- env SPILL_MEM_LIMIT=100K "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --logdet eigen --no-effects
 # spill iv: bad instruments, absorbed effects and clusters
-awk 'BEGIN{srand(5); print "city,year,y,d,z1,z2,c,prov,pc"; for(i=1;i<=40;i++){a=rand()*2; pz=rand(); for(s=2010;s<=2015;s++){z1=rand()+0.3*a; v=rand()-0.5; c=rand(); d=a+1.2*z1+0.3*c+v; y=a+1.5*d+0.5*c+rand()+0.8*v; printf "%d,%d,%.10g,%.10g,%.10g,%.10g,%.10g,P%d,%.6g\n",i,s,y,d,z1,rand(),c,i%7,pz}}}' > iv.csv
-IV="--data iv.csv --id city --time year --y y --endog d"
+awk 'BEGIN{srand(5); print "city,year,y,d,z1,z2,c,prov,pc"; for(i=1;i<=40;i++){a=rand()*2; pz=rand(); for(s=2010;s<=2015;s++){z1=rand()+0.3*a; v=rand()-0.5; c=rand(); d=a+1.2*z1+0.3*c+v; y=a+1.5*d+0.5*c+rand()+0.8*v; printf "%d,%d,%.10g,%.10g,%.10g,%.10g,%.10g,P%d,%.6g\n",i,s,y,d,z1,rand(),c,i%7,pz}}}' > "$tmp/iv.csv"
+IV="--data $tmp/iv.csv --id city --time year --y y --endog d"
 E E60 2 "'z1' is both an excluded instrument (--instr) and a regressor (--x)" -- "$SPILL" iv $IV --instr z1 --x z1
-E E61 2 "the equation is not identified" -- "$SPILL" iv --data iv.csv --id city --time year --y y --endog d,c --instr z1
+E E61 2 "the equation is not identified" -- "$SPILL" iv --data "$tmp/iv.csv" --id city --time year --y y --endog d,c --instr z1
 E E62 1 "instrument pc is collinear with the fixed effects" -- "$SPILL" iv $IV --instr pc
-E E63 1 "--absorb region: iv.csv has no column 'region'" -- "$SPILL" iv $IV --instr z1 --absorb region
+E E63 1 "iv.csv has no column 'region'" -- "$SPILL" iv $IV --instr z1 --absorb region
 E E64 1 "--absorb c: absorb/vce: unit '1' changes its 'c' over time" -- "$SPILL" iv $IV --instr z1 --absorb c
 E E65 1 "--vce 'cluster a#b#c': expected cluster COL or cluster COL1#COL2" -- "$SPILL" iv $IV --instr z1 --vce cluster a#b#c
 E E66 2 "give --vce or --cluster, not both" -- "$SPILL" iv $IV --instr z1 --vce cluster prov --cluster city
