@@ -33,9 +33,12 @@ static const char fit_help[] =
     "  --if COL=V[,V...]   keep the units whose COL is one of the values (COL!=V: none of\n"
     "                      them); COL may be text (region names) and must be fixed within a\n"
     "                      unit; repeat to combine. W is cut to the units kept\n"
-    "  --absorb TERM       (--model ols) further absorbed effects beside unit and time:\n"
-    "                      COL (a factor fixed within units, e.g. prov), COL#year (e.g.\n"
-    "                      province-by-year), COL#c.year (province linear trends); repeat\n"
+    "  --absorb TERM       further absorbed effects beside unit and time: COL (a factor fixed\n"
+    "                      within units, e.g. prov), COL#year (e.g. province-by-year),\n"
+    "                      COL#c.year (province linear trends); repeat. --model ols: by\n"
+    "                      alternating projections. ML models (sdm, sar, sem, ...): a term the\n"
+    "                      unit/time effects span adds nothing (a note); others enter X as\n"
+    "                      dummy/trend columns without W terms and without effects\n"
     "  --vce V             (--model ols) robust (HC1), cluster COL, cluster COL1#COL2 (two-way);\n"
     "                      default: cluster by unit\n"
     "  --years FROM-TO     keep the periods FROM to TO (inclusive), e.g. --years 2005-2015\n"
@@ -374,33 +377,32 @@ int cmd_fit(int argc, char **argv)
     rc = cli_fail(ctx);
     goto done;
   }
+  if (a.opts.model != SPILL_MODEL_OLS && a.vce) {
+    fputs("spill fit: --vce is for --model ols (the least-squares DID); the ML models' SEs come from the "
+          "information matrix\n",
+          stderr);
+    rc = CLI_USAGE;
+    goto done;
+  }
+  if (a.opts.model != SPILL_MODEL_OLS && a.n_absorb) {
+    /* the ML models keep the within transform: nested terms add nothing,
+     * others enter X as dummy/trend columns without W terms */
+    size_t added = 0;
+    if (spill_panel_add_absorb_columns(ctx, p, a.data, a.id, a.time, a.absorb, a.n_absorb, a.opts.fe,
+                                       a.opts.intercept && a.opts.fe == SPILL_FE_NONE, &added)) {
+      rc = cli_fail(ctx);
+      goto done;
+    }
+    a.opts.n_fe_cols = added;
+    if (!added) a.n_absorb = 0;
+  }
   if (a.eff.n_w > 1) {
     spill_wmatch_opts mo = {a.w_strict, a.drop_unmatched, a.style ? a.style[0] : 'W'};
     if ((rc = describe(ctx, p, NULL, a.format))) goto done;
     rc = cli_fit_multi(ctx, p, &mo, &a.opts, &a.eff, (spill_table_fmt)a.format, stdout);
     goto done;
   }
-  if (a.n_absorb && !a.vce && a.opts.model != SPILL_MODEL_OLS &&
-      (a.opts.fe == SPILL_FE_TWOWAYS || a.opts.fe == SPILL_FE_UNIT)) {
-    /* a unit-level factor (a province) is spanned by the unit effects: accept it */
-    size_t q = 0;
-    while (q < a.n_absorb && !strchr(a.absorb[q], '#')) q++;
-    if (q == a.n_absorb) {
-      for (q = 0; q < a.n_absorb; q++)
-        fprintf(stderr, "spill: note: --absorb %s: a factor fixed within units is absorbed by the unit effects "
-                        "already; nothing to add\n", a.absorb[q]);
-      a.n_absorb = 0;
-    }
-  }
-  if ((a.n_absorb || a.vce) && a.opts.model != SPILL_MODEL_OLS) {
-    fputs("spill fit: --absorb A#B, A#c.year and --vce are for --model ols (the least-squares DID); "
-          "the spatial models keep unit and time effects (a plain province factor is accepted: the "
-          "unit effects absorb it)\n",
-          stderr);
-    rc = CLI_USAGE;
-    goto done;
-  }
-  if (a.n_absorb || a.vce) {
+  if (a.opts.model == SPILL_MODEL_OLS && (a.n_absorb || a.vce)) {
     spill_absorb_opts ao = {a.data, a.id, a.time, a.absorb, a.n_absorb, a.vce};
     if ((rc = describe(ctx, p, NULL, a.format)) || !(f = spill_fit_absorb(ctx, p, &ao))) {
       rc = cli_fail(ctx);
@@ -411,6 +413,9 @@ int cmd_fit(int argc, char **argv)
     rc = cli_fail(ctx);
     goto done;
   }
+  if (a.opts.n_fe_cols) /* the terms, for the table's FE rows */
+    for (size_t q = 0, off = 0; q < a.n_absorb && off + 2 < sizeof f->absorb; q++)
+      off += (size_t)snprintf(f->absorb + off, sizeof f->absorb - off, "%s%s", q ? "," : "", a.absorb[q]);
   if (a.format != SPILL_TABLE_JSON && spill_fit_write(ctx, f, stdout, a.format)) {
     rc = cli_fail(ctx);
     goto done;

@@ -7,38 +7,58 @@
 
 static const char iv_help[] =
     "usage: spill iv --data PANEL.csv --id COL --time COL --y COL --endog A[,B] --instr Z1[,Z2..]\n"
-    "                [--x C1,C2] [--cluster COL] [--fe twoways|unit|time|none] [options]\n"
+    "                [--x C1,C2] [--absorb TERM]... [--vce V | --cluster COL] [--years FROM-TO]\n"
+    "                [--fe twoways|unit|time|none] [options]\n"
     "\n"
-    "Two-stage least squares with fixed effects absorbed by the exact within transform (an\n"
-    "unbalanced panel is used as it is), as Stata ivreghdfe/ivreg2 with vce(cluster): the first\n"
-    "stages, the second stage, the Kleibergen-Paap rk LM (underidentification) and rk Wald F\n"
-    "(weak identification) statistics, the Cragg-Donald Wald F and, when overidentified, Hansen J.\n"
+    "Two-stage least squares with fixed effects partialled out of y, the regressors and the\n"
+    "instruments alike, as Stata ivreghdfe (ivreg2 with absorb()): the first stages, the second\n"
+    "stage, the Kleibergen-Paap rk LM (underidentification) and rk Wald F (weak identification)\n"
+    "statistics, the Cragg-Donald Wald F and, when overidentified, Hansen J. An unbalanced panel\n"
+    "is used as it is.\n"
     "\n"
     "  --data FILE       long-format panel (.csv, .dta), one row per unit and period\n"
     "  --id, --time, --y the unit, period and outcome columns\n"
     "  --endog A,B       endogenous regressors (e.g. the treatment)\n"
-    "  --instr Z1,Z2     excluded instruments (at least as many as --endog)\n"
+    "  --instr Z1,Z2     excluded instruments (at least as many as --endog; none of them a regressor)\n"
     "  --x C1,C2         exogenous controls (instrument themselves)\n"
-    "  --cluster COL     numeric cluster codes (default: the unit); units nested in the\n"
-    "                    clusters do not count in the small-sample K\n"
-    "  --fe F            twoways (default), unit, time, none (then a constant)\n"
+    "  --fe F            twoways (default), unit, time, none (then a constant unless --absorb)\n"
+    "  --absorb TERM     further absorbed effects beside --fe (repeat): COL (a factor fixed within\n"
+    "                    units), COL#year (e.g. province-by-year), COL#c.year (province linear\n"
+    "                    trends); by alternating projections, singletons dropped (as ivreghdfe)\n"
+    "  --vce V           cluster COL (default: cluster by the unit), cluster COL1#COL2 (two-way,\n"
+    "                    Cameron-Gelbach-Miller), robust. COL: the id or time column, or a column\n"
+    "                    fixed within units (text or numbers), as in spill fit --vce\n"
+    "  --cluster COL     one-way clusters from a numeric column that may vary within units\n"
+    "  --years FROM-TO   keep the periods FROM to TO (inclusive), e.g. --years 2005-2015\n"
     "  --format F        text (default), csv, latex, json on stdout\n"
     "  --json FILE, --csv FILE, --latex FILE   tables written atomically (the JSON is what\n"
     "                    `spill table` reads: \"coefficients\" and \"first_stage\")\n"
     "\n"
-    "SEs: V = c (Xh'Xh)^-1 (sum_g Xh_g'e_g e_g'Xh_g) (Xh'Xh)^-1, c = G/(G-1) (N-1)/(N-K).\n"
+    "Standard errors (ivreg2/ivreghdfe with small):\n"
+    "  V = c (Xh'Xh)^-1 M (Xh'Xh)^-1, Xh the first-stage fitted regressors,\n"
+    "  one-way cluster: M = sum_g Xh_g'e_g e_g'Xh_g, c = G/(G-1) (N-1)/(N-K);\n"
+    "  two-way: M = M_A + M_B - M_AB (unscaled), c with G = min(G_A, G_B), as ivreg2\n"
+    "  cluster(A B); robust: c = N/(N-K) (each observation a cluster). K = the regressors +\n"
+    "  the absorbed degrees of freedom counted as reghdfe: a fixed effect nested in a\n"
+    "  clustering (the units in provinces) counts 0, the constant then 1. The rk Wald F is\n"
+    "  rk/L1 (N-K1)/(N-1) (G-1)/G, K1 the first-stage K (robust: rk/L1 (N-K1)/N); Hansen J\n"
+    "  and the rk statistics use the same (two-way) meat, without small-sample factors.\n"
     "\n"
     "examples:\n"
     "  spill iv --data cities.csv --id city --time year --y lngdp --endog pilot \\\n"
     "           --instr slope,dist_port --x lnpop,fdi --json iv.json\n"
     "  spill iv --data cities.csv --id city --time year --y lngdp --endog pilot \\\n"
-    "           --instr slope --cluster prov_code --format latex > iv.tex\n";
+    "           --instr slope --absorb prov#year --vce cluster prov#year --format latex > iv.tex\n";
 
 int cmd_iv(int argc, char **argv)
 {
   const char *data = NULL, *id = NULL, *time = NULL, *y = NULL, *endog = NULL, *instr = NULL, *x = NULL;
-  const char *cluster = NULL, *json = NULL, *csv = NULL, *latex = NULL;
-  int format = 0, rc = CLI_FAIL;
+  const char *cluster = NULL, *json = NULL, *csv = NULL, *latex = NULL, *vce = NULL;
+  const char *absorb[16];
+  char vce_buf[200];
+  size_t n_absorb = 0;
+  int format = 0, rc = CLI_FAIL, has_years = 0;
+  long year_from = 0, year_to = 0;
   spill_fe fe = SPILL_FE_TWOWAYS;
   char **le = NULL, **li = NULL, **lx = NULL, **cols = NULL;
   size_t ne = 0, ni = 0, nx = 0, nc = 0, *ie = NULL, *ii = NULL, *ix = NULL;
@@ -52,6 +72,38 @@ int cmd_iv(int argc, char **argv)
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(iv_help, stdout);
       return CLI_OK;
+    }
+    if (!strcmp(a, "--absorb")) {
+      if (!v) return cli_usage_error("iv", "--absorb needs a term (prov, prov#year, prov#c.year)");
+      if (n_absorb >= 16) return cli_usage_error("iv", "at most 16 --absorb");
+      absorb[n_absorb++] = v;
+      i++;
+      continue;
+    }
+    if (!strcmp(a, "--vce")) {
+      if (!v) return cli_usage_error("iv", "--vce needs robust or cluster COL[#COL2]");
+      if (!strcmp(v, "cluster")) {
+        if (i + 2 >= argc) return cli_usage_error("iv", "--vce cluster needs a column (COL or COL1#COL2)");
+        snprintf(vce_buf, sizeof vce_buf, "cluster %s", argv[i + 2]);
+        i += 2;
+      } else if (!strcmp(v, "robust") || !strncmp(v, "cluster ", 8)) {
+        snprintf(vce_buf, sizeof vce_buf, "%s", v);
+        i++;
+      } else {
+        return cli_usage_error("iv", "--vce '%s': expected robust or cluster COL[#COL2]", v);
+      }
+      vce = vce_buf;
+      continue;
+    }
+    if (!strcmp(a, "--years")) {
+      char *end = NULL;
+      if (!v) return cli_usage_error("iv", "--years needs FROM-TO (e.g. 2005-2015)");
+      year_from = strtol(v, &end, 10);
+      if (end == v || *end != '-' || (year_to = strtol(end + 1, &end, 10), *end) || year_from > year_to)
+        return cli_usage_error("iv", "--years '%s': expected FROM-TO with FROM <= TO (e.g. 2005-2015)", v);
+      has_years = 1;
+      i++;
+      continue;
     }
     if (!strcmp(a, "--data")) slot = &data;
     else if (!strcmp(a, "--id")) slot = &id;
@@ -85,12 +137,27 @@ int cmd_iv(int argc, char **argv)
   if (!data || !id || !time || !y) return cli_usage_error("iv", "--data, --id, --time and --y are required");
   if (!endog) return cli_usage_error("iv", "--endog is required (the endogenous regressor, e.g. the treatment)");
   if (!instr) return cli_usage_error("iv", "no instrument: give the excluded instruments with --instr Z1,Z2");
+  if (cluster && vce)
+    return cli_usage_error("iv", "give --vce or --cluster, not both (--vce cluster COL1#COL2 for two-way)");
   if (!(le = cli_split_list(endog, &ne)) || !(li = cli_split_list(instr, &ni)) || (x && !(lx = cli_split_list(x, &nx))))
     goto oom;
   if (ni < ne)
     return cli_free_list(le), cli_free_list(li), cli_free_list(lx),
            cli_usage_error("iv", "%zu instrument(s) for %zu endogenous regressor(s): the equation is not identified",
                            ni, ne);
+  for (size_t j = 0; j < ni; j++) {
+    const char *hit = NULL;
+    for (size_t a = 0; a < ne && !hit; a++)
+      if (!strcmp(li[j], le[a])) hit = "--endog";
+    for (size_t a = 0; a < nx && !hit; a++)
+      if (!strcmp(li[j], lx[a])) hit = "--x";
+    if (hit) {
+      rc = cli_usage_error("iv", "'%s' is both an excluded instrument (--instr) and a regressor (%s): an excluded "
+                                 "instrument must not enter the equation",
+                           li[j], hit);
+      goto done;
+    }
+  }
   nc = ne + ni + nx + (cluster ? 1 : 0);
   cols = calloc(nc + 1, sizeof *cols);
   ie = malloc((ne + 1) * sizeof *ie);
@@ -113,7 +180,8 @@ int cmd_iv(int argc, char **argv)
   ctx = cli_ctx_new();
   {
     spill_panel_spec spec = {id, time, y, NULL, NULL, (const char *const *)cols, nc, 0};
-    if (!(p = spill_panel_read_csv_unbalanced(ctx, data, &spec))) {
+    if (!(p = spill_panel_read_csv_unbalanced(ctx, data, &spec)) ||
+        (has_years && spill_panel_keep_years(ctx, p, year_from, year_to))) {
       rc = cli_fail(ctx);
       goto done;
     }
@@ -124,7 +192,8 @@ int cmd_iv(int argc, char **argv)
     if (!(cl = malloc(nt * sizeof *cl))) goto oom;
     for (size_t q = 0; q < nt; q++) {
       if (cv[q] != (double)(int64_t)cv[q] && !(p->obs && !p->obs[q])) {
-        fprintf(stderr, "spill: --cluster %s must hold integer codes (found %g)\n", cluster, cv[q]);
+        fprintf(stderr, "spill: --cluster %s must hold integer codes (found %g); --vce cluster %s takes text\n",
+                cluster, cv[q], cluster);
         goto done;
       }
       cl[q] = (int64_t)cv[q];
@@ -140,6 +209,12 @@ int cmd_iv(int argc, char **argv)
   o.n_exog = nx;
   o.cluster = cl;
   o.cluster_name = cluster;
+  o.path = data;
+  o.id_col = id;
+  o.time_col = time;
+  o.absorb = absorb;
+  o.n_absorb = n_absorb;
+  o.vce = vce;
   if (!(r = spill_iv_fit(ctx, p, &o)) || spill_iv_print(ctx, r, stdout, (spill_table_fmt)format) ||
       (json && spill_iv_save(ctx, r, json, SPILL_TABLE_JSON)) || (csv && spill_iv_save(ctx, r, csv, SPILL_TABLE_CSV)) ||
       (latex && spill_iv_save(ctx, r, latex, SPILL_TABLE_LATEX))) {

@@ -172,12 +172,19 @@ static int redundant(const spill__fe_term *t, size_t nt, size_t q, int64_t nobs,
 double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const unsigned char *keep,
                          const int32_t *cluster)
 {
+  return spill__absorb_dof2(t, nt, nobs, keep, cluster, NULL, NULL);
+}
+
+double spill__absorb_dof2(const spill__fe_term *t, size_t nt, int64_t nobs, const unsigned char *keep,
+                          const int32_t *c1, const int32_t *c2, int *cons)
+{
   double dof = 0;
   int n_icpt = 0;
   const spill__fe_term *first = NULL;
+  if (cons) *cons = 0;
   for (size_t q = 0; q < nt; q++) {
     const spill__fe_term *u = &t[q];
-    int is_nested = cluster && nested(u, nobs, keep, cluster);
+    int is_nested = (c1 && nested(u, nobs, keep, c1)) || (c2 && nested(u, nobs, keep, c2));
     double *s0 = calloc((size_t)u->levels, sizeof *s0), *s1 = calloc((size_t)u->levels, sizeof *s1),
            *s2 = calloc((size_t)u->levels, sizeof *s2);
     if (!s0 || !s1 || !s2) {
@@ -212,6 +219,7 @@ double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const
     if (n_icpt == 0) {
       k = present;
       first = u;
+      if (cons && is_nested) *cons = 1; /* its levels include the constant */
     } else if (n_icpt == 1) {
       /* levels less the connected components of the (first, this) graph */
       int32_t na = first->levels, nb = u->levels;

@@ -50,6 +50,15 @@ int spill__absorb_demean(spill_ctx *ctx, const spill__fe_term *t, size_t nt, int
 double spill__absorb_dof(const spill__fe_term *t, size_t nt, int64_t nobs, const unsigned char *keep,
                          const int32_t *cluster);
 
+/* The same count with a term nested in either of two clusterings (c1, c2;
+ * either may be NULL) left out, as reghdfe/ivreghdfe do with two-way
+ * clustering. *cons (may be NULL) is set to 1 when the first intercept term
+ * is among those left out: its levels held the constant, which the caller
+ * counts back as one parameter (reghdfe keeps the constant when the fixed
+ * effects are nested in the clusters, so that K matches xtreg, fe). */
+double spill__absorb_dof2(const spill__fe_term *t, size_t nt, int64_t nobs, const unsigned char *keep,
+                          const int32_t *c1, const int32_t *c2, int *cons);
+
 /* Variance kinds. */
 typedef enum { SPILL__VCE_HC1 = 1, SPILL__VCE_CLUSTER, SPILL__VCE_CLUSTER2 } spill__vce_kind;
 
@@ -70,5 +79,20 @@ int spill__vce(spill_ctx *ctx, spill__vce_kind kind, const double *x, const doub
  * *levels receives the count. Returns 0 or SPILL_ENOMEM. */
 int spill__absorb_interact(spill_ctx *ctx, const int32_t *a, const int32_t *b, int64_t nobs, int32_t *out,
                            int32_t *levels);
+
+/* A factor over the n*t observations of p (time-major) from the panel
+ * file's table tb (cid: its id column): the id column, the time column, or a
+ * column fixed within each unit (text or numbers). */
+struct spill__table;
+int spill__absorb_factor(spill_ctx *ctx, const struct spill__table *tb, long cid, const char *id_col,
+                         const char *time_col, const char *name, const spill_panel *p, int32_t *out,
+                         int32_t *levels);
+
+/* One --absorb term ("A", "A#B", "A#c.TIME") as a factor over the n*t
+ * observations; *code (and *slope for A#c.TIME, else NULL) are malloc'ed for
+ * the caller to free, also on failure. */
+int spill__absorb_term(spill_ctx *ctx, const struct spill__table *tb, long cid, const char *id_col,
+                       const char *time_col, const char *term, const spill_panel *p, int32_t **code,
+                       int32_t *levels, double **slope);
 
 #endif

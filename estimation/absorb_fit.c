@@ -64,6 +64,7 @@ typedef struct ab_col {
 static int factor_obs(spill_ctx *ctx, const spill__table *tb, long cid, const char *id_col, const char *time_col,
                       const char *name, const spill_panel *p, int32_t *out, int32_t *levels)
 {
+  if (!*name) return spill__fail(ctx, SPILL_EINVAL, "an empty column name");
   int64_t n = p->n, t = p->t;
   if (!strcmp(name, time_col)) {
     for (int64_t s = 0; s < t; s++)
@@ -120,6 +121,25 @@ static int parse_term(spill_ctx *ctx, const spill__table *tb, long cid, const ch
   rc = factor_obs(ctx, tb, cid, id_col, time_col, b, p, bc, &lb);
   if (!rc) rc = spill__absorb_interact(ctx, c->code, bc, nt, c->code, &c->levels);
   free(bc);
+  return rc;
+}
+
+int spill__absorb_factor(spill_ctx *ctx, const struct spill__table *tb, long cid, const char *id_col,
+                         const char *time_col, const char *name, const spill_panel *p, int32_t *out,
+                         int32_t *levels)
+{
+  return factor_obs(ctx, tb, cid, id_col, time_col, name, p, out, levels);
+}
+
+int spill__absorb_term(spill_ctx *ctx, const struct spill__table *tb, long cid, const char *id_col,
+                       const char *time_col, const char *term, const spill_panel *p, int32_t **code,
+                       int32_t *levels, double **slope)
+{
+  ab_col c = {NULL, 0, NULL};
+  int rc = parse_term(ctx, tb, cid, id_col, time_col, term, p, &c);
+  *code = c.code;
+  *levels = c.levels;
+  *slope = c.slope;
   return rc;
 }
 
@@ -224,12 +244,13 @@ spill_fit *spill_fit_absorb(spill_ctx *ctx, const spill_panel *p, const spill_ab
   double *xtx_inv = malloc(k * k * sizeof *xtx_inv + 1);
   if (!xtx_inv) goto done;
   memcpy(xtx_inv, v, k * k * sizeof *v);
-  double dof = spill__absorb_dof(terms, nterm, nt, keep, kind == SPILL__VCE_HC1 ? NULL : c1);
-  if (kind == SPILL__VCE_CLUSTER2) {
-    /* a term nested in either clustering is not counted (reghdfe) */
-    double d2 = spill__absorb_dof(terms, nterm, nt, keep, c2);
-    if (d2 < dof) dof = d2;
-  }
+  /* a term nested in a clustering (either, with two-way) is not counted, the
+   * constant then counting one (reghdfe; K as xtreg, fe when the units nest
+   * in the clusters) */
+  int add_cons = 0;
+  double dof = spill__absorb_dof2(terms, nterm, nt, keep, kind == SPILL__VCE_HC1 ? NULL : c1,
+                                  kind == SPILL__VCE_CLUSTER2 ? c2 : NULL, &add_cons);
+  dof += add_cons;
   double dof_all = spill__absorb_dof(terms, nterm, nt, keep, NULL);
   int64_t g = 0;
   int vrc = spill__vce(ctx, kind, cols, e, nt, k, keep, xtx_inv, c1, c2, (double)k + dof, v, &g);

@@ -49,6 +49,7 @@ size_t spill__effect_terms(const spill_fit *fit, long *idx, long *widx)
       if ((pass == 0) != treat) continue; /* the treatment first */
       if (fit->names && fit->names[c] && !strcmp(fit->names[c], "(constant)")) continue;
       if (is_wterm(fit, c)) continue;
+      if (fit->fe_dummy && fit->fe_dummy[c]) continue; /* absorbed-effect dummies: no effects */
       idx[m] = (long)c;
       widx[m] = fit->wlag ? fit->wlag[c] : -1;
       m++;

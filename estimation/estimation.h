@@ -66,6 +66,7 @@ typedef struct spill__design {
   double *yraw;    /* nt untransformed outcome, 0 at unobserved cells */
   spill_fe fe;     /* the transform applied */
   int splm_wy;     /* 1: lags of transformed data W (Q v); 0: Q (W v) */
+  unsigned char *fe_dummy; /* k: 1 for an absorbed-effect column (no W term), or NULL */
 } spill__design;
 
 /* Build the (within-transformed) design of a model: [constant], d, x, and
@@ -74,6 +75,10 @@ typedef struct spill__design {
  * spill_fit_opts. */
 spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                                  spill_fe fe, int intercept, int lags, int splm_wy);
+/* The same with the last nfe columns of p->x absorbed-effect dummies: no W
+ * term, flagged in fe_dummy. */
+spill__design *spill__design_new_fe(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe,
+                                    int intercept, int lags, int splm_wy, size_t nfe);
 /* out = the lag of a transformed column v by the design's convention: W v,
  * then (splm_wy 0) the design's within transform again, so that the lag is
  * Q (W x) = Q W Q x (equal for row-standardised W). work: n + t doubles. */

@@ -33,6 +33,7 @@ void spill_fit_free(spill_fit *f)
   if (f->omitted)
     for (size_t j = 0; j < f->n_omitted; j++) free(f->omitted[j]);
   free(f->omitted);
+  free(f->fe_dummy);
   free(f);
 }
 
@@ -389,9 +390,9 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
                        "(W of the demeaned y) does not apply and is ignored");
   if (o.lee_yu) o.splm_wy = 0;
   if (o.fe == SPILL_FE_RANDOM) { /* untransformed, with a constant */
-    d = spill__design_new(ctx, p, w, SPILL_FE_NONE, 1, lags, 0);
+    d = spill__design_new_fe(ctx, p, w, SPILL_FE_NONE, 1, lags, 0, o.n_fe_cols);
   } else {
-    d = spill__design_new(ctx, p, w, o.fe, o.intercept && o.fe == SPILL_FE_NONE, lags, o.splm_wy);
+    d = spill__design_new_fe(ctx, p, w, o.fe, o.intercept && o.fe == SPILL_FE_NONE, lags, o.splm_wy, o.n_fe_cols);
   }
   if (!d) goto fail;
   if (ml) {
@@ -411,6 +412,10 @@ spill_fit *spill_fit_model(spill_ctx *ctx, const spill_panel *p, const spill_wei
   if (!(f = spill__fit_alloc(ctx, d, o.model, o.fe, ml, ml))) goto fail;
   f->lee_yu = o.lee_yu ? 1 : o.lee_yu_bc ? 2 : 0;
   f->splm_wy = o.splm_wy;
+  if (d->fe_dummy) {
+    if (!(f->fe_dummy = spill__malloc(ctx, d->k ? d->k : 1))) goto fail;
+    memcpy(f->fe_dummy, d->fe_dummy, d->k);
+  }
   for (int64_t i = 0; i < p->n; i++)
     if (!(f->ids[i] = spill__strdup(ctx, w ? w->ids[i] : p->ids[i]))) goto fail;
   /* Lee and Yu (2010): with unit effects the direct approach's sigma2 (and

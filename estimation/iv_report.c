@@ -25,7 +25,34 @@ static json_t *iv_json(const spill_iv_result *r)
   json_object_set_new(o, "cluster", json_string(r->cluster_name));
   json_object_set_new(o, "sigma2", num(r->sigma2));
   json_object_set_new(o, "r2_within", num(r->r2_within));
-  json_object_set_new(o, "se_type", json_string("cluster-robust (ivreg2/ivreghdfe small: G/(G-1) (N-1)/(N-K))"));
+  json_object_set_new(o, "se_type", json_string(r->robust ? "robust (ivreg2/ivreghdfe small: N/(N-K))"
+                                                : r->clusters2 ? "two-way cluster-robust (ivreg2 cluster(A B), small: "
+                                                                 "G/(G-1) (N-1)/(N-K), G = min(G_A, G_B))"
+                                                               : "cluster-robust (ivreg2/ivreghdfe small: G/(G-1) (N-1)/(N-K))"));
+  {
+    char v[300];
+    if (r->robust) snprintf(v, sizeof v, "robust");
+    else snprintf(v, sizeof v, "cluster %s%s", r->cluster_name, r->clusters2 ? " (two-way)" : "");
+    json_object_set_new(o, "vce", json_string(v));
+  }
+  if (r->clusters2) {
+    json_object_set_new(o, "clusters1", json_integer(r->clusters1));
+    json_object_set_new(o, "clusters2", json_integer(r->clusters2));
+  }
+  json_object_set_new(o, "df_k", num(r->df_k));
+  json_object_set_new(o, "absorbed_dof", num(r->absorbed));
+  json_object_set_new(o, "singletons", json_integer(r->singletons));
+  {
+    json_t *ab = json_array();
+    const char *s = r->absorb ? r->absorb : "";
+    while (*s) {
+      const char *c = strchr(s, ',');
+      size_t len = c ? (size_t)(c - s) : strlen(s);
+      json_array_append_new(ab, json_stringn(s, len));
+      s += len + (c ? 1 : 0);
+    }
+    json_object_set_new(o, "absorb", ab);
+  }
   for (size_t j = 0; j < r->k; j++) {
     double z = zv(r->coef[j], r->se[j]);
     json_t *c = json_object();
@@ -144,8 +171,14 @@ static int write_iv(spill_ctx *ctx, const void *obj, FILE *out, int fmt)
     fprintf(out, "Observations & \\multicolumn{2}{c}{%lld} \\\\\n\\bottomrule\n\\end{tabular}\n", (long long)r->nobs);
     return SPILL_OK;
   }
-  fprintf(out, "IV-2SLS, %s; SEs clustered by %s (%lld clusters)\n", fe_text(r->fe), r->cluster_name,
-          (long long)r->clusters);
+  fprintf(out, "IV-2SLS, %s", fe_text(r->fe));
+  if (r->absorb && *r->absorb) fprintf(out, ", absorbed: %s", r->absorb);
+  if (r->robust) fputs("; robust SEs\n", out);
+  else if (r->clusters2)
+    fprintf(out, "; SEs clustered two-way by %s (%lld and %lld clusters)\n", r->cluster_name,
+            (long long)r->clusters1, (long long)r->clusters2);
+  else fprintf(out, "; SEs clustered by %s (%lld clusters)\n", r->cluster_name, (long long)r->clusters);
+  if (r->singletons) fprintf(out, "Singletons dropped: %lld\n", (long long)r->singletons);
   fprintf(out, "Observations %lld, units %lld, periods %lld; within R-squared %.4f\n\n", (long long)r->nobs,
           (long long)r->units, (long long)r->t, r->r2_within);
   for (size_t j = 0; j < r->n_endog; j++) {

@@ -33,6 +33,7 @@ void spill__design_free(spill__design *d)
   free(d->omitted);
   free(d->zraw);
   free(d->yraw);
+  free(d->fe_dummy);
   free(d);
 }
 
@@ -79,9 +80,16 @@ static void treat_not_identified(spill_ctx *ctx, const spill_panel *p, spill_fe 
 spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spill_weights *w,
                                  spill_fe fe, int intercept, int lags, int splm_wy)
 {
+  return spill__design_new_fe(ctx, p, w, fe, intercept, lags, splm_wy, 0);
+}
+
+spill__design *spill__design_new_fe(spill_ctx *ctx, const spill_panel *p, const spill_weights *w, spill_fe fe,
+                                    int intercept, int lags, int splm_wy, size_t nfe)
+{
   int64_t n = p->n, t = p->t, nt = n * t;
   size_t nbase = (intercept ? 1 : 0) + (p->d ? 1 : 0) + p->nx;
-  size_t nlag = lags ? (p->d ? 1 : 0) + p->nx : 0, ncand = nbase + nlag;
+  /* the absorbed-effect columns (the last nfe of p->x) get no W term */
+  size_t nlag = lags ? (p->d ? 1 : 0) + p->nx - (nfe < p->nx ? nfe : p->nx) : 0, ncand = nbase + nlag;
   spill__design *d = NULL;
   double *work = NULL, *q = NULL, *raw = NULL, *sub = NULL;
   long *cand_keep = NULL;
@@ -110,8 +118,9 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
   cand_keep = spill__malloc(ctx, (ncand ? ncand : 1) * sizeof *cand_keep);
   d->zraw = spill__malloc(ctx, (ncand ? ncand : 1) * (size_t)nt * sizeof *d->zraw);
   d->yraw = spill__malloc(ctx, (size_t)nt * sizeof *d->yraw);
+  if (nfe) d->fe_dummy = spill__calloc(ctx, ncand ? ncand : 1, 1);
   if (!d->z || !d->y || !d->wy || !d->names || !d->wlag || !d->base || !d->omitted || !work ||
-      !q || !raw || !cand_keep || !d->zraw || !d->yraw)
+      !q || !raw || !cand_keep || !d->zraw || !d->yraw || (nfe && !d->fe_dummy))
     goto done;
   /* the exact within transform over the observed cells; balanced panels
    * keep the closed form */
@@ -251,6 +260,9 @@ spill__design *spill__design_new(spill_ctx *ctx, const spill_panel *p, const spi
     if (is_lag && cand_keep[bi] >= 0) d->wlag[cand_keep[bi]] = (long)d->k;
     if (is_const) d->has_const = 1;
     if (!is_const && !is_lag && p->d && bi == (intercept ? 1u : 0u)) d->treat = (long)d->k;
+    if (d->fe_dummy && !is_const && !is_lag && bi - (intercept ? 1u : 0u) - (p->d ? 1u : 0u) + nfe >= p->nx &&
+        bi >= (intercept ? 1u : 0u) + (p->d ? 1u : 0u))
+      d->fe_dummy[d->k] = 1;
     cand_keep[c] = (long)d->k;
     d->k++;
   }
@@ -289,7 +301,8 @@ spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *src, co
   size_t nt = (size_t)src->nt;
   if (!d) return NULL;
   *d = (spill__design){src->n, src->t, src->nt, 0, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0, 0, NULL,
-                       src->nobs, src->groups, src->absorbed, NULL, NULL, src->fe, src->splm_wy};
+                       src->nobs, src->groups, src->absorbed, NULL, NULL, src->fe, src->splm_wy, NULL};
+  if (src->fe_dummy && !(d->fe_dummy = spill__calloc(ctx, src->k ? src->k : 1, 1))) goto fail;
   map = spill__malloc(ctx, src->k * sizeof *map);
   d->z = spill__malloc(ctx, src->k * nt * sizeof *d->z);
   d->y = spill__malloc(ctx, nt * sizeof *d->y);
@@ -305,6 +318,7 @@ spill__design *spill__design_subset(spill_ctx *ctx, const spill__design *src, co
     if (!keep[j]) continue;
     map[j] = (long)d->k;
     memcpy(d->z + d->k * nt, src->z + j * nt, nt * sizeof *d->z);
+    if (d->fe_dummy) d->fe_dummy[d->k] = src->fe_dummy[j];
     if (!(d->names[d->k] = spill__strdup(ctx, src->names[j]))) goto fail;
     d->k++;
   }

@@ -175,10 +175,17 @@ void spill__json_fit_members(FILE *out, const spill_fit *f)
   }
   fputs(",\n  \"se_type\": ", out);
   spill__json_string(out, f->vce[0] ? f->vce : is_ml(f) ? "asymptotic (information matrix)" : "cluster-robust by unit (xtreg, fe vce(cluster))");
+  if (f->fe_dummy) { /* absorbed-effect dummies (ML models): counted, not listed */
+    size_t nd = 0;
+    for (size_t j = 0; j < f->k; j++) nd += f->fe_dummy[j];
+    fprintf(out, ",\n  \"absorbed_columns\": %zu", nd);
+  }
   fputs(",\n  \"coefficients\": [", out);
-  for (size_t j = 0; j < f->k; j++) {
+  for (size_t j = 0, first = 1; j < f->k; j++) {
     double z = zval(f->coef[j], f->se[j]);
-    fputs(j ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+    if (f->fe_dummy && f->fe_dummy[j]) continue;
+    fputs(!first ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+    first = 0;
     spill__json_string(out, f->names[j]);
     fputs(", \"estimate\": ", out);
     spill__json_number(out, f->coef[j]);
@@ -245,7 +252,8 @@ static void write_text(FILE *out, const spill_fit *f)
           (long long)f->t, nobs(f) < f->n * f->t ? " (unbalanced)" : "");
   fprintf(out, "\n%-22s %13s %12s %9s %8s\n", "", "Coef.", ml ? "Std. Err." : "Cl. S.E.", "z", "P>|z|");
   fprintf(out, "%.*s\n", 70, "----------------------------------------------------------------------");
-  for (size_t j = 0; j < f->k; j++) text_row(out, f->names[j], f->coef[j], f->se[j]);
+  for (size_t j = 0; j < f->k; j++)
+    if (!f->fe_dummy || !f->fe_dummy[j]) text_row(out, f->names[j], f->coef[j], f->se[j]);
   for (size_t j = 0; j < m; j++) {
     char lab[40];
     snprintf(lab, sizeof lab, "%s%s", nm[j], j == 0 && f->has_rho && f->rho_at_bound ? " (at bound)" : "");
@@ -296,6 +304,11 @@ static void write_text(FILE *out, const spill_fit *f)
     fprintf(out, "note: %s is at the %s bound of its interval: its estimate and SE are not reliable\n", rho_name(f),
             f->rho_at_bound < 0 ? "lower" : "upper");
   for (size_t j = 0; j < f->n_omitted; j++) fprintf(out, "note: %s omitted (constant or collinear)\n", f->omitted[j]);
+  if (f->fe_dummy) {
+    size_t nd = 0;
+    for (size_t j = 0; j < f->k; j++) nd += f->fe_dummy[j];
+    fprintf(out, "absorbed as %zu dummy/trend columns (not shown; no W terms, no effects): %s\n", nd, f->absorb);
+  }
   fprintf(out, "*** p<0.01, ** p<0.05, * p<0.1\n");
 }
 
@@ -356,6 +369,7 @@ static void write_latex(FILE *out, const spill_fit *f)
   fputs("\\begin{tabular}{lc}\n\\toprule\n & (1) \\\\\n\\midrule\n", out);
   for (size_t j = 0; j < f->k + m; j++) {
     double b, se, p;
+    if (j < f->k && f->fe_dummy && f->fe_dummy[j]) continue; /* absorbed-effect dummies */
     b = j < f->k ? f->coef[j] : xb[j - f->k];
     se = j < f->k ? f->se[j] : xse[j - f->k];
     p = spill__normal_p2(zval(b, se));

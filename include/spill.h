@@ -475,6 +475,9 @@ typedef struct spill_fit_opts {
   int traces;           /* traces of G = W (I - rho W)^-1 in the variance: 0 auto (exact for
                            n <= 5000, else Monte Carlo), 1 exact, 2 Monte Carlo (Hutchinson) */
   uint64_t trace_seed;  /* seeds the Monte Carlo probes (0: 1) */
+  size_t n_fe_cols;     /* the last n_fe_cols columns of p->x are absorbed-effect dummies or
+                           trends (spill_panel_add_absorb_columns): no W term, left out of the
+                           effects and of the printed table */
 } spill_fit_opts;
 void spill_fit_opts_init(spill_fit_opts *opts);
 
@@ -527,6 +530,7 @@ typedef struct spill_fit {
   double absorbed_dof;   /* degrees of freedom absorbed by all the effects */
   int64_t singletons;    /* singleton observations dropped */
   int rho_at_bound;      /* -1 / +1: rho within 1e-6 of rho_lo / rho_hi (a notice; its SE is unreliable) */
+  unsigned char *fe_dummy; /* k: 1 for an absorbed-effect dummy or trend column (n_fe_cols), or NULL */
 } spill_fit;
 
 /* ---- panels (estimation/panel.c) ---- */
@@ -1710,6 +1714,11 @@ typedef struct spill_iv_opts {
   const size_t *exog; size_t n_exog;    /* included exogenous controls */
   const int64_t *cluster;      /* n*t cluster codes (time-major), or NULL: by unit */
   const char *cluster_name;    /* for tables ("unit" when NULL) */
+  /* further absorbed effects and the variance (ivreghdfe absorb(), vce()),
+   * named as in spill_absorb_opts and read from the panel file path: */
+  const char *path, *id_col, *time_col;   /* the panel file and its id and time columns */
+  const char *const *absorb; size_t n_absorb;  /* "prov", "prov#year", "prov#c.year" */
+  const char *vce;             /* NULL (cluster above), "robust", "cluster COL", "cluster COL1#COL2" */
 } spill_iv_opts;
 void spill_iv_opts_init(spill_iv_opts *o);
 
@@ -1737,6 +1746,11 @@ typedef struct spill_iv_result {
   double hansen_j, hansen_j_p; int j_df;    /* NAN and 0 when exactly identified */
   double r2_within, sigma2;
   char *cluster_name, *y_name;
+  /* absorbed effects and variance (see spill_iv_opts) */
+  char *absorb;                /* the absorbed terms, comma-separated ("" when none) */
+  int64_t singletons;          /* observations dropped as singletons of a fixed effect */
+  int robust;                  /* 1: heteroskedasticity-robust (each observation a cluster) */
+  int64_t clusters1, clusters2;  /* two-way: the clusters of each; clusters = the smaller */
 } spill_iv_result;
 
 spill_iv_result *spill_iv_fit(spill_ctx *ctx, const spill_panel *p, const spill_iv_opts *opts);
@@ -1908,6 +1922,21 @@ void spill_ctx_set_x_terms(spill_ctx *ctx, const char *opt);
  * spill_panel_keep_years when no period is in the window. */
 spill_panel *spill_panel_read_years(spill_ctx *ctx, const char *path, const spill_panel_spec *spec,
                                     const spill_text_opts *text, long from, long to);
+/* Absorbed effects for the ML models (spill fit --absorb with sdm, sar, sem,
+ * ...), which keep the unit/time within transform: a term nested in the
+ * fixed effects fe (a factor fixed within units, with unit effects; the time
+ * column, with time effects) adds nothing (a notice says so); any other
+ * ("prov#year", "prov#c.year", a factor without unit effects) is appended to
+ * p->x as dummy or trend columns, the ones the fixed effects already span
+ * left out (a notice counts them): for A#year the first period of each A
+ * with unit effects and the first A with time effects; for A#c.year the
+ * first A with time effects. Columns are named "prov#year[3,2005]" (level
+ * number, period) and "prov#c.year[3]". *added receives the count; pass it
+ * as spill_fit_opts.n_fe_cols. Terms as spill_absorb_opts, read from the
+ * panel file path. */
+int spill_panel_add_absorb_columns(spill_ctx *ctx, spill_panel *p, const char *path, const char *id_col,
+                                   const char *time_col, const char *const *terms, size_t nterms, spill_fe fe,
+                                   int intercept, size_t *added);
 
 #ifdef __cplusplus
 }

@@ -128,6 +128,17 @@ expect 1 "--x x1*x2*x3*did: at most three factors in a term" -- "$SPILL" fit --d
 expect 1 "--x x1:x1: 'x1' appears twice in the term" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1:x1'
 expect 1 "--x x1*x2:x3: write a term with '*'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --x 'x1*x2:x3'
 E E59 1 "already has a column named 'x1:x2', the name of a product term" -- "$SPILL" fit --data "$T/shadow.csv" $F --treat did --x 'x1*x2'
+# spill iv: bad instruments, absorbed effects and clusters
+awk 'BEGIN{srand(5); print "city,year,y,d,z1,z2,c,prov,pc"; for(i=1;i<=40;i++){a=rand()*2; pz=rand(); for(s=2010;s<=2015;s++){z1=rand()+0.3*a; v=rand()-0.5; c=rand(); d=a+1.2*z1+0.3*c+v; y=a+1.5*d+0.5*c+rand()+0.8*v; printf "%d,%d,%.10g,%.10g,%.10g,%.10g,%.10g,P%d,%.6g\n",i,s,y,d,z1,rand(),c,i%7,pz}}}' > "$tmp/iv.csv"
+IV="--data $tmp/iv.csv --id city --time year --y y --endog d"
+E E60 2 "'z1' is both an excluded instrument (--instr) and a regressor (--x)" -- "$SPILL" iv $IV --instr z1 --x z1
+E E61 2 "the equation is not identified" -- "$SPILL" iv --data "$tmp/iv.csv" --id city --time year --y y --endog d,c --instr z1
+E E62 1 "instrument pc is collinear with the fixed effects" -- "$SPILL" iv $IV --instr pc
+E E63 1 "iv.csv has no column 'region'" -- "$SPILL" iv $IV --instr z1 --absorb region
+E E64 1 "--absorb c: absorb/vce: unit '1' changes its 'c' over time" -- "$SPILL" iv $IV --instr z1 --absorb c
+E E65 1 "--vce 'cluster a#b#c': expected cluster COL or cluster COL1#COL2" -- "$SPILL" iv $IV --instr z1 --vce cluster a#b#c
+E E66 2 "give --vce or --cluster, not both" -- "$SPILL" iv $IV --instr z1 --vce cluster prov --cluster city
+E E67 2 "--vce is for --model ols" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sdm --vce robust
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac

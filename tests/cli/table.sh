@@ -57,7 +57,8 @@ b=$("$SPILL" fit --data "$tmp/pp.csv" --id id --time year --y y --treat did --x 
 [ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: --absorb prov#year did '$b', dummies '$a'"; fail=1; }
 grep -q '"absorb": \["prov#year"\]' "$tmp/ab.json" || { echo "FAIL: absorb in JSON"; fail=1; }
 expect 0 "prov#year FE" -- "$SPILL" table "$tmp/a.json" "$tmp/ab.json"
-expect 2 "are for --model ols" -- "$SPILL" fit $B --absorb 'prov#year'
+expect 0 "prov#year: 55 dummy/trend columns added to X without W terms" -- "$SPILL" fit --data "$tmp/pp.csv" --w "$tmp/d/w_adjacency.gwt" --id id --time year --y y --treat did --absorb 'prov#year' --no-effects
+expect 2 "--vce is for --model ols" -- "$SPILL" fit $B --vce robust
 expect 0 "absorbed by the unit effects already" -- "$SPILL" fit --data "$tmp/pp.csv" --w "$tmp/d/w_adjacency.gwt" --id id --time year --y y --treat did --absorb prov
 expect 1 "changes its" -- "$SPILL" fit --data "$tmp/pp.csv" --id id --time year --y y --treat did --model ols --absorb x1
 expect 2 "expected robust or cluster" -- "$SPILL" fit $B --model ols --vce hc3
