@@ -520,8 +520,7 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
   }
   SASetupDefaultHooks(&hooks);
   hooks.Error = quiet_shapelib_error;
-  if (o->vertices_only) spill__memfile_hooks(&hooks); /* files read whole: no seek per record */
-  shp = SHPOpenLL(shp_path, "rb", &hooks);
+  shp = SHPOpenLL(shp_path, "rb", &hooks); /* the header and the .shx index */
   if (!shp) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: not a readable shapefile (bad header, or its .shx %s is corrupt or truncated)",
                 shp_path, shx_path);
@@ -535,6 +534,7 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
     goto fail;
   }
   if (check_truncation(ctx, shp, shp_path)) goto fail;
+  if (o->vertices_only) spill__memfile_hooks(&hooks); /* the .dbf read whole: no seek per record */
   dbf = DBFOpenLL(dbf_path, "rb", &hooks);
   if (!dbf) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: not a readable dBASE file (bad header or truncated)", dbf_path);
@@ -546,7 +546,11 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
                 nrec, dbf_path, DBFGetRecordCount(dbf));
     goto fail;
   }
-  if ((rc = read_shapes(ctx, L, shp, nrec, type, shp_path, o))) goto fail;
+  if (o->vertices_only && (type == SHPT_POLYGON || type == SHPT_POLYGONZ || type == SHPT_POLYGONM))
+    rc = spill__shp_read_vertices(ctx, L, shp, nrec, shp_path, o); /* from the raw bytes (shpraw.c) */
+  else
+    rc = read_shapes(ctx, L, shp, nrec, type, shp_path, o);
+  if (rc) goto fail;
   spill__progress(ctx, "reading shapes", 1.0);
   if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path, o->encoding))) goto fail;
   if ((rc = spill__layer_set_ids(ctx, L, o->id_field, dbf_path))) goto fail;

@@ -69,6 +69,15 @@ int spill__layer_repair(spill_ctx *ctx, spill_layer *layer, const char *path);
 spill_layer *spill__geojson_read(spill_ctx *ctx, const char *path, const spill_read_opts *o); /* geojson.c */
 spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read_opts *o);    /* gpkg.c */
 
+/* The vertices of a polygon shapefile (already opened as shp, its records
+ * checked against the file size) read from the raw .shp bytes into
+ * layer->vxy, vstart, records, bounds and n, without GEOS geometries
+ * (layer->geoms all NULL): the vertices-only read (shapes/shpraw.c). The
+ * same vertices as SHPReadObject gives; corrupt records are refused naming
+ * the file and record. */
+int spill__shp_read_vertices(spill_ctx *ctx, spill_layer *layer, SHPHandle shp, int nrec, const char *shp_path,
+                             const spill_read_opts *o);
+
 /* shapelib hooks that read each file whole into memory (read-only;
  * shapes/memfile.c): no system call per record. */
 void spill__memfile_hooks(SAHooks *hooks);
