@@ -552,7 +552,9 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
     rc = read_shapes(ctx, L, shp, nrec, type, shp_path, o);
   if (rc) goto fail;
   spill__progress(ctx, "reading shapes", 1.0);
-  if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path, o->encoding))) goto fail;
+  if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path, o->encoding,
+                                  o->ids_only ? (o->id_field ? o->id_field : "") : NULL)))
+    goto fail;
   if ((rc = spill__layer_set_ids(ctx, L, o->id_field, dbf_path))) goto fail;
   if ((rc = spill__layer_read_prj(ctx, L, prj_path))) goto fail;
   rc = 0;

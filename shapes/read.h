@@ -14,7 +14,9 @@
  * Chinese text in it (with a notice), CP1252 otherwise (with a notice).
  * layer->encoding receives the encoding used. */
 int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *layer, DBFHandle dbf, const char *dbf_path,
-                          const char *cpg_path, const char *encoding);
+                          const char *cpg_path, const char *encoding, const char *only);
+/* (only: NULL reads every field; else only the field of that name, none
+ * when it is "" or absent.) */
 
 /* Fill layer->ids: from the field named id_field (case-insensitive; numbers
  * canonical), or the 1-based record numbers when id_field is NULL. Fails on

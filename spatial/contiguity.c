@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "shapes/layer.h"
+#include "spatial/parallel.h"
 
 /* LSD radix sort of key[] by its bits lo..63, 11 bits per pass, passes
  * whose digit is the same for every key skipped; key and tmp (scratch of
@@ -216,17 +217,89 @@ static int close_enough(const vrec *a, const vrec *b, double snap)
   return !(fabs(dx) > snap || fabs(dy) > snap || hypot(dx, dy) > snap);
 }
 
+/* The sweep over strips of columns, shared by the threads: strip s owns
+ * columns strip[s] .. strip[s+1]-1 and is swept with the column after it.
+ * Thread t takes strips t, t + nt, ...; its matches go to pb[t]. */
+typedef struct sweep_job {
+  const spill_layer *L;
+  const double *xy;
+  const int64_t *first;
+  int skip_first;
+  const uint32_t *cs; /* column starts, cs[ncol] = nk */
+  size_t ncol, nk, cap, maxcols, nstrips;
+  const size_t *strip;
+  double xmin, inv, snap;
+  pairbuf *pb;
+} sweep_job;
+
+static int sweep_task(spill_ctx *ctx, void *user, int t, int nt)
+{
+  const sweep_job *J = user;
+  const spill_layer *L = J->L;
+  const uint32_t *cs = J->cs;
+  const double *xy = J->xy, snap = J->snap;
+  pairbuf *pb = &J->pb[t];
+  vrec *r = spill__malloc_big(NULL, J->cap + 1, sizeof *r);
+  uint32_t *fill = malloc((J->maxcols + 2) * sizeof *fill);
+  int rc = 0;
+  pb->ckey = calloc(PAIR_CACHE, sizeof *pb->ckey);
+  pb->ccount = calloc(PAIR_CACHE, 1);
+  if (!r || !fill || !pb->ckey || !pb->ccount) goto oom;
+  for (size_t s = (size_t)t; s < J->nstrips; s += (size_t)nt) {
+    size_t c0 = J->strip[s], c1 = J->strip[s + 1], cend = c1 < J->ncol ? c1 + 1 : J->ncol, base = cs[c0];
+    for (size_t c = c0; c < cend; c++) fill[c - c0] = cs[c] - (uint32_t)base;
+    for (size_t i = 0; i < L->n; i++)
+      for (int64_t k = J->first[i] + (J->skip_first && J->first[i + 1] > J->first[i]); k < J->first[i + 1]; k++) {
+        size_t c = column(xy[2 * k] - J->xmin, J->inv, J->ncol);
+        if (c >= c0 && c < cend) {
+          vrec *d = &r[fill[c - c0]++];
+          d->x = xy[2 * k];
+          d->y = xy[2 * k + 1];
+          d->unit = (uint32_t)i;
+        }
+      }
+    for (size_t c = c0; c < cend; c++) sort_column(r + (cs[c] - base), cs[c + 1] - cs[c]);
+    /* every matching vertex pair of two different units, once */
+    for (size_t c = c0; c < c1; c++) {
+      size_t a1 = cs[c + 1] - base, b1 = (c + 1 < J->ncol ? cs[c + 2] : J->nk) - base, nb = a1;
+      for (size_t a = cs[c] - base; a < a1; a++) {
+        const vrec *ra = &r[a];
+        for (size_t b = a + 1; b < a1 && r[b].y - ra->y <= snap; b++)
+          if (r[b].unit != ra->unit && close_enough(ra, &r[b], snap) && add_pair(pb, L->n, ra->unit, r[b].unit))
+            goto oom;
+        while (nb < b1 && r[nb].y < ra->y && ra->y - r[nb].y > snap) nb++;
+        for (size_t b = nb; b < b1 && !(r[b].y > ra->y && r[b].y - ra->y > snap); b++)
+          if (r[b].unit != ra->unit && close_enough(ra, &r[b], snap) && add_pair(pb, L->n, ra->unit, r[b].unit))
+            goto oom;
+      }
+    }
+    if (t == 0) spill__progress(ctx, "contiguity", 0.2 + 0.5 * (double)(s + 1) / (double)J->nstrips);
+  }
+  goto done;
+oom:
+  rc = spill__fail(ctx, SPILL_ENOMEM, "contiguity: out of memory (%zu vertices)", J->nk);
+done:
+  free(r);
+  free(fill);
+  free(pb->ckey);
+  free(pb->ccount);
+  pb->ckey = NULL;
+  pb->ccount = NULL;
+  return rc;
+}
+
 spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, const spill_contig_opts *opts)
 {
   spill_contig_opts o = {0, 0, 1, 0};
   verts v = {0, 0, NULL, NULL, NULL, 0};
   int64_t *first = NULL;
-  uint32_t *cs = NULL, *fill = NULL; /* column starts; fill positions in the strip */
-  vrec *r = NULL;
+  uint32_t *cs = NULL; /* column starts */
+  size_t *strip = NULL, npbs = 0;
+  pairbuf *pbs = NULL; /* per thread */
   uint64_t *k2 = NULL, *sorted;
   pairbuf pb = {NULL, 0, 0, NULL, NULL};
   size_t nk = 0, ncol = 0, nlinks = 0;
-  int64_t *ti = NULL, *tj = NULL;
+  int64_t *pos = NULL;
   spill_weights *w = NULL, *out = NULL;
   double snap, xmin = INFINITY, xmax = -INFINITY, cell, inv;
   int need;
@@ -283,82 +356,72 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
     ncol = nc < (double)UINT32_MAX - 2 ? (size_t)nc : UINT32_MAX - 2;
   }
   cs = calloc(ncol + 1, sizeof *cs);
-  pb.ckey = calloc(PAIR_CACHE, sizeof *pb.ckey);
-  pb.ccount = calloc(PAIR_CACHE, 1);
-  if (!cs || !pb.ckey || !pb.ccount) goto oom;
+  if (!cs) goto oom;
   inv = 1.0 / cell;
   /* x - xmin >= 0, so the conversion truncates like floor; the product may
    * differ from the quotient in the last bit, covered by the 0.1% margin */
-#define COLUMN(x) column((x) - xmin, inv, ncol)
-#define EACH_VERTEX(body)                                                                    \
-  for (size_t i = 0; i < L->n; i++)                                                          \
-    for (int64_t k = first[i] + (v.skip_first && first[i + 1] > first[i]); k < first[i + 1]; k++) { \
-      body                                                                                   \
-    }
-  EACH_VERTEX(cs[COLUMN(v.xy[2 * k]) + 1]++;)
+  for (size_t i = 0; i < L->n; i++)
+    for (int64_t k = first[i] + (v.skip_first && first[i + 1] > first[i]); k < first[i + 1]; k++)
+      cs[column(v.xy[2 * k] - xmin, inv, ncol) + 1]++;
   for (size_t c = 1; c <= ncol; c++) cs[c] += cs[c - 1]; /* cs[c]: where column c starts, cs[ncol] = nk */
   spill__progress(ctx, "contiguity", 0.2);
 
-  /* Strips of columns, each gathered from the vertices in one pass and swept
-   * with the first column of the next strip: the sort buffer holds a strip,
-   * not the map. Fresh memory is what costs on a virtual machine (each
-   * first-touched page is zeroed, and faulted in by the host too), far more
-   * than another pass over vertices already in memory. */
+  /* Strips of columns, each gathered from the vertices in one pass (by each
+   * thread into its own buffer) and swept with the first column of the next
+   * strip: the sort buffers hold a strip, not the map. Fresh memory is what
+   * costs on a virtual machine (each first-touched page is zeroed, and
+   * faulted in by the host too), more than another pass over vertices
+   * already in memory. */
   {
-    size_t cap = nk / 4 > ((size_t)16 << 20) / sizeof *r ? nk / 4 : ((size_t)16 << 20) / sizeof *r;
+    sweep_job J;
+    int nt = spill__thread_count(ctx, (int64_t)nk);
+    size_t cap = ((size_t)16 << 20) / sizeof(vrec);
+    if (nk / (4 * (size_t)nt) > cap) cap = nk / (4 * (size_t)nt);
     for (size_t c = 0; c < ncol; c++) { /* a column and the next must fit */
       size_t two = cs[c + 1 < ncol ? c + 2 : ncol] - cs[c];
       if (two > cap) cap = two;
     }
     if (cap > nk) cap = nk;
-    r = spill__malloc_big(NULL, cap + 1, sizeof *r);
-    fill = malloc((ncol + 1) * sizeof *fill);
-    if (!r || !fill) goto oom;
-    for (size_t c0 = 0, c1; c0 < ncol; c0 = c1) {
-      size_t cend, base = cs[c0];
-      /* owned columns c0 .. c1-1, gathered c0 .. cend-1 (cend = c1 + 1) */
-      for (c1 = c0 + 1; c1 < ncol && cs[c1 + 1 < ncol ? c1 + 2 : ncol] - base <= cap; c1++) {}
-      cend = c1 < ncol ? c1 + 1 : ncol;
-      for (size_t c = c0; c < cend; c++) fill[c] = cs[c] - base;
-      EACH_VERTEX({
-        size_t c = COLUMN(v.xy[2 * k]);
-        if (c >= c0 && c < cend) {
-          vrec *d = &r[fill[c]++];
-          d->x = v.xy[2 * k];
-          d->y = v.xy[2 * k + 1];
-          d->unit = (uint32_t)i;
-        }
-      })
-      for (size_t c = c0; c < cend; c++) sort_column(r + (cs[c] - base), cs[c + 1] - cs[c]);
-      /* sweep: every matching vertex pair of two different units, once */
-      for (size_t c = c0; c < c1; c++) {
-        size_t a1 = cs[c + 1] - base, b1 = (c + 1 < ncol ? cs[c + 2] : nk) - base, nb = a1;
-        for (size_t a = cs[c] - base; a < a1; a++) {
-          const vrec *ra = &r[a];
-          for (size_t b = a + 1; b < a1 && r[b].y - ra->y <= snap; b++)
-            if (r[b].unit != ra->unit && close_enough(ra, &r[b], snap) && add_pair(&pb, L->n, ra->unit, r[b].unit))
-              goto oom;
-          while (nb < b1 && r[nb].y < ra->y && ra->y - r[nb].y > snap) nb++;
-          for (size_t b = nb; b < b1 && !(r[b].y > ra->y && r[b].y - ra->y > snap); b++)
-            if (r[b].unit != ra->unit && close_enough(ra, &r[b], snap) && add_pair(&pb, L->n, ra->unit, r[b].unit))
-              goto oom;
-        }
-      }
-      spill__progress(ctx, "contiguity", 0.2 + 0.5 * (double)c1 / (double)ncol);
+    strip = malloc((ncol + 2) * sizeof *strip);
+    pbs = calloc((size_t)nt, sizeof *pbs);
+    if (!strip || !pbs) goto oom;
+    memset(&J, 0, sizeof J);
+    for (size_t c0 = 0, c1; c0 < ncol; c0 = c1) { /* owned columns c0 .. c1-1 */
+      strip[J.nstrips++] = c0;
+      for (c1 = c0 + 1; c1 < ncol && cs[c1 + 1 < ncol ? c1 + 2 : ncol] - cs[c0] <= cap; c1++) {}
+      if (c1 - c0 > J.maxcols) J.maxcols = c1 - c0;
+    }
+    strip[J.nstrips] = ncol;
+    J.L = L;
+    J.xy = v.xy;
+    J.first = first;
+    J.skip_first = v.skip_first;
+    J.cs = cs;
+    J.ncol = ncol;
+    J.nk = nk;
+    J.cap = cap;
+    J.strip = strip;
+    J.xmin = xmin;
+    J.inv = inv;
+    J.snap = snap;
+    J.pb = pbs;
+    if (nt > (int)J.nstrips) nt = (int)J.nstrips;
+    npbs = (size_t)nt;
+    if (spill__run_parallel(ctx, nt, sweep_task, &J)) goto done;
+    /* all threads' pairs in one array */
+    for (size_t t = 0; t < npbs; t++) pb.n += pbs[t].n;
+    pb.key = spill__malloc_big(NULL, pb.n + 1, sizeof *pb.key);
+    if (!pb.key) goto oom;
+    pb.n = 0;
+    for (size_t t = 0; t < npbs; t++) {
+      if (pbs[t].n) memcpy(pb.key + pb.n, pbs[t].key, pbs[t].n * sizeof *pb.key);
+      pb.n += pbs[t].n;
+      free(pbs[t].key);
+      pbs[t].key = NULL;
     }
   }
-#undef EACH_VERTEX
-#undef COLUMN
-  free(r);
-  r = NULL;
   free(cs);
   cs = NULL;
-  free(fill);
-  fill = NULL;
-  free(pb.ckey);
-  free(pb.ccount);
-  pb.ckey = NULL;
-  pb.ccount = NULL;
   free(v.unit);
   free(v.own);
   v.unit = NULL;
@@ -369,30 +432,40 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
   k2 = spill__malloc_big(NULL, pb.n + 1, sizeof *k2);
   if (!k2) goto oom;
   if (radix_sort(pb.key, k2, pb.n, 0, &sorted)) goto oom;
-  for (size_t a = 0, b; a < pb.n; a = b) {
-    for (b = a + 1; b < pb.n && sorted[b] == sorted[a]; b++) {}
-    if (b - a >= (size_t)need) nlinks += 2;
-  }
-  ti = malloc((nlinks + 1) * sizeof *ti);
-  tj = malloc((nlinks + 1) * sizeof *tj);
-  if (!ti || !tj) goto oom;
-  nlinks = 0;
-  for (size_t a = 0, b; a < pb.n; a = b) {
-    for (b = a + 1; b < pb.n && sorted[b] == sorted[a]; b++) {}
-    if (b - a >= (size_t)need) {
-      int64_t i = (int64_t)(sorted[a] / L->n), j = (int64_t)(sorted[a] % L->n);
-      ti[nlinks] = i;
-      tj[nlinks++] = j;
-      ti[nlinks] = j;
-      tj[nlinks++] = i;
+  /* keep the pairs matched often enough, once each (in place), then the
+   * rows straight from them: sorted by (lo, hi), row r receives its lower
+   * neighbours (pairs (lo, r)) in ascending order before its higher ones
+   * (pairs (r, hi)), so every row comes out sorted */
+  {
+    size_t kept = 0;
+    for (size_t a = 0, b; a < pb.n; a = b) {
+      for (b = a + 1; b < pb.n && sorted[b] == sorted[a]; b++) {}
+      if (b - a >= (size_t)need) sorted[kept++] = sorted[a];
     }
+    nlinks = 2 * kept;
+    w = spill_weights_new(ctx, (int64_t)L->n, (const char *const *)L->ids, (int64_t)nlinks);
+    pos = malloc((L->n + 1) * sizeof *pos);
+    if (!w || !pos) {
+      if (w) goto oom;
+      goto done;
+    }
+    for (size_t q = 0; q < kept; q++) {
+      w->p[sorted[q] / L->n + 1]++;
+      w->p[sorted[q] % L->n + 1]++;
+    }
+    for (size_t i = 0; i < L->n; i++) w->p[i + 1] += w->p[i];
+    memcpy(pos, w->p, L->n * sizeof *pos);
+    for (size_t q = 0; q < kept; q++) {
+      int64_t lo = (int64_t)(sorted[q] / L->n), hi = (int64_t)(sorted[q] % L->n);
+      w->j[pos[lo]++] = hi;
+      w->j[pos[hi]++] = lo;
+    }
+    for (size_t q = 0; q < nlinks; q++) w->x[q] = 1.0;
   }
   free(k2);
   k2 = NULL;
   free(pb.key);
   pb.key = NULL;
-  w = spill_weights_from_triplets(ctx, (int64_t)L->n, (const char *const *)L->ids, (int64_t)nlinks, ti, tj, NULL);
-  if (!w) goto done;
   w->style = SPILL_STYLE_B;
   if (o.order > 1) {
     out = spill_weights_higher_order(ctx, w, o.order, o.cumulative);
@@ -411,14 +484,12 @@ done:
   free(v.own);
   free(v.unit);
   free(cs);
-  free(fill);
-  free(r);
+  free(strip);
+  for (size_t t = 0; pbs && t < npbs; t++) free(pbs[t].key);
+  free(pbs);
   free(k2);
   free(pb.key);
-  free(pb.ckey);
-  free(pb.ccount);
-  free(ti);
-  free(tj);
+  free(pos);
   spill_weights_free(w);
   return out;
 }
