@@ -621,6 +621,9 @@ int spill_layer_centroids(spill_ctx *ctx, const spill_layer *L, double *x, doubl
   for (size_t i = 0; i < L->n; i++) {
     GEOSGeometry *c;
     const GEOSGeometry *g = L->geoms[i];
+    if (!g) /* read with vertices_only */
+      return spill__fail(ctx, SPILL_EINVAL, "%s was read for its vertices only (no geometries): centroids need a full read",
+                         L->path);
     if (GEOSGeomTypeId_r(h, g) == GEOS_POINT) {
       if (!GEOSGeomGetX_r(h, g, &x[i]) || !GEOSGeomGetY_r(h, g, &y[i])) goto geos_fail;
       continue;

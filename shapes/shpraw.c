@@ -140,9 +140,13 @@ static int parse_polygon(const unsigned char *rec, size_t len, int type, prec *p
   p->xy = rec + 52 + 4 * (size_t)p->nparts;
   for (uint32_t k = 0; k < p->nparts; k++) {
     int32_t s = (int32_t)le32(p->parts + 4 * k), prev = k ? (int32_t)le32(p->parts + 4 * (k - 1)) : -1;
-    if (s < 0 || (p->npoints > 0 && (uint32_t)s >= p->npoints) || (p->npoints == 0 && s > 0) || (k > 0 && s <= prev)) {
-      snprintf(buf, bufsize, "part %u starts at point %d, outside 0..%u or not after part %u", k + 1, (int)s,
-               p->npoints ? p->npoints - 1 : 0, k);
+    if (s < 0 || (p->npoints > 0 && (uint32_t)s >= p->npoints) || (p->npoints == 0 && s > 0)) {
+      snprintf(buf, bufsize, "part %u starts at point %d, outside the record's points 0..%u", k + 1, (int)s,
+               p->npoints ? p->npoints - 1 : 0);
+      return -1;
+    }
+    if (k > 0 && s <= prev) {
+      snprintf(buf, bufsize, "part %u starts at point %d, not after part %u (at %d)", k + 1, (int)s, k, (int)prev);
       return -1;
     }
   }

@@ -108,6 +108,16 @@ E E48 0 "z and P>|z| are undefined where the SE is zero" -- "$SPILL" fit --data 
 E E49 1 "the simulation draws of the effects would need about" -- env SPILL_MEM_LIMIT=10M "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --draws 1000000
 E E50 1 "use fewer draws (--boot)" -- env SPILL_MEM_LIMIT=10M "$SPILL" did --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --boot 1000000
 E E51 1 "use --logdet chol (symmetric W) or lu" -- env SPILL_MEM_LIMIT=100K "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --logdet eigen --no-effects
+# corrupt polygon records, read from the raw .shp bytes by `spill weights`:
+# record 2's offset from the .shx (big-endian 16-bit words), then a field patched
+rec2=$(( $(od -An -tu1 -j108 -N4 "$T/d/network.shx" | awk '{print (($1*256+$2)*256+$3)*256+$4}') * 2 ))
+for b in pts part len; do for x in shp shx dbf; do cp "$T/d/network.$x" "$T/$b.$x"; done; done
+printf '\350\003\000\000' | dd of="$T/pts.shp" bs=1 seek=$((rec2 + 48)) conv=notrunc 2>/dev/null
+printf '\210\023\000\000' | dd of="$T/part.shp" bs=1 seek=$((rec2 + 52)) conv=notrunc 2>/dev/null
+printf '\000\000\000\001' | dd of="$T/len.shx" bs=1 seek=112 conv=notrunc 2>/dev/null
+E E68 1 "pts.shp: record 2 is corrupt: 1000 points in 1 parts need 16056 bytes" -- "$SPILL" weights queen "$T/pts.shp" -o "$T/x.gal"
+E E69 1 "part.shp: record 2 is corrupt: part 1 starts at point 5000, outside the record's points" -- "$SPILL" weights rook "$T/part.shp" -o "$T/x.gal"
+E E70 1 "10 bytes by the .shx) cannot be read: shorter than a record header" -- "$SPILL" weights queen "$T/len.shp" -o "$T/x.gal"
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
