@@ -62,7 +62,7 @@ typedef struct window {
   uint64_t start;
 } window;
 
-enum { WINDOW_BYTES = 8u << 20 };
+enum { WINDOW_BYTES = 2u << 20 };
 
 /* Bytes off .. off + n of the file, or NULL (*why says why: beyond the end,
  * an I/O error, memory). Records lie in file order in practice, so each
