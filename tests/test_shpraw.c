@@ -206,6 +206,36 @@ static void test_handmade(const char *dir)
   }
   write_map(base, SHPT_POLYGONZ);
   same_as_shapelib(shp, "PolygonZ");
+  { /* a record larger than the reader's window (2 MB): 200,000 points */
+    enum { NP = 200000 };
+    double *x = malloc((NP + 1) * sizeof *x), *y = malloc((NP + 1) * sizeof *y);
+    int start[1] = {0};
+    char p[1100];
+    SHPHandle h;
+    DBFHandle d;
+    snprintf(p, sizeof p, "%s_big.shp", base);
+    h = SHPCreate(p, SHPT_POLYGON);
+    snprintf(p, sizeof p, "%s_big.dbf", base);
+    d = DBFCreate(p);
+    DBFAddField(d, "id", FTInteger, 8, 0);
+    for (int r = 0; r < 3; r++) { /* small, big, small */
+      int np = r == 1 ? NP : 50;
+      for (int k = 0; k < np; k++) {
+        x[k] = 3 * r + cos(-6.283185307179586 * k / np);
+        y[k] = sin(-6.283185307179586 * k / np);
+      }
+      x[np] = x[0];
+      y[np] = y[0];
+      write_rings(h, SHPT_POLYGON, 1, start, np + 1, x, y);
+      DBFWriteIntegerAttribute(d, r, 0, r);
+    }
+    SHPClose(h);
+    DBFClose(d);
+    snprintf(p, sizeof p, "%s_big.shp", base);
+    same_as_shapelib(p, "a record beyond the window");
+    free(x);
+    free(y);
+  }
   { /* a record of another type (an arc: the same layout) goes through shapelib */
     unsigned char t[4];
     write_map(base, SHPT_POLYGON);
