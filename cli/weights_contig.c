@@ -107,6 +107,7 @@ int cmd_weights_contig(int argc, char **argv)
 
   ctx = cli_ctx_new();
   ropts.vertices_only = 1; /* the rule uses vertices only: no GEOS geometry, no validity check */
+  ropts.ids_only = 1;      /* and of the attributes only the ids */
   layer = spill_layer_read(ctx, map, &ropts);
   if (!layer) {
     status = cli_fail(ctx);

@@ -63,6 +63,12 @@ int spill__mem_request(spill_ctx *ctx, double bytes, const char *what, const cha
 void *spill__malloc(spill_ctx *ctx, size_t size);
 void *spill__calloc(spill_ctx *ctx, size_t n, size_t size);
 char *spill__strdup(spill_ctx *ctx, const char *s);
+/* An array of n elements of size bytes (malloc'ed, free with free(),
+ * uninitialised) hinted to transparent huge pages when large (core/bigmem.c):
+ * first touches of big arrays cost far less. ctx may be NULL (no message). */
+void *spill__malloc_big(spill_ctx *ctx, size_t n, size_t size);
+/* The same hint for memory already allocated and not yet touched. */
+void spill__hugepage_hint(void *p, size_t bytes);
 
 /* Atomic output: open a temporary file beside `path` for writing. On success
  * *tmp_path receives a malloc'ed name; finish with spill__atomic_commit (fclose

@@ -135,23 +135,6 @@ int64_t spill_weights_find(const spill_weights *w, const char *id)
   return -1;
 }
 
-/* Entry (i, j) of w, 0 when absent: binary search within row i. */
-static double entry(const spill_weights *w, int64_t i, int64_t j, int *found)
-{
-  int64_t lo = w->p[i], hi = w->p[i + 1] - 1;
-  while (lo <= hi) {
-    int64_t mid = lo + (hi - lo) / 2;
-    if (w->j[mid] == j) {
-      *found = 1;
-      return w->x[mid];
-    }
-    if (w->j[mid] < j) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  *found = 0;
-  return 0.0;
-}
-
 static int64_t find_root(int64_t *parent, int64_t a)
 {
   while (parent[a] != a) {
@@ -163,7 +146,7 @@ static int64_t find_root(int64_t *parent, int64_t a)
 
 int spill_weights_summarize(spill_ctx *ctx, const spill_weights *w, spill_weights_summary *s)
 {
-  int64_t *parent = NULL;
+  int64_t *parent = NULL, *cur = NULL;
   int64_t n = w->n;
   int binary = 1, rowstd = 1;
   memset(s, 0, sizeof *s);
@@ -173,8 +156,14 @@ int spill_weights_summarize(spill_ctx *ctx, const spill_weights *w, spill_weight
   s->max_rowsum = s->max_weight = -INFINITY;
   s->min_neighbours = n ? INT64_MAX : 0;
   parent = spill__malloc(ctx, (size_t)(n ? n : 1) * sizeof *parent);
-  if (!parent) return SPILL_ENOMEM;
+  cur = spill__malloc(ctx, (size_t)(n ? n : 1) * sizeof *cur);
+  if (!parent || !cur) {
+    free(parent);
+    free(cur);
+    return SPILL_ENOMEM;
+  }
   for (int64_t i = 0; i < n; i++) parent[i] = i;
+  memcpy(cur, w->p, (size_t)n * sizeof *cur); /* cur[j]: where row j is searched next */
   for (int64_t i = 0; i < n; i++) {
     int64_t deg = 0;
     double rs = 0.0;
@@ -188,10 +177,14 @@ int spill_weights_summarize(spill_ctx *ctx, const spill_weights *w, spill_weight
       if (w->x[k] < s->min_weight) s->min_weight = w->x[k];
       if (w->x[k] > s->max_weight) s->max_weight = w->x[k];
       if (w->x[k] != 1.0) binary = 0;
-      back = entry(w, j, i, &found);
+      /* entry (j, i): rows are visited in order, so row j is asked for
+       * ascending columns and its cursor only moves forward */
+      while (cur[j] < w->p[j + 1] && w->j[cur[j]] < i) cur[j]++;
+      found = cur[j] < w->p[j + 1] && w->j[cur[j]] == i;
+      back = found ? w->x[cur[j]] : 0.0;
       if (!found || back == 0.0) s->symmetric_pattern = s->symmetric = 0;
       else if (back != w->x[k]) s->symmetric = 0;
-      {
+      if (j > i || !found || back == 0.0) { /* else row j joined the two already */
         int64_t a = find_root(parent, i), b = find_root(parent, j);
         if (a != b) parent[a] = b;
       }
@@ -209,6 +202,7 @@ int spill_weights_summarize(spill_ctx *ctx, const spill_weights *w, spill_weight
   for (int64_t i = 0; i < n; i++)
     if (find_root(parent, i) == i) s->n_components++;
   free(parent);
+  free(cur);
   if (s->n_islands) {
     int64_t m = 0;
     s->islands = spill__malloc(ctx, (size_t)s->n_islands * sizeof *s->islands);

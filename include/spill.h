@@ -133,6 +133,8 @@ typedef struct spill_read_opts {
   int vertices_only;    /* 1: shapefiles: read ids and vertices only, build no GEOS geometry
                            and check no validity (enough for contiguity; the layer then
                            serves spill_weights_contiguity and the id/attribute getters) */
+  int ids_only;         /* 1: of the attributes read only the id field (the layer then has
+                           that field alone, or none without id_field): `spill weights` */
 } spill_read_opts;
 
 typedef struct spill_layer spill_layer;

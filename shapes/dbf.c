@@ -204,12 +204,12 @@ static const char *detect(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
 }
 
 int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const char *dbf_path,
-                          const char *cpg_path, const char *encoding)
+                          const char *cpg_path, const char *encoding, const char *only)
 {
   char enc[64] = "UTF-8";
   const char *from = "assumed";
   iconv_t cd = (iconv_t)-1, fallback = (iconv_t)-1;
-  int nf = DBFGetFieldCount(dbf), rc = SPILL_ENOMEM;
+  int nf = DBFGetFieldCount(dbf), rc = SPILL_ENOMEM, *src = NULL; /* src[f]: the DBF field of field f */
   L->cpg = read_small_file(cpg_path);
   if (encoding) {
     if (spill__attr_check_encoding(ctx, encoding, "--encoding")) return SPILL_EINVAL;
@@ -235,6 +235,33 @@ int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
       return spill__fail(ctx, SPILL_EFORMAT, "%s names the encoding '%s', which iconv does not know; "
                          "write a known code page there (UTF-8, GBK, 1252, ...)", cpg_path, L->cpg ? L->cpg : enc);
   }
+  src = spill__malloc(ctx, ((size_t)(nf > 0 ? nf : 0) + 1) * sizeof *src);
+  if (!src) return SPILL_ENOMEM;
+  {
+    int kept = 0;
+    for (int f = 0; f < nf; f++) {
+      char name[XBASE_FLDNAME_LEN_READ + 1] = "";
+      if (only) {
+        DBFGetFieldInfo(dbf, f, name, NULL, NULL);
+        if (!*only || spill__strcasecmp(name, only)) continue; /* names compared as stored (ASCII in practice) */
+      }
+      src[kept++] = f;
+    }
+    if (only && *only && !kept) { /* the id field is missing: name the fields there are */
+      char list[768] = "";
+      size_t used = 0;
+      for (int f = 0; f < nf && used + 2 < sizeof list; f++) {
+        char name[XBASE_FLDNAME_LEN_READ + 1] = "";
+        DBFGetFieldInfo(dbf, f, name, NULL, NULL);
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", f ? ", " : "", name);
+      }
+      free(src);
+      if (cd != (iconv_t)-1) iconv_close(cd);
+      return spill__fail(ctx, SPILL_EINVAL, "%s has no field '%s'; its fields are: %s", dbf_path, only,
+                         nf > 0 ? list : "(none)");
+    }
+    nf = kept;
+  }
   L->nfields = nf > 0 ? (size_t)nf : 0;
   L->field_names = spill__calloc(ctx, L->nfields + 1, sizeof *L->field_names);
   L->field_types = spill__calloc(ctx, L->nfields + 1, 1);
@@ -245,8 +272,8 @@ int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
   for (int f = 0; f < nf; f++) {
     char name[XBASE_FLDNAME_LEN_READ + 1] = "";
     char t;
-    DBFGetFieldInfo(dbf, f, name, &L->field_widths[f], &L->field_decimals[f]);
-    t = DBFGetNativeFieldType(dbf, f);
+    DBFGetFieldInfo(dbf, src[f], name, &L->field_widths[f], &L->field_decimals[f]);
+    t = DBFGetNativeFieldType(dbf, src[f]);
     L->field_types[f] = (t == 'N' || t == 'F') ? 'N' : (t == 'L' || t == 'D') ? t : 'C';
     L->field_names[f] = cd != (iconv_t)-1 ? to_utf8(cd, name, strlen(name)) : strdup(name);
     if (!L->field_names[f]) {
@@ -258,7 +285,7 @@ int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
   for (size_t i = 0; i < L->n; i++) {
     int rec = (int)L->records[i] - 1;
     for (int f = 0; f < nf; f++) {
-      const char *raw = DBFReadStringAttribute(dbf, rec, f);
+      const char *raw = DBFReadStringAttribute(dbf, rec, src[f]);
       size_t len;
       char *cell;
       if (!raw) {
@@ -302,6 +329,7 @@ int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *L, DBFHandle dbf, const c
   }
   rc = 0;
 done:
+  free(src);
   if (cd != (iconv_t)-1) iconv_close(cd);
   if (fallback != (iconv_t)-1) iconv_close(fallback);
   if (rc == SPILL_ENOMEM) spill__fail(ctx, SPILL_ENOMEM, "%s: out of memory reading attributes", dbf_path);

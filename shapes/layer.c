@@ -2,6 +2,7 @@
  * geometry (rings assembled into (Multi)Polygons, validity checked and
  * repaired), then the attributes (dbf.c) and the coordinate system (prj.c). */
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,6 +475,69 @@ static char *strip_shp(spill_ctx *ctx, const char *path)
   return base;
 }
 
+/* The .prj read through PROJ (tens of milliseconds: PROJ looks the names
+ * up in its database) on a second thread while the vertices are read, for
+ * the vertices-only path; with its own context, results copied back after. */
+typedef struct prj_job {
+  const char *path;
+  spill_layer tmp; /* receives prj, has_prj, geographic, unit_m, crs_name */
+  spill_ctx *ctx;
+  char notice[512];
+  int rc, started;
+  pthread_t th;
+} prj_job;
+
+static void prj_notice(void *user, const char *msg)
+{
+  prj_job *j = user;
+  snprintf(j->notice, sizeof j->notice, "%s", msg);
+}
+
+static void *prj_run(void *arg)
+{
+  prj_job *j = arg;
+  j->rc = spill__layer_read_prj(j->ctx, &j->tmp, j->path);
+  return NULL;
+}
+
+static void prj_start(prj_job *j, const char *prj_path)
+{
+  memset(j, 0, sizeof *j);
+  j->path = prj_path;
+  j->ctx = spill_ctx_new();
+  if (!j->ctx) return;
+  spill_ctx_set_notice(j->ctx, prj_notice, j);
+  j->started = pthread_create(&j->th, NULL, prj_run, j) == 0;
+}
+
+/* Wait for the .prj (or read it here if no thread ran) and move it into L. */
+static int prj_finish(spill_ctx *ctx, prj_job *j, spill_layer *L, const char *prj_path)
+{
+  int rc;
+  if (!j->started) {
+    spill_ctx_free(j->ctx);
+    j->ctx = NULL;
+    return spill__layer_read_prj(ctx, L, prj_path);
+  }
+  pthread_join(j->th, NULL);
+  j->started = 0;
+  rc = j->rc;
+  if (rc) spill__fail(ctx, rc, "%s", spill_ctx_error(j->ctx));
+  else {
+    L->prj = j->tmp.prj;
+    L->has_prj = j->tmp.has_prj;
+    L->geographic = j->tmp.geographic;
+    L->unit_m = j->tmp.unit_m;
+    memcpy(L->crs_name, j->tmp.crs_name, sizeof L->crs_name);
+    j->tmp.prj = NULL;
+    if (j->notice[0]) spill__notice(ctx, "%s", j->notice);
+  }
+  free(j->tmp.prj);
+  spill_ctx_free(j->ctx);
+  j->ctx = NULL;
+  return rc;
+}
+
 spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read_opts *opts)
 {
   spill_read_opts defaults = {0};
@@ -483,7 +547,9 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
   SHPHandle shp = NULL;
   DBFHandle dbf = NULL;
   SAHooks hooks;
+  prj_job pj;
   int nrec = 0, type = 0, rc = SPILL_ENOMEM;
+  memset(&pj, 0, sizeof pj);
   if (!path || !*path) {
     spill__fail(ctx, SPILL_EINVAL, "no map path given");
     return NULL;
@@ -518,10 +584,10 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
     spill__fail(ctx, SPILL_EIO, "%s is missing: a shapefile needs its .shp, .shx and .dbf side by side", dbf_path);
     goto fail;
   }
+  if (o->vertices_only) prj_start(&pj, prj_path);
   SASetupDefaultHooks(&hooks);
   hooks.Error = quiet_shapelib_error;
-  if (o->vertices_only) spill__memfile_hooks(&hooks); /* files read whole: no seek per record */
-  shp = SHPOpenLL(shp_path, "rb", &hooks);
+  shp = SHPOpenLL(shp_path, "rb", &hooks); /* the header and the .shx index */
   if (!shp) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: not a readable shapefile (bad header, or its .shx %s is corrupt or truncated)",
                 shp_path, shx_path);
@@ -535,6 +601,7 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
     goto fail;
   }
   if (check_truncation(ctx, shp, shp_path)) goto fail;
+  if (o->vertices_only) spill__memfile_hooks(&hooks); /* the .dbf read whole: no seek per record */
   dbf = DBFOpenLL(dbf_path, "rb", &hooks);
   if (!dbf) {
     spill__fail(ctx, SPILL_EFORMAT, "%s: not a readable dBASE file (bad header or truncated)", dbf_path);
@@ -546,13 +613,27 @@ spill_layer *spill_layer_read(spill_ctx *ctx, const char *path, const spill_read
                 nrec, dbf_path, DBFGetRecordCount(dbf));
     goto fail;
   }
-  if ((rc = read_shapes(ctx, L, shp, nrec, type, shp_path, o))) goto fail;
+  if (o->vertices_only && (type == SHPT_POLYGON || type == SHPT_POLYGONZ || type == SHPT_POLYGONM))
+    rc = spill__shp_read_vertices(ctx, L, shp, nrec, shp_path, o); /* from the raw bytes (shpraw.c) */
+  else
+    rc = read_shapes(ctx, L, shp, nrec, type, shp_path, o);
+  if (rc) goto fail;
   spill__progress(ctx, "reading shapes", 1.0);
-  if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path, o->encoding))) goto fail;
+  if ((rc = spill__layer_read_dbf(ctx, L, dbf, dbf_path, cpg_path, o->encoding,
+                                  o->ids_only ? (o->id_field ? o->id_field : "") : NULL)))
+    goto fail;
   if ((rc = spill__layer_set_ids(ctx, L, o->id_field, dbf_path))) goto fail;
-  if ((rc = spill__layer_read_prj(ctx, L, prj_path))) goto fail;
+  if (o->vertices_only) {
+    if ((rc = prj_finish(ctx, &pj, L, prj_path))) goto fail;
+  } else if ((rc = spill__layer_read_prj(ctx, L, prj_path)))
+    goto fail;
   rc = 0;
 fail:
+  if (pj.started || pj.ctx) { /* failed before the .prj was taken */
+    if (pj.started) pthread_join(pj.th, NULL);
+    free(pj.tmp.prj);
+    spill_ctx_free(pj.ctx);
+  }
   if (shp) SHPClose(shp);
   if (dbf) DBFClose(dbf);
   free(base);
@@ -615,6 +696,9 @@ int spill_layer_centroids(spill_ctx *ctx, const spill_layer *L, double *x, doubl
   for (size_t i = 0; i < L->n; i++) {
     GEOSGeometry *c;
     const GEOSGeometry *g = L->geoms[i];
+    if (!g) /* read with vertices_only */
+      return spill__fail(ctx, SPILL_EINVAL, "%s was read for its vertices only (no geometries): centroids need a full read",
+                         L->path);
     if (GEOSGeomTypeId_r(h, g) == GEOS_POINT) {
       if (!GEOSGeomGetX_r(h, g, &x[i]) || !GEOSGeomGetY_r(h, g, &y[i])) goto geos_fail;
       continue;

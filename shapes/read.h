@@ -14,7 +14,9 @@
  * Chinese text in it (with a notice), CP1252 otherwise (with a notice).
  * layer->encoding receives the encoding used. */
 int spill__layer_read_dbf(spill_ctx *ctx, spill_layer *layer, DBFHandle dbf, const char *dbf_path,
-                          const char *cpg_path, const char *encoding);
+                          const char *cpg_path, const char *encoding, const char *only);
+/* (only: NULL reads every field; else only the field of that name, none
+ * when it is "" or absent.) */
 
 /* Fill layer->ids: from the field named id_field (case-insensitive; numbers
  * canonical), or the 1-based record numbers when id_field is NULL. Fails on
@@ -73,6 +75,15 @@ int spill__layer_repair(spill_ctx *ctx, spill_layer *layer, const char *path);
 /* ---- the other readers ---- */
 spill_layer *spill__geojson_read(spill_ctx *ctx, const char *path, const spill_read_opts *o); /* geojson.c */
 spill_layer *spill__gpkg_read(spill_ctx *ctx, const char *path, const spill_read_opts *o);    /* gpkg.c */
+
+/* The vertices of a polygon shapefile (already opened as shp, its records
+ * checked against the file size) read from the raw .shp bytes into
+ * layer->vxy, vstart, records, bounds and n, without GEOS geometries
+ * (layer->geoms all NULL): the vertices-only read (shapes/shpraw.c). The
+ * same vertices as SHPReadObject gives; corrupt records are refused naming
+ * the file and record. */
+int spill__shp_read_vertices(spill_ctx *ctx, spill_layer *layer, SHPHandle shp, int nrec, const char *shp_path,
+                             const spill_read_opts *o);
 
 /* shapelib hooks that read each file whole into memory (read-only;
  * shapes/memfile.c): no system call per record. */

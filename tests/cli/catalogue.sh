@@ -139,6 +139,16 @@ E E64 1 "--absorb c: absorb/vce: unit '1' changes its 'c' over time" -- "$SPILL"
 E E65 1 "--vce 'cluster a#b#c': expected cluster COL or cluster COL1#COL2" -- "$SPILL" iv $IV --instr z1 --vce cluster a#b#c
 E E66 2 "give --vce or --cluster, not both" -- "$SPILL" iv $IV --instr z1 --vce cluster prov --cluster city
 E E67 2 "--vce is for --model ols" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sdm --vce robust
+# corrupt polygon records, read from the raw .shp bytes by `spill weights`:
+# record 2's offset from the .shx (big-endian 16-bit words), then a field patched
+rec2=$(( $(od -An -tu1 -j108 -N4 "$T/d/network.shx" | awk '{print (($1*256+$2)*256+$3)*256+$4}') * 2 ))
+for b in pts part len; do for x in shp shx dbf; do cp "$T/d/network.$x" "$T/$b.$x"; done; done
+printf '\350\003\000\000' | dd of="$T/pts.shp" bs=1 seek=$((rec2 + 48)) conv=notrunc 2>/dev/null
+printf '\210\023\000\000' | dd of="$T/part.shp" bs=1 seek=$((rec2 + 52)) conv=notrunc 2>/dev/null
+printf '\000\000\000\001' | dd of="$T/len.shx" bs=1 seek=112 conv=notrunc 2>/dev/null
+E E68 1 "pts.shp: record 2 is corrupt: 1000 points in 1 parts need 16056 bytes" -- "$SPILL" weights queen "$T/pts.shp" -o "$T/x.gal"
+E E69 1 "part.shp: record 2 is corrupt: part 1 starts at point 5000, outside the record's points" -- "$SPILL" weights rook "$T/part.shp" -o "$T/x.gal"
+E E70 1 "10 bytes by the .shx) cannot be read: shorter than a record header" -- "$SPILL" weights queen "$T/len.shp" -o "$T/x.gal"
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac

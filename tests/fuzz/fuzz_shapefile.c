@@ -1,6 +1,7 @@
 /* Fuzz the shapefile reader: .shp, .shx, .dbf, .prj and .cpg together (the
  * input is split into five parts, see fuzz_split), read with and without an
- * id field, then centroids and queen contiguity of what was read. */
+ * id field, whole or vertices only, then centroids and queen contiguity of
+ * what was read. */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,8 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (k >= 3 && len[k] == 0) remove(p); /* .prj and .cpg are optional */
   }
   spill_ctx *ctx = fuzz_ctx();
+  /* bit 3: the vertices-only read of `spill weights` (the raw .shp parser of
+   * shapes/shpraw.c), bit 4 with it: only the id attribute */
   spill_read_opts ro = {.id_field = flags & 1 ? "id" : NULL, .skip_null = flags >> 1 & 1,
-                        .no_repair = flags >> 2 & 1};
+                        .no_repair = flags >> 2 & 1, .vertices_only = flags >> 3 & 1,
+                        .ids_only = flags >> 3 & flags >> 4 & 1};
   spill_layer *layer = spill_layer_read(ctx, shp, &ro);
   if (layer) {
     size_t n = spill_layer_count(layer);
