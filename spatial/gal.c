@@ -47,16 +47,13 @@ spill_weights *spill__gal_read(spill_ctx *ctx, const char *path)
   size_t ln = 0, *nbline = NULL, *idline = NULL;
   if (spill__text_read(ctx, path, &t)) return NULL;
   if (read_header(ctx, path, &t, &ln, &n, "GAL")) goto done;
-  /* Every unit takes two lines (possibly the second empty): a header
-   * announcing more cannot be right, and must not size the allocations. */
-  if ((uint64_t)n > t.nlines - ln) {
-    spill__fail(ctx, SPILL_EFORMAT,
-                "%s, line %zu: the file ends after %zu lines, too few for the %lld units its header announces "
-                "(truncated, or a wrong header?)", path, t.nlines, t.nlines - ln, (long long)n);
-    goto done;
-  }
-  ids = spill__calloc(ctx, (size_t)n, sizeof *ids);
-  idline = spill__calloc(ctx, (size_t)n, sizeof *idline);
+  /* Every unit takes at least a line, so the units read before the file
+   * ends fit in min(n, lines left): a header announcing more must not size
+   * the allocations (the loop below reports where the file ends). */
+  cap = (uint64_t)n < t.nlines - ln ? n : (int64_t)(t.nlines - ln);
+  ids = spill__calloc(ctx, (size_t)cap + 1, sizeof *ids);
+  idline = spill__calloc(ctx, (size_t)cap + 1, sizeof *idline);
+  cap = 0;
   ti = spill__malloc(ctx, sizeof *ti);
   if (!ids || !idline || !ti) goto done;
   for (int64_t u = 0; u < n; u++) {

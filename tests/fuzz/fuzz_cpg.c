@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (!L->records) abort();
   for (size_t i = 0; i < L->n; i++) L->records[i] = (int64_t)i + 1;
   const char *enc = flags & 0x80 ? encs[flags >> 3 & 3] : NULL;
-  if (spill__layer_read_dbf(ctx, L, dbf, dbfpath, cpg, enc) == 0) {
+  if (spill__layer_read_dbf(ctx, L, dbf, dbfpath, cpg, enc, NULL) == 0) {
     /* Every cell read is valid UTF-8, as the reader promises. */
     for (size_t k = 0; k < L->n * L->nfields; k++)
       if (!L->cells[k] || !spill__attr_valid_utf8(L->cells[k], strlen(L->cells[k]))) abort();
