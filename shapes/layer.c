@@ -690,6 +690,14 @@ const char *spill_layer_encoding(const spill_layer *L) { return L->encoding[0] ?
 
 void spill_layer_bounds(const spill_layer *L, double b[4]) { memcpy(b, L->bounds, sizeof L->bounds); }
 
+int spill__layer_check_geoms(spill_ctx *ctx, const spill_layer *L, const char *what)
+{
+  if (L->n > 0 && L->geoms && !L->geoms[0])
+    return spill__fail(ctx, SPILL_EINVAL, "%s was read for its vertices only (no geometries): %s need%s a full read",
+                       L->path ? L->path : "the layer", what, strchr(what, ' ') ? "" : "s");
+  return SPILL_OK;
+}
+
 int spill_layer_centroids(spill_ctx *ctx, const spill_layer *L, double *x, double *y)
 {
   GEOSContextHandle_t h = L->geos;

@@ -42,4 +42,8 @@ struct spill_layer {
   double *vxy;
 };
 
+/* SPILL_EINVAL naming what needs them when L was read for its vertices only
+ * (spill_read_opts.vertices_only: no geometries); 0 otherwise. */
+int spill__layer_check_geoms(spill_ctx *ctx, const spill_layer *L, const char *what);
+
 #endif

@@ -335,6 +335,7 @@ int spill_map_draw(spill_ctx *ctx, const spill_layer *L, const double *values,
   memset(stats, 0, sizeof *stats);
   if (!L || !values || !out_path) return spill__fail(ctx, SPILL_EINVAL, "spill_map_draw: no layer, values or output");
   stats->units = L->n;
+  if ((rc = spill__layer_check_geoms(ctx, L, "drawing a map"))) return rc;
   spill__font_family(family);
   W = opts->width > 0 ? opts->width : 1600;
   if (W < 200 || W > 20000)

@@ -107,7 +107,12 @@ int spill__write_geojson(spill_ctx *ctx, const spill_layer *L, size_t ncols, con
   json_t *root = json_object(), *feats = json_array(), *crs;
   FILE *f;
   char *tmp = NULL;
-  int rc = SPILL_OK;
+  int rc = spill__layer_check_geoms(ctx, L, "writing GeoJSON");
+  if (rc) {
+    json_decref(root);
+    json_decref(feats);
+    return rc;
+  }
   if (!root || !feats) {
     json_decref(root);
     json_decref(feats);
