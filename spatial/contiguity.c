@@ -228,6 +228,7 @@ typedef struct sweep_job {
   const uint32_t *cs; /* column starts, cs[ncol] = nk */
   size_t ncol, nk, cap, maxcols, nstrips;
   const size_t *strip;
+  const uint32_t *ucol; /* unit i's vertices lie in columns ucol[2i] .. ucol[2i+1] */
   double xmin, inv, snap;
   pairbuf *pb;
 } sweep_job;
@@ -248,7 +249,8 @@ static int sweep_task(spill_ctx *ctx, void *user, int t, int nt)
   for (size_t s = (size_t)t; s < J->nstrips; s += (size_t)nt) {
     size_t c0 = J->strip[s], c1 = J->strip[s + 1], cend = c1 < J->ncol ? c1 + 1 : J->ncol, base = cs[c0];
     for (size_t c = c0; c < cend; c++) fill[c - c0] = cs[c] - (uint32_t)base;
-    for (size_t i = 0; i < L->n; i++)
+    for (size_t i = 0; i < L->n; i++) {
+      if (J->ucol[2 * i + 1] < c0 || J->ucol[2 * i] >= cend) continue; /* no vertex in this strip */
       for (int64_t k = J->first[i] + (J->skip_first && J->first[i + 1] > J->first[i]); k < J->first[i + 1]; k++) {
         size_t c = column(xy[2 * k] - J->xmin, J->inv, J->ncol);
         if (c >= c0 && c < cend) {
@@ -258,6 +260,7 @@ static int sweep_task(spill_ctx *ctx, void *user, int t, int nt)
           d->unit = (uint32_t)i;
         }
       }
+    }
     for (size_t c = c0; c < cend; c++) sort_column(r + (cs[c] - base), cs[c + 1] - cs[c]);
     /* every matching vertex pair of two different units, once */
     for (size_t c = c0; c < c1; c++) {
@@ -293,7 +296,7 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
   spill_contig_opts o = {0, 0, 1, 0};
   verts v = {0, 0, NULL, NULL, NULL, 0};
   int64_t *first = NULL;
-  uint32_t *cs = NULL; /* column starts */
+  uint32_t *cs = NULL, *ucol = NULL; /* column starts; units' column ranges */
   size_t *strip = NULL, npbs = 0;
   pairbuf *pbs = NULL; /* per thread */
   uint64_t *k2 = NULL, *sorted;
@@ -360,9 +363,19 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
   inv = 1.0 / cell;
   /* x - xmin >= 0, so the conversion truncates like floor; the product may
    * differ from the quotient in the last bit, covered by the 0.1% margin */
-  for (size_t i = 0; i < L->n; i++)
-    for (int64_t k = first[i] + (v.skip_first && first[i + 1] > first[i]); k < first[i + 1]; k++)
-      cs[column(v.xy[2 * k] - xmin, inv, ncol) + 1]++;
+  ucol = malloc((2 * L->n + 2) * sizeof *ucol);
+  if (!ucol) goto oom;
+  for (size_t i = 0; i < L->n; i++) {
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (int64_t k = first[i] + (v.skip_first && first[i + 1] > first[i]); k < first[i + 1]; k++) {
+      uint32_t c = (uint32_t)column(v.xy[2 * k] - xmin, inv, ncol);
+      cs[c + 1]++;
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
+    }
+    ucol[2 * i] = lo;
+    ucol[2 * i + 1] = hi;
+  }
   for (size_t c = 1; c <= ncol; c++) cs[c] += cs[c - 1]; /* cs[c]: where column c starts, cs[ncol] = nk */
   spill__progress(ctx, "contiguity", 0.2);
 
@@ -401,6 +414,7 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
     J.nk = nk;
     J.cap = cap;
     J.strip = strip;
+    J.ucol = ucol;
     J.xmin = xmin;
     J.inv = inv;
     J.snap = snap;
@@ -422,6 +436,8 @@ spill_weights *spill_weights_contiguity(spill_ctx *ctx, const spill_layer *L, co
   }
   free(cs);
   cs = NULL;
+  free(ucol);
+  ucol = NULL;
   free(v.unit);
   free(v.own);
   v.unit = NULL;
@@ -484,6 +500,7 @@ done:
   free(v.own);
   free(v.unit);
   free(cs);
+  free(ucol);
   free(strip);
   for (size_t t = 0; pbs && t < npbs; t++) free(pbs[t].key);
   free(pbs);
