@@ -287,7 +287,7 @@ spill_psm_result *spill_psm_run(spill_ctx *ctx, const spill_panel *p, const spil
   size_t nt = (size_t)(n * t), q = o->n_cov + 1, kk = o->k > 0 ? (size_t)o->k : 1;
   spill_psm_result *r = NULL;
   double *X = NULL, *dv = NULL;
-  int64_t *order = NULL;
+  int64_t *order = NULL, n_outside = 0; /* treated outside the controls' score range (--common) */
   cand *cs = NULL;
   unsigned char *used = NULL;
   int ok = 0;
@@ -390,6 +390,7 @@ spill_psm_result *spill_psm_run(spill_ctx *ctx, const spill_panel *p, const spil
     int64_t nt_ = 0;
     for (int64_t i = 0; i < n; i++)
       if (r->treated[i] && r->on_support[i]) order[nt_++] = i;
+      else if (r->treated[i]) n_outside++;
     pscore_sort_key = r->pscore;
     qsort(order, (size_t)nt_, sizeof *order, cmp_desc_ps);
     for (int64_t a = 0; a < nt_; a++) {
@@ -472,8 +473,9 @@ spill_psm_result *spill_psm_run(spill_ctx *ctx, const spill_panel *p, const spil
   if (r->n_matched_treated == 0) {
     spill__fail(ctx, SPILL_EDATA,
                 "no treated unit is on the common support or has a control within the caliper/bandwidth "
-                "(%lld treated off support); widen --caliper/--bandwidth or drop --common",
-                (long long)r->n_off_support);
+                "(%lld treated off support: %lld outside the range of the controls' scores, %lld without a control "
+                "within the caliper/bandwidth); widen --caliper/--bandwidth or drop --common",
+                (long long)r->n_off_support, (long long)n_outside, (long long)(r->n_off_support - n_outside));
     goto done;
   }
   /* balance table (psmatch2 pstest) */
