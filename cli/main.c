@@ -60,6 +60,13 @@ static int run(cmd_fn fn, const char *name, int argc, char **argv)
     fprintf(stderr, "spill: '%s' is not part of this build\n", name);
     return CLI_FAIL;
   }
+  /* --help anywhere shows the command's help, even where an option would
+   * have taken it as its value (spill fit --by --help) */
+  for (int k = 1; k < argc; k++)
+    if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+      char *help[] = {argv[0], "--help", NULL};
+      return fn(2, help);
+    }
   return fn(argc, argv);
 }
 
