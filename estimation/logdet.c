@@ -581,6 +581,58 @@ done:
   return rc;
 }
 
+int spill__ldet_prepare(spill_ctx *ctx, spill__ldet *ld, double rho)
+{
+  int ok = 1, rc;
+  if (ld->method == SPILL_LOGDET_EIGEN) return SPILL_OK;
+  rc = IS_CHOL(ld) ? spill__ldet_chol_factor(ctx, ld, rho, &ok) : lu_factor(ctx, ld, rho, &ok);
+  if (rc) return rc;
+  return ok ? SPILL_OK : spill__fail(ctx, SPILL_ENUM, "I - rho W is singular at rho = %g", rho);
+}
+
+spill__ldet *spill__ldet_twin(spill_ctx *ctx, const spill__ldet *ld)
+{
+  spill__ldet *tw = spill__calloc(ctx, 1, sizeof *tw);
+  int64_t n = ld->n;
+  if (!tw) return NULL;
+  tw->method = IS_CHOL(ld) ? SPILL_LOGDET_CHOL : ld->method;
+  tw->n = n;
+  tw->w = ld->w;
+  tw->similar = ld->similar;
+  tw->lo = ld->lo;
+  tw->hi = ld->hi;
+  tw->traces = ld->traces;
+  tw->seed = ld->seed;
+  tw->L_rho = tw->num_rho = NAN;
+  if (ld->dh) {
+    if (!(tw->dh = spill__malloc(ctx, (size_t)n * sizeof *tw->dh))) goto fail;
+    memcpy(tw->dh, ld->dh, (size_t)n * sizeof *tw->dh);
+  }
+  if (ld->method == SPILL_LOGDET_EIGEN) return tw; /* dense solves need nothing kept */
+  if (IS_CHOL(ld)) { /* the pattern and the symbolic factor copied: no new analysis */
+    size_t nz = ld->A->nzmax;
+    tw->cc = ld->cc;
+    tw->A = cholmod_l_copy_sparse(ld->A, tw->cc);
+    tw->L = cholmod_l_copy_factor(ld->L, tw->cc);
+    tw->s_val = spill__malloc(ctx, nz * sizeof *tw->s_val);
+    tw->s_diag = spill__malloc(ctx, (size_t)n * sizeof *tw->s_diag);
+    if (!tw->A || !tw->L || !tw->s_val || !tw->s_diag) {
+      spill__fail(ctx, SPILL_ENOMEM, "out of memory copying the factorisation of I - rho W");
+      goto fail;
+    }
+    memcpy(tw->s_val, ld->s_val, nz * sizeof *tw->s_val);
+    memcpy(tw->s_diag, ld->s_diag, (size_t)n * sizeof *tw->s_diag);
+    return tw;
+  }
+  if (setup_lu(ctx, tw)) goto fail;
+  tw->lo = ld->lo;
+  tw->hi = ld->hi;
+  return tw;
+fail:
+  spill__ldet_free(tw);
+  return NULL;
+}
+
 int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double *b, int64_t m,
                       double *x)
 {
@@ -599,21 +651,25 @@ int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, 
   if (IS_CHOL(ld)) {
     /* (I - rho W) = D^-1/2 (I - rho S) D^1/2: x = D^-1/2 (I - rho S)^-1 D^1/2 b,
      * and for the transpose x = D^1/2 (I - rho S)^-1 D^-1/2 b */
+    /* the solve uses the calling context's own common (a worker thread's
+     * differs from ld->cc): the factor itself is only read */
     cholmod_dense *B, *X;
+    cholmod_common *cc;
     if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
     if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is not invertible at rho = %g", rho);
-    B = cholmod_l_allocate_dense((size_t)n, (size_t)m, (size_t)n, CHOLMOD_REAL, ld->cc);
+    if (!(cc = spill__cholmod(ctx))) return ctx->status;
+    B = cholmod_l_allocate_dense((size_t)n, (size_t)m, (size_t)n, CHOLMOD_REAL, cc);
     if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
     for (int64_t c = 0; c < m; c++)
       for (int64_t i = 0; i < n; i++)
         ((double *)B->x)[c * n + i] = trans ? b[c * n + i] / ld->dh[i] : b[c * n + i] * ld->dh[i];
-    X = cholmod_l_solve(CHOLMOD_A, ld->L, B, ld->cc);
-    cholmod_l_free_dense(&B, ld->cc);
-    if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", ld->cc->status);
+    X = cholmod_l_solve(CHOLMOD_A, ld->L, B, cc);
+    cholmod_l_free_dense(&B, cc);
+    if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", cc->status);
     for (int64_t c = 0; c < m; c++)
       for (int64_t i = 0; i < n; i++)
         x[c * n + i] = trans ? ((double *)X->x)[c * n + i] * ld->dh[i] : ((double *)X->x)[c * n + i] / ld->dh[i];
-    cholmod_l_free_dense(&X, ld->cc);
+    cholmod_l_free_dense(&X, cc);
     return SPILL_OK;
   }
   if ((rc = lu_factor(ctx, ld, rho, &ok))) return rc;

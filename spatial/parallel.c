@@ -1,4 +1,9 @@
-/* A minimal fork-join over POSIX threads for the neighbour searches. */
+/* A minimal fork-join over POSIX threads for the neighbour searches, the
+ * Monte Carlo trace probes and the simulation draws. Each worker gets a copy
+ * of the context with its own error buffer and its own CHOLMOD common
+ * (started on first use by spill__cholmod, finished here), so workers can
+ * solve with one shared, read-only factor: CHOLMOD keeps its workspace and
+ * status in the common, never in the factor. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,7 @@ int spill__run_parallel(spill_ctx *ctx, int nthreads, spill__task_fn fn, void *u
     wk[t].ctx.notice = NULL;
     wk[t].ctx.status = SPILL_OK;
     wk[t].ctx.err[0] = '\0';
+    wk[t].ctx.cholmod = NULL; /* its own, on first use */
     wk[t].fn = fn;
     wk[t].user = user;
     wk[t].thread = t;
@@ -56,6 +62,7 @@ int spill__run_parallel(spill_ctx *ctx, int nthreads, spill__task_fn fn, void *u
     if (wk[t].started) pthread_join(wk[t].th, NULL);
     else wk[t].rc = fn(&wk[t].ctx, user, t, nthreads);
   }
+  for (int t = 1; t < nthreads; t++) spill__cholmod_release(&wk[t].ctx);
   if (wk[0].rc) rc = wk[0].rc;
   for (int t = 1; t < nthreads && !rc; t++)
     if (wk[t].rc) {
