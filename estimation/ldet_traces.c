@@ -268,6 +268,9 @@ int spill__vcov_probes(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn
     ld->se_mcerr = err;
     if (err <= TARGET || R >= MAX_PROBES) break;
     want = (int64_t)ceil((double)R * (err / TARGET) * (err / TARGET) * 1.2);
+    /* at most 4 times as many: the error estimated from few probes is itself
+     * noisy (8 traces from 32 probes), so it is estimated again on the way */
+    if (want > 4 * R) want = 4 * R;
     want = (want + BLOCK_PROBES - 1) / BLOCK_PROBES * BLOCK_PROBES;
     if (want <= R) want = R + BLOCK_PROBES;
     if (want > MAX_PROBES) want = MAX_PROBES;
