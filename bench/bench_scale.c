@@ -238,11 +238,30 @@ static void thread_scaling(int64_t target)
                           "city effects, 200 draws"};
   if (!w || spill_weights_transform(ctx, w, 'W')) exit(1);
   p = simulate(ctx, w, t);
-  thread_steps(w, p, 1, s1, pr1);
-  thread_steps(w, p, 2, s2, pr2);
+  /* twice each, alternating, keeping the faster (the first run also warms
+   * caches and page tables; the machine is shared) */
+  for (int rep = 0; rep < 2; rep++) {
+    tstep a[4], b[4];
+    thread_steps(w, p, 1, a, pr1);
+    thread_steps(w, p, 2, b, pr2);
+    for (int k = 0; k < 4; k++) {
+      if (rep == 0 || a[k].wall < s1[k].wall) {
+        if (rep) free(s1[k].bits);
+        s1[k] = a[k];
+      } else {
+        free(a[k].bits);
+      }
+      if (rep == 0 || b[k].wall < s2[k].wall) {
+        if (rep) free(s2[k].bits);
+        s2[k] = b[k];
+      } else {
+        free(b[k].bits);
+      }
+    }
+  }
   printf("\nthread scaling, N = %lld, T = %lld (the same run; the machine is shared, so read the ratios):\n",
          (long long)w->n, (long long)t);
-  printf("%-26s | %8s %8s | %8s %8s | %7s %9s\n", "step", "1 thr s", "cpu s", "2 thr s", "cpu s", "speedup",
+  printf("%-26s | %8s %8s | %8s %8s | %7s %9s\n", "step (best of 2)", "1 thr s", "cpu s", "2 thr s", "cpu s", "speedup",
          "identical");
   for (int k = 0; k < 4; k++) {
     int same = s1[k].nbits == s2[k].nbits && memcmp(s1[k].bits, s2[k].bits, s1[k].nbits * sizeof(double)) == 0;

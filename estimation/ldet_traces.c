@@ -207,7 +207,7 @@ static int ses(spill__info_fn fn, void *user, size_t nv, const double t[3], doub
 int spill__vcov_probes(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn forms, void *fuser,
                        size_t nv, spill__info_fn fn, void *user, double *vcov)
 {
-  double sum[MAX_TR] = {0}, cross[MAX_TR * MAX_TR] = {0}, t[MAX_TR], *se = NULL, *se2 = NULL, *work = NULL;
+  double sum[MAX_TR] = {0}, cross[MAX_TR * MAX_TR] = {0}, shift[MAX_TR] = {0}, t[MAX_TR], *se = NULL, *work = NULL, *work2 = NULL;
   int64_t R = 0, want = FIRST_PROBES;
   probe_job jb = {ld, ntr, 1, 0, BLOCK_PROBES, 0, forms, fuser, NULL};
   int rc = SPILL_ENOMEM;
@@ -215,9 +215,9 @@ int spill__vcov_probes(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn
   ld->se_mcerr = 0.0;
   if (ntr > MAX_TR) return spill__fail(ctx, SPILL_EINVAL, "internal: %d traces (at most %d)", ntr, MAX_TR);
   se = spill__malloc(ctx, nv * sizeof *se);
-  se2 = spill__malloc(ctx, nv * sizeof *se2);
   work = spill__malloc(ctx, nv * nv * sizeof *work);
-  if (!se || !se2 || !work) goto done;
+  work2 = spill__malloc(ctx, nv * nv * sizeof *work2);
+  if (!se || !work || !work2) goto done;
   for (;;) {
     double cov[MAX_TR * MAX_TR], err = 0.0;
     /* want - R probes in blocks of BLOCK_PROBES (want stays a multiple of it) */
@@ -226,36 +226,53 @@ int spill__vcov_probes(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn
     free(jb.out);
     if (!(jb.out = spill__malloc(ctx, (size_t)jb.nblk * BLOCK_PROBES * (size_t)ntr * sizeof *jb.out))) goto done;
     if ((rc = run_blocks(ctx, &jb))) goto done;
+    /* sums of the samples less the first one: the control variates leave a
+     * spread far below the traces' size, which the raw sums of squares
+     * would lose to cancellation */
+    if (R == 0) memcpy(shift, jb.out, (size_t)ntr * sizeof *shift);
     for (int64_t s = 0; s < want - R; s++) {
       const double *smp = jb.out + (size_t)s * ntr;
+      double dv[MAX_TR];
+      for (int a = 0; a < ntr; a++) dv[a] = smp[a] - shift[a];
       for (int a = 0; a < ntr; a++) {
-        sum[a] += smp[a];
-        for (int b = 0; b < ntr; b++) cross[a * ntr + b] += smp[a] * smp[b];
+        sum[a] += dv[a];
+        for (int b = 0; b < ntr; b++) cross[a * ntr + b] += dv[a] * dv[b];
       }
     }
     R = want;
     spill__progress(ctx, "variance: Monte Carlo traces", 1.0);
-    for (int a = 0; a < ntr; a++) t[a] = sum[a] / (double)R;
+    for (int a = 0; a < ntr; a++) t[a] = shift[a] + sum[a] / (double)R;
     for (int a = 0; a < ntr; a++) /* covariance of the mean */
       for (int b = 0; b < ntr; b++)
-        cov[a * ntr + b] = (cross[a * ntr + b] - (double)R * t[a] * t[b]) / ((double)R - 1.0) / (double)R;
+        cov[a * ntr + b] = (cross[a * ntr + b] - sum[a] * sum[b] / (double)R) / ((double)R - 1.0) / (double)R;
     if (ses(fn, user, nv, t, vcov, se)) {
       rc = spill__fail(ctx, SPILL_ENUM, "the information matrix is singular: the model is not identified");
       goto done;
     }
-    { /* delta method: g_ij = d se_i / d t_j by a difference of one MC SD */
+    { /* delta method, analytically: the information I is affine in the
+       * traces, so D_j = dI/dt_j is a difference of two information matrices
+       * (exact whatever the step), and with V = I^-1, dV = -V D_j V:
+       * g_ij = d se_i / d t_j = -(V D_j V)_ii / (2 se_i). (A difference of
+       * SEs of perturbed, nearly singular information matrices would be
+       * dominated by rounding.) vcov holds V here. */
       double g[MAX_TR * 64];
       size_t m = nv < 64 ? nv : 64;
+      fn(user, t, work);
       for (int j = 0; j < ntr; j++) {
-        double tt[MAX_TR], dj = sqrt(fmax(cov[j * ntr + j], 0.0));
+        double tt[MAX_TR], h = 1.0 + fabs(t[j]);
         memcpy(tt, t, sizeof tt);
-        if (!(dj > 0)) dj = 1e-8 * (fabs(t[j]) + 1.0);
-        tt[j] += dj;
-        if (ses(fn, user, nv, tt, work, se2)) {
-          rc = spill__fail(ctx, SPILL_ENUM, "the information matrix is singular: the model is not identified");
-          goto done;
+        tt[j] += h;
+        fn(user, tt, work2);
+        for (size_t q = 0; q < nv * nv; q++) work2[q] = (work2[q] - work[q]) / h; /* D_j */
+        for (size_t i = 0; i < m; i++) {
+          double acc = 0.0;
+          for (size_t a = 0; a < nv; a++) {
+            double va = vcov[i * nv + a];
+            if (va == 0.0) continue;
+            for (size_t b = 0; b < nv; b++) acc += va * work2[a * nv + b] * vcov[b * nv + i];
+          }
+          g[j * 64 + i] = se[i] > 0 ? -acc / (2.0 * se[i]) : 0.0;
         }
-        for (size_t i = 0; i < m; i++) g[j * 64 + i] = (se2[i] - se[i]) / dj;
       }
       for (size_t i = 0; i < m; i++) {
         double v = 0.0;
@@ -283,8 +300,8 @@ int spill__vcov_probes(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn
   rc = SPILL_OK;
 done:
   free(se);
-  free(se2);
   free(work);
+  free(work2);
   free(jb.out);
   return rc;
 }

@@ -9,6 +9,7 @@
 #include <umfpack.h>
 #include "estimation/logdet.h"
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
 
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                     double *w, double *work, const int *lwork, int *iwork, const int *liwork,
@@ -686,35 +687,59 @@ int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, 
   return SPILL_OK;
 }
 
-/* G = W (I - rho W)^-1 = (I - rho W)^-1 W: its columns solve (I - rho W) g = W e_j. */
-int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double *v, int64_t m,
-                       double *gv, double tr[3])
+/* The exact traces by blocks of columns on the context's threads: block b
+ * always holds the same columns and its sums go to part[3b..3b+2], added in
+ * block order afterwards, so the traces do not depend on the thread count.
+ * Cholesky: S~ = (I - rho S)^-1 S is symmetric and G = D^-1/2 S~ D^1/2, so
+ * tr G = tr S~, tr G^2 = sum S~_ij^2, tr G'G = sum S~_ij^2 d_j / d_i.
+ * LU: g = G e_j = A^-1 W e_j and h = G' e_j = W' A^-T e_j;
+ * tr G^2 = sum_j h'g, tr G'G = sum_j g'g (nothing n x n kept). */
+typedef struct exact_job {
+  spill__ldet *ld;
+  double rho, *part;
+  int64_t nblk, bs;
+} exact_job;
+
+static int exact_task(spill_ctx *ctx, void *user, int thread, int nthreads)
 {
-  int64_t n = ld->n;
+  exact_job *jb = user;
+  spill__ldet *ld = jb->ld;
   const spill_weights *w = ld->w;
-  double *blk = NULL, *sol = NULL, *tmp = NULL;
-  int rc = SPILL_ENOMEM;
-  tr[0] = tr[1] = tr[2] = 0.0;
+  int64_t n = ld->n;
+  double *e = NULL, *g = NULL, *h = NULL, *u = NULL;
+  cholmod_common *cc = NULL;
+  int rc = SPILL_OK;
   if (IS_CHOL(ld)) {
-    /* S~ = (I - rho S)^-1 S is symmetric and G = D^-1/2 S~ D^1/2, so
-     * tr G = tr S~, tr G^2 = sum S~_ij^2, tr G'G = sum S~_ij^2 d_j / d_i. */
-    int ok;
-    cholmod_dense *B = NULL, *X = NULL;
-    if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
-    if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is not invertible at rho = %g", rho);
-    for (int64_t j0 = 0; j0 < n; j0 += BLOCK) {
-      int64_t bs = n - j0 < BLOCK ? n - j0 : BLOCK;
+    if (!(cc = spill__cholmod(ctx))) return ctx->status;
+  } else {
+    e = spill__calloc(ctx, (size_t)n, sizeof *e);
+    g = spill__malloc(ctx, (size_t)n * sizeof *g);
+    h = spill__malloc(ctx, (size_t)n * sizeof *h);
+    u = spill__malloc(ctx, (size_t)n * sizeof *u);
+    if (!e || !g || !h || !u) rc = SPILL_ENOMEM;
+  }
+  for (int64_t b = thread; b < jb->nblk && !rc; b += nthreads) {
+    int64_t j0 = b * jb->bs, bs = n - j0 < jb->bs ? n - j0 : jb->bs;
+    double *tr = jb->part + 3 * b;
+    tr[0] = tr[1] = tr[2] = 0.0;
+    if (IS_CHOL(ld)) {
+      cholmod_dense *B = cholmod_l_zeros((size_t)n, (size_t)bs, CHOLMOD_REAL, cc), *X;
       const double *xx;
-      B = cholmod_l_zeros((size_t)n, (size_t)bs, CHOLMOD_REAL, ld->cc);
-      if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
+      if (!B) {
+        rc = spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
+        break;
+      }
       for (int64_t c = 0; c < bs; c++) { /* column j of S = row j of S */
         int64_t j = j0 + c;
         for (int64_t q = w->p[j]; q < w->p[j + 1]; q++)
           ((double *)B->x)[c * n + w->j[q]] = w->x[q] * ld->dh[j] / ld->dh[w->j[q]];
       }
-      X = cholmod_l_solve(CHOLMOD_A, ld->L, B, ld->cc);
-      cholmod_l_free_dense(&B, ld->cc);
-      if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", ld->cc->status);
+      X = cholmod_l_solve(CHOLMOD_A, ld->L, B, cc);
+      cholmod_l_free_dense(&B, cc);
+      if (!X) {
+        rc = spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", cc->status);
+        break;
+      }
       xx = X->x;
       for (int64_t c = 0; c < bs; c++) {
         int64_t j = j0 + c;
@@ -727,9 +752,42 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
           tr[2] += s * dj / (ld->dh[i] * ld->dh[i]);
         }
       }
-      cholmod_l_free_dense(&X, ld->cc);
+      cholmod_l_free_dense(&X, cc);
+    } else {
+      for (int64_t j = j0; j < j0 + bs && !rc; j++) {
+        e[j] = 1.0;
+        spill__wmul(w, e, u);
+        if (!(rc = spill__ldet_solve_t(ctx, ld, jb->rho, 0, u, 1, g)) &&
+            !(rc = spill__ldet_solve_t(ctx, ld, jb->rho, 1, e, 1, u))) {
+          spill__wtmul(w, u, h);
+          tr[0] += g[j];
+          for (int64_t i = 0; i < n; i++) {
+            tr[1] += h[i] * g[i];
+            tr[2] += g[i] * g[i];
+          }
+        }
+        e[j] = 0.0;
+      }
     }
-  } else if (ld->method == SPILL_LOGDET_EIGEN) {
+    if (thread == 0) spill__progress(ctx, "variance: exact traces", (double)(b + 1) / (double)jb->nblk);
+  }
+  free(e);
+  free(g);
+  free(h);
+  free(u);
+  return rc;
+}
+
+/* G = W (I - rho W)^-1 = (I - rho W)^-1 W: its columns solve (I - rho W) g = W e_j. */
+int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double *v, int64_t m,
+                       double *gv, double tr[3])
+{
+  int64_t n = ld->n;
+  const spill_weights *w = ld->w;
+  double *blk = NULL, *sol = NULL, *tmp = NULL;
+  int rc = SPILL_ENOMEM;
+  tr[0] = tr[1] = tr[2] = 0.0;
+  if (ld->method == SPILL_LOGDET_EIGEN) {
     /* dense G = (I - rho W)^-1 W (n <= DENSE_MAX_N for this method) */
     double *g;
     if (spill__mem_request(ctx, (double)n * (double)n * sizeof *g, "the dense n x n G = W (I - rho W)^-1",
@@ -752,29 +810,17 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
     free(g);
     if (rc) return rc;
   } else {
-    /* LU: column by column, nothing n x n kept: g = G e_j = A^-1 W e_j and
-     * h = G' e_j = W' A^-T e_j; tr G^2 = sum_j h'g, tr G'G = sum_j g'g */
-    double *e = spill__calloc(ctx, (size_t)n, sizeof *e), *g = spill__malloc(ctx, (size_t)n * sizeof *g);
-    double *h = spill__malloc(ctx, (size_t)n * sizeof *h), *u = spill__malloc(ctx, (size_t)n * sizeof *u);
-    rc = e && g && h && u ? SPILL_OK : SPILL_ENOMEM;
-    for (int64_t j = 0; j < n && !rc; j++) {
-      e[j] = 1.0;
-      spill__wmul(w, e, u);
-      if (!(rc = spill__ldet_solve_t(ctx, ld, rho, 0, u, 1, g)) &&
-          !(rc = spill__ldet_solve_t(ctx, ld, rho, 1, e, 1, u))) {
-        spill__wtmul(w, u, h);
-        tr[0] += g[j];
-        for (int64_t i = 0; i < n; i++) {
-          tr[1] += h[i] * g[i];
-          tr[2] += g[i] * g[i];
-        }
-      }
-      e[j] = 0.0;
-    }
-    free(e);
-    free(g);
-    free(h);
-    free(u);
+    exact_job jb = {ld, rho, NULL, 0, IS_CHOL(ld) ? BLOCK : 64};
+    int th;
+    if ((rc = spill__ldet_prepare(ctx, ld, rho))) return rc; /* the workers only read the factor */
+    jb.nblk = (n + jb.bs - 1) / jb.bs;
+    if (!(jb.part = spill__malloc(ctx, (size_t)jb.nblk * 3 * sizeof *jb.part))) return SPILL_ENOMEM;
+    th = spill__thread_count(ctx, n * n / 64);
+    if (th > jb.nblk) th = (int)jb.nblk;
+    rc = spill__run_parallel(ctx, th, exact_task, &jb);
+    for (int64_t b = 0; b < jb.nblk && !rc; b++)
+      for (int a = 0; a < 3; a++) tr[a] += jb.part[3 * b + a];
+    free(jb.part);
     if (rc) return rc;
   }
   if (m > 0) { /* gv = W (I - rho W)^-1 v */

@@ -435,9 +435,14 @@ static int sac_dense_traces(spill_ctx *ctx, spill__ldet *ld, const spill_weights
                             double t[8])
 {
   size_t n = (size_t)w->n;
-  double *gm = spill__malloc(ctx, n * n * sizeof *gm), *hm = spill__malloc(ctx, n * n * sizeof *hm);
+  double *gm = NULL, *hm = NULL;
   int rc = SPILL_ENOMEM;
   memset(t, 0, 8 * sizeof *t);
+  if (spill__mem_request(ctx, 3.0 * (double)n * (double)n * sizeof *gm, "the SAC's dense n x n G and H",
+                         "use --logdet chol (symmetric W) or lu"))
+    return SPILL_ENOMEM;
+  gm = spill__malloc(ctx, n * n * sizeof *gm);
+  hm = spill__malloc(ctx, n * n * sizeof *hm);
   if (!gm || !hm) goto done;
   if ((rc = spill__dense_g(ctx, ld, w, rho, gm)) || (rc = spill__dense_g(ctx, ld, w, lambda, hm))) goto done;
   for (size_t j = 0; j < n; j++) {

@@ -1,5 +1,5 @@
 /* Threads and the large-n variances of the SAC and Lee-Yu models (issue 10):
- *  - the Monte Carlo variance (SDM, SAC), the effects' simulation draws and
+ *  - the variance (SDM, SAC; exact and Monte Carlo traces), the effects' simulation draws and
  *    Monte Carlo traces, and the per-city simulation intervals are bit for
  *    bit the same on 1, 2 and 3 threads (memcmp);
  *  - the SAC's exact traces by sparse solves on unit vectors (no n x n
@@ -109,6 +109,14 @@ static void test_sdm_threads(spill_ctx *ctx)
   same_on_threads(p, w, &o, "SDM, Monte Carlo traces");
   spill_panel_free(p);
   spill_weights_free(w);
+  w = lattice(ctx, 24, 30); /* n = 720 */
+  p = make_panel(ctx, w, 4, 0.4, 0.0, 1, 12);
+  o.traces = 1; /* exact traces by blocks of columns, also threaded */
+  same_on_threads(p, w, &o, "SDM, exact traces (Cholesky)");
+  o.logdet = SPILL_LOGDET_LU;
+  same_on_threads(p, w, &o, "SDM, exact traces (LU)");
+  spill_panel_free(p);
+  spill_weights_free(w);
 }
 
 /* standardised errors of the MC SEs against the exact ones over seeds */
@@ -179,6 +187,7 @@ static void test_sac(spill_ctx *ctx)
   spill_fit_free(de);
   spill_fit_free(ex);
   mc_vs_exact(p, w, o, "SAC Hutchinson vs exact");
+  same_on_threads(p, w, &o, "SAC, exact traces");
   o.traces = 2;
   same_on_threads(p, w, &o, "SAC, Monte Carlo traces");
   o.logdet = SPILL_LOGDET_LU; /* the LU path (solves with UMFPACK on threads) */

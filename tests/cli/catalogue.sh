@@ -108,6 +108,9 @@ E E48 0 "z and P>|z| are undefined where the SE is zero" -- "$SPILL" fit --data 
 E E49 1 "the simulation draws of the effects would need about" -- env SPILL_MEM_LIMIT=10M "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --draws 1000000
 E E50 1 "use fewer draws (--boot)" -- env SPILL_MEM_LIMIT=10M "$SPILL" did --data "$T/adopt.csv" --id id --time year --y y --adopt adopt --boot 1000000
 E E51 1 "use --logdet chol (symmetric W) or lu" -- env SPILL_MEM_LIMIT=100K "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --model sar --logdet eigen --no-effects
+# threads and variance traces (issue 10)
+E E72 2 "--threads must be 0 (all processors) to 256, got -1" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --threads -1
+E E73 2 "unknown --traces 'fast'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --traces fast
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
