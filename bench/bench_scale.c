@@ -226,6 +226,30 @@ static void thread_steps(const spill_weights *w, const spill_panel *p, int threa
   spill_ctx_free(ctx);
 }
 
+/* the SDM fit with exact traces (N column solves, in blocks on threads) */
+static void exact_step(const spill_weights *w, const spill_panel *p, int threads, tstep *st)
+{
+  spill_ctx *ctx = spill_ctx_new();
+  spill_fit_opts o;
+  spill_fit *f;
+  double t0, c0;
+  spill_ctx_set_threads(ctx, threads);
+  memset(st, 0, sizeof *st);
+  spill_fit_opts_init(&o);
+  o.traces = 1;
+  o.logdet = SPILL_LOGDET_CHOL;
+  t0 = bench_now(), c0 = cpu_now();
+  f = spill_fit_model(ctx, p, w, &o);
+  st->wall = bench_now() - t0, st->cpu = cpu_now() - c0;
+  if (!f) {
+    fprintf(stderr, "exact fit failed: %s\n", spill_ctx_error(ctx));
+    exit(1);
+  }
+  keep(st, f->vcov, f->nv * f->nv);
+  spill_fit_free(f);
+  spill_ctx_free(ctx);
+}
+
 static void thread_scaling(int64_t target)
 {
   spill_ctx *ctx = spill_ctx_new();
@@ -269,6 +293,23 @@ static void thread_scaling(int64_t target)
            s2[k].cpu, s1[k].wall / s2[k].wall, same ? "yes" : "NO");
     free(s1[k].bits);
     free(s2[k].bits);
+  }
+  { /* exact traces on a map of 4900 units (the exact path's largest size under auto) */
+    spill_weights *we = spill_weights_lattice(ctx, 70, 70, 0);
+    spill_panel *pe;
+    tstep e1, e2;
+    int same;
+    if (!we || spill_weights_transform(ctx, we, 'W')) exit(1);
+    pe = simulate(ctx, we, t);
+    exact_step(we, pe, 1, &e1);
+    exact_step(we, pe, 2, &e2);
+    same = e1.nbits == e2.nbits && memcmp(e1.bits, e2.bits, e1.nbits * sizeof(double)) == 0;
+    printf("%-26s | %8.2f %8.2f | %8.2f %8.2f | %7.2f %9s\n", "SDM fit, exact, N = 4900", e1.wall, e1.cpu,
+           e2.wall, e2.cpu, e1.wall / e2.wall, same ? "yes" : "NO");
+    free(e1.bits);
+    free(e2.bits);
+    spill_panel_free(pe);
+    spill_weights_free(we);
   }
   printf("(variance probes: SDM %d, SAC %d; the fits include the serial ML search)\n", pr1[0], pr1[1]);
   spill_panel_free(p);
