@@ -121,6 +121,11 @@ spill__ldet *spill__ldet_twin(spill_ctx *ctx, const spill__ldet *ld);
 /* The same with (I - rho W)' when trans is 1. */
 int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, const double *b,
                         int64_t m, double *x);
+/* The SAC's exact traces (tr G, GG, G'G, H, HH, H'H, HG, H'G; H at lambda
+ * with the twin tw) by the Cholesky similarity: 1 when ld is not Cholesky
+ * (use spill__traces_exact_units), else a status. */
+int spill__ldet_sac_traces(spill_ctx *ctx, spill__ldet *ld, spill__ldet *tw, double rho, double lambda,
+                           double t[8]);
 /* Traces of G for the variance: exact (spill__ldet_traces) or, for large n,
  * Hutchinson's estimator with Rademacher probes solved with the one
  * factorisation, with a control variate (ldet_traces.c). The probes are added

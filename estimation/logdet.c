@@ -778,6 +778,87 @@ static int exact_task(spill_ctx *ctx, void *user, int thread, int nthreads)
   return rc;
 }
 
+/* The SAC's eight exact traces with Cholesky factors at rho (ld) and lambda
+ * (tw): with S~r = (I - rho S)^-1 S and S~l = (I - lambda S)^-1 S, both
+ * symmetric, G = D^-1/2 S~r D^1/2 and H = D^-1/2 S~l D^1/2, so tr(X'Y) and
+ * tr(XY) are sums over the entries of the two solves of the same columns:
+ * tr HG = sum S~l_ij S~r_ij, tr H'G = sum S~l_ij S~r_ij d_i/d_j (d = dh^2),
+ * as spill__ldet_traces does for G alone: two solves per block, not four. */
+typedef struct sac_exact_job {
+  spill__ldet *ld, *tw;
+  double *part; /* nblk x 8 */
+  int64_t nblk;
+} sac_exact_job;
+
+static int sac_exact_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  sac_exact_job *jb = user;
+  spill__ldet *ld = jb->ld;
+  const spill_weights *w = ld->w;
+  int64_t n = ld->n;
+  cholmod_common *cc = spill__cholmod(ctx);
+  if (!cc) return ctx->status;
+  for (int64_t b = thread; b < jb->nblk; b += nthreads) {
+    int64_t j0 = b * BLOCK, bs = n - j0 < BLOCK ? n - j0 : BLOCK;
+    double *t = jb->part + 8 * b;
+    cholmod_dense *B = cholmod_l_zeros((size_t)n, (size_t)bs, CHOLMOD_REAL, cc), *X, *Y;
+    const double *xr, *xl;
+    for (int a = 0; a < 8; a++) t[a] = 0.0;
+    if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
+    for (int64_t c = 0; c < bs; c++) {
+      int64_t j = j0 + c;
+      for (int64_t q = w->p[j]; q < w->p[j + 1]; q++)
+        ((double *)B->x)[c * n + w->j[q]] = w->x[q] * ld->dh[j] / ld->dh[w->j[q]];
+    }
+    X = cholmod_l_solve(CHOLMOD_A, ld->L, B, cc);
+    Y = X ? cholmod_l_solve(CHOLMOD_A, jb->tw->L, B, cc) : NULL;
+    cholmod_l_free_dense(&B, cc);
+    if (!X || !Y) {
+      cholmod_l_free_dense(&X, cc);
+      return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", cc->status);
+    }
+    xr = X->x;
+    xl = Y->x;
+    for (int64_t c = 0; c < bs; c++) {
+      int64_t j = j0 + c;
+      double dj = ld->dh[j] * ld->dh[j];
+      t[0] += xr[c * n + j];
+      t[3] += xl[c * n + j];
+      for (int64_t i = 0; i < n; i++) {
+        double r = xr[c * n + i], l = xl[c * n + i], f = dj / (ld->dh[i] * ld->dh[i]);
+        t[1] += r * r;
+        t[2] += r * r * f;
+        t[4] += l * l;
+        t[5] += l * l * f;
+        t[6] += l * r;
+        t[7] += l * r * f;
+      }
+    }
+    cholmod_l_free_dense(&X, cc);
+    cholmod_l_free_dense(&Y, cc);
+  }
+  return SPILL_OK;
+}
+
+int spill__ldet_sac_traces(spill_ctx *ctx, spill__ldet *ld, spill__ldet *tw, double rho, double lambda,
+                           double t[8])
+{
+  sac_exact_job jb = {ld, tw, NULL, 0};
+  int rc, th;
+  if (!IS_CHOL(ld) || !IS_CHOL(tw)) return 1; /* not this route */
+  if ((rc = spill__ldet_prepare(ctx, ld, rho)) || (rc = spill__ldet_prepare(ctx, tw, lambda))) return rc;
+  jb.nblk = (ld->n + BLOCK - 1) / BLOCK;
+  if (!(jb.part = spill__malloc(ctx, (size_t)jb.nblk * 8 * sizeof *jb.part))) return SPILL_ENOMEM;
+  th = spill__thread_count(ctx, ld->n * ld->n / 64);
+  if (th > jb.nblk) th = (int)jb.nblk;
+  rc = spill__run_parallel(ctx, th, sac_exact_task, &jb);
+  for (int a = 0; a < 8; a++) t[a] = 0.0;
+  for (int64_t b = 0; b < jb.nblk && !rc; b++)
+    for (int a = 0; a < 8; a++) t[a] += jb.part[8 * b + a];
+  free(jb.part);
+  return rc;
+}
+
 /* G = W (I - rho W)^-1 = (I - rho W)^-1 W: its columns solve (I - rho W) g = W e_j. */
 int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double *v, int64_t m,
                        double *gv, double tr[3])

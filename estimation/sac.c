@@ -542,7 +542,9 @@ int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights 
       rc = spill__vcov_probes(ctx, ld, 8, sac_forms, &sp, nv, sac_add_traces, &si, vcov);
       goto done;
     }
-    if ((rc = spill__traces_exact_units(ctx, ld, 8, sac_forms, &sp, t))) goto done;
+    rc = spill__ldet_sac_traces(ctx, ld, sp.tw, rho, lambda, t); /* Cholesky: two solves per block */
+    if (rc == 1) rc = spill__traces_exact_units(ctx, ld, 8, sac_forms, &sp, t);
+    if (rc) goto done;
   }
   sac_add_traces(&si, t, vcov);
   if (spill__inverse(vcov, nv)) {

@@ -185,6 +185,18 @@ static void test_sac(spill_ctx *ctx)
     CHECK_REL(ex->rho_se, de->rho_se, 1e-5);
     CHECK_REL(ex->lambda_se, de->lambda_se, 1e-5);
   }
+  if (ex) { /* the exact traces with LU solves (the unit-vector route) against the Cholesky route */
+    spill_fit *lu;
+    o.logdet = SPILL_LOGDET_LU;
+    lu = fit_on(p, w, &o, 0);
+    if (lu) {
+      for (size_t j = 0; j < lu->k; j++) CHECK_REL(lu->se[j], ex->se[j], 1e-5);
+      CHECK_REL(lu->rho_se, ex->rho_se, 1e-5);
+      CHECK_REL(lu->lambda_se, ex->lambda_se, 1e-5);
+    }
+    spill_fit_free(lu);
+    o.logdet = SPILL_LOGDET_CHOL;
+  }
   spill_fit_free(de);
   spill_fit_free(ex);
   mc_vs_exact(p, w, o, "SAC Hutchinson vs exact");
