@@ -62,6 +62,12 @@ static const char fit_help[] =
     "  --lee-yu-bc         Elhorst's (2014) first-order bias correction of the direct\n"
     "                      estimates instead (what --lee-yu did before)\n"
     "  --logdet M          auto (default), eigen, chol, lu, cheb (Chebyshev, large n)\n"
+    "  --traces M          traces of the variance: auto (default: exact up to 5000 units),\n"
+    "                      exact, or mc (Hutchinson probes until the SEs' Monte Carlo\n"
+    "                      error is below 0.1%; the error is printed and in the JSON;\n"
+    "                      --logdet eigen keeps exact traces)\n"
+    "  --threads N         threads for the probes and the simulation draws (default 0:\n"
+    "                      all processors); the results are the same for any N\n"
     "  --wy M              exact (default: within transform of W y) or splm (W times the\n"
     "                      within-transformed y, as R splm does)\n"
     "output:\n"
@@ -83,6 +89,7 @@ typedef struct fit_args {
   char vce_buf[200];
   cli_files files;
   int format;
+  long threads;
   spill_fit_opts opts;
   cli_effects_args eff;
 } fit_args;
@@ -208,7 +215,7 @@ static int parse_args(int argc, char **argv, fit_args *a)
     else if (!strcmp(o, "--csv")) slot = &a->csv;
     else if (!strcmp(o, "--latex")) slot = &a->latex;
     else if (strcmp(o, "--model") && strcmp(o, "--fe") && strcmp(o, "--logdet") && strcmp(o, "--format") &&
-             strcmp(o, "--wy"))
+             strcmp(o, "--wy") && strcmp(o, "--traces") && strcmp(o, "--threads"))
       return cli_usage_error("fit", "unknown option '%s'", o), -1;
     if (!v) return cli_usage_error("fit", "%s needs a value", o), -1;
     i++;
@@ -227,6 +234,13 @@ static int parse_args(int argc, char **argv, fit_args *a)
       a->opts.logdet = (spill_logdet)r;
     } else if (!strcmp(o, "--format")) {
       if (pick("fit", o, v, fmts, 4, &a->format)) return -1;
+    } else if (!strcmp(o, "--traces")) {
+      static const char *trs[] = {"auto", "exact", "mc"};
+      if (pick("fit", o, v, trs, 3, &a->opts.traces)) return -1;
+    } else if (!strcmp(o, "--threads")) {
+      if (cli_parse_long("fit", o, v, &a->threads)) return -1;
+      if (a->threads < 0 || a->threads > 256)
+        return cli_usage_error("fit", "--threads must be 0 (all processors) to 256, got %ld", a->threads), -1;
     } else if (!strcmp(o, "--wy")) {
       if (pick("fit", o, v, wys, 2, &a->opts.splm_wy)) return -1;
     }
@@ -369,6 +383,7 @@ int cmd_fit(int argc, char **argv)
     return CLI_OK;
   }
   ctx = cli_ctx_new();
+  if (a.threads) spill_ctx_set_threads(ctx, (int)a.threads);
   if (!(p = load_panel(ctx, &a, &xcols))) {
     rc = panel_fail(ctx, &a);
     goto done;

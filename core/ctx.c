@@ -129,6 +129,14 @@ struct cholmod_common_struct *spill__cholmod(spill_ctx *ctx)
   return ctx->cholmod;
 }
 
+void spill__cholmod_release(spill_ctx *ctx)
+{
+  if (!ctx->cholmod) return;
+  cholmod_l_finish(ctx->cholmod);
+  free(ctx->cholmod);
+  ctx->cholmod = NULL;
+}
+
 void *spill__malloc(spill_ctx *ctx, size_t size)
 {
   void *p = malloc(size ? size : 1);

@@ -51,6 +51,9 @@ void spill__notice(spill_ctx *ctx, const char *fmt, ...) __attribute__((format(p
 /* The context's CHOLMOD common (cholmod_l_start'ed on first call), or NULL
  * with an error set. */
 struct cholmod_common_struct *spill__cholmod(spill_ctx *ctx);
+/* Finish and free the context's CHOLMOD common (a worker's own, see
+ * spatial/parallel.c); the next spill__cholmod starts a new one. */
+void spill__cholmod_release(spill_ctx *ctx);
 
 /* Memory for requests sized by the user (core/memlimit.c): the physical
  * memory, or the environment's SPILL_MEM_LIMIT when lower (bytes, K/M/G).

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
 
 /* Work beyond this many multiply-adds for the pilots' diagonals of W^j is
  * refused (about a minute on one core). */
@@ -277,13 +278,100 @@ static void summarize_col(const float *v, size_t nd, size_t stride, size_t col, 
   *hi = spill__quantile_sorted(buf, nd, (1.0 + level) / 2.0);
 }
 
+/* The draws on the context's threads: draw r always writes row r of v, and
+ * each column's interval is computed from all rows, so the results do not
+ * depend on the thread count. */
+typedef struct city_job {
+  const spill_weights *w;
+  const spill__draws *d;
+  spill_city_effects *c;
+  const double *wd, *mdiag;
+  const int64_t *pil;
+  int64_t np;
+  int J;
+  long cb, ct;
+  size_t stride;
+  double level;
+  float *v;
+} city_job;
+
+static int city_draw_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  city_job *jb = user;
+  const spill_weights *w = jb->w;
+  const spill__draws *d = jb->d;
+  const spill_city_effects *c = jb->c;
+  int64_t n = w->n, np = jb->np;
+  size_t r0 = d->n * (size_t)thread / (size_t)nthreads, r1 = d->n * (size_t)(thread + 1) / (size_t)nthreads;
+  double *g = spill__malloc(ctx, (size_t)n * sizeof *g), *sd = spill__malloc(ctx, (size_t)n * sizeof *sd);
+  double *h = spill__malloc(ctx, (size_t)n * sizeof *h), *one = spill__malloc(ctx, (size_t)n * sizeof *one);
+  double *tmp = spill__malloc(ctx, (size_t)n * sizeof *tmp), *wth = spill__malloc(ctx, (size_t)n * sizeof *wth);
+  int rc = g && sd && h && one && tmp && wth ? SPILL_OK : SPILL_ENOMEM;
+  if (!rc)
+    for (int64_t i = 0; i < n; i++) one[i] = 1.0;
+  for (size_t r = r0; r < r1 && !rc; r++) {
+    const double *par = d->v + r * d->m;
+    double beta = par[jb->cb], theta = jb->ct >= 0 ? par[jb->ct] : 0.0, rho = d->rho_col >= 0 ? par[d->rho_col] : 0.0;
+    float *out = jb->v + r * jb->stride;
+    for (int64_t i = 0; i < n; i++) g[i] = beta * c->pilot[i] + theta * jb->wd[i];
+    series_apply(w, 0, rho, jb->J, g, sd, tmp);
+    series_apply(w, 1, rho, jb->J, one, h, tmp);
+    spill__wtmul(w, h, wth);
+    for (int64_t i = 0; i < n; i++) {
+      out[i] = (float)sd[i];          /* total */
+      out[n + i] = (float)sd[i];      /* received, own subtracted below */
+    }
+    for (int64_t q = 0; q < np; q++) {
+      const double *m = jb->mdiag + (size_t)q * (jb->J + 2);
+      int64_t p = jb->pil[q];
+      double spp = 0.0, rj = 1.0;
+      for (int j = 0; j <= jb->J; j++, rj *= rho) spp += rj * (beta * m[j] + theta * m[j + 1]);
+      out[2 * n + q] = (float)(spp * c->pilot[p]);
+      out[2 * n + np + q] = (float)((beta * h[p] + theta * wth[p] - spp) * c->pilot[p]);
+      out[n + p] = (float)(sd[p] - spp * c->pilot[p]);
+    }
+    if (thread == 0) spill__progress(ctx, "city effects: draws", (double)(r + 1 - r0) / (double)(r1 - r0));
+  }
+  free(g);
+  free(sd);
+  free(h);
+  free(one);
+  free(tmp);
+  free(wth);
+  return rc;
+}
+
+static int city_sum_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  city_job *jb = user;
+  spill_city_effects *c = jb->c;
+  int64_t n = jb->w->n, np = jb->np, ncol = n + np;
+  int64_t i0 = ncol * thread / nthreads, i1 = ncol * (thread + 1) / nthreads;
+  size_t nd = jb->d->n;
+  double *buf = spill__malloc(ctx, (nd ? nd : 1) * sizeof *buf);
+  if (!buf) return SPILL_ENOMEM;
+  for (int64_t i = i0; i < i1; i++) {
+    if (i < n) {
+      summarize_col(jb->v, nd, jb->stride, (size_t)i, jb->level, buf, &c->total_lo[i], &c->total_hi[i]);
+      summarize_col(jb->v, nd, jb->stride, (size_t)(n + i), jb->level, buf, &c->received_lo[i],
+                    &c->received_hi[i]);
+    } else {
+      int64_t q = i - n, p = jb->pil[q];
+      summarize_col(jb->v, nd, jb->stride, (size_t)(2 * n + q), jb->level, buf, &c->own_lo[p], &c->own_hi[p]);
+      summarize_col(jb->v, nd, jb->stride, (size_t)(2 * n + np + q), jb->level, buf, &c->sent_lo[p],
+                    &c->sent_hi[p]);
+    }
+  }
+  free(buf);
+  return SPILL_OK;
+}
+
 /* Simulation intervals: each draw (beta, theta, rho) through the series. */
 static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w, const int64_t *pil,
                     int64_t np, const spill_effects_opts *opts, spill_city_effects *c)
 {
   int64_t n = w->n;
-  double wnorm = 0.0, *wd = NULL, *g = NULL, *sd = NULL, *h = NULL, *one = NULL, *tmp = NULL;
-  double *wth = NULL, *mdiag = NULL, *buf = NULL;
+  double wnorm = 0.0, *wd = NULL, *mdiag = NULL;
   float *v = NULL;
   spill_weights *wt = NULL;
   size_t stride = (size_t)(2 * n + 2 * np);
@@ -314,55 +402,22 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
   if ((rc = spill__draws_make(ctx, fit, spill__fit_lag(fit) ? wnorm : 0.0, opts, &d))) return rc;
   rc = SPILL_ENOMEM;
   wd = spill__malloc(ctx, (size_t)n * sizeof *wd);
-  g = spill__malloc(ctx, (size_t)n * sizeof *g);
-  sd = spill__malloc(ctx, (size_t)n * sizeof *sd);
-  h = spill__malloc(ctx, (size_t)n * sizeof *h);
-  one = spill__malloc(ctx, (size_t)n * sizeof *one);
-  tmp = spill__malloc(ctx, (size_t)n * sizeof *tmp);
-  wth = spill__malloc(ctx, (size_t)n * sizeof *wth);
   mdiag = spill__calloc(ctx, (size_t)(np ? np : 1) * (size_t)(J + 2), sizeof *mdiag);
-  buf = spill__malloc(ctx, (d.n ? d.n : 1) * sizeof *buf);
   v = spill__malloc(ctx, (d.n ? d.n : 1) * stride * sizeof *v);
-  if (!wd || !g || !sd || !h || !one || !tmp || !wth || !mdiag || !buf || !v) goto done;
+  if (!wd || !mdiag || !v) goto done;
   spill__wmul(w, c->pilot, wd);
-  for (int64_t i = 0; i < n; i++) one[i] = 1.0;
   /* (W^j)_pp for each pilot p, j = 0..J+1, by local walks */
   if (!(wt = transpose(ctx, w))) goto done;
   if ((rc = pilot_diagonals(ctx, w, wt, pil, np, J + 1, mdiag))) goto done;
-  rc = SPILL_ENOMEM;
   cb = spill__draws_col(&d, fit->treat);
   ct = fit->wlag && fit->wlag[fit->treat] >= 0 ? spill__draws_col(&d, fit->wlag[fit->treat]) : -1;
-  for (size_t r = 0; r < d.n; r++) {
-    const double *par = d.v + r * d.m;
-    double beta = par[cb], theta = ct >= 0 ? par[ct] : 0.0, rho = d.rho_col >= 0 ? par[d.rho_col] : 0.0;
-    float *out = v + r * stride;
-    for (int64_t i = 0; i < n; i++) g[i] = beta * c->pilot[i] + theta * wd[i];
-    series_apply(w, 0, rho, J, g, sd, tmp);
-    series_apply(w, 1, rho, J, one, h, tmp);
-    spill__wtmul(w, h, wth);
-    for (int64_t i = 0; i < n; i++) {
-      out[i] = (float)sd[i];          /* total */
-      out[n + i] = (float)sd[i];      /* received, own subtracted below */
-    }
-    for (int64_t q = 0; q < np; q++) {
-      const double *m = mdiag + (size_t)q * (J + 2);
-      int64_t p = pil[q];
-      double spp = 0.0, rj = 1.0;
-      for (int j = 0; j <= J; j++, rj *= rho) spp += rj * (beta * m[j] + theta * m[j + 1]);
-      out[2 * n + q] = (float)(spp * c->pilot[p]);
-      out[2 * n + np + q] = (float)((beta * h[p] + theta * wth[p] - spp) * c->pilot[p]);
-      out[n + p] = (float)(sd[p] - spp * c->pilot[p]);
-    }
-    spill__progress(ctx, "city effects: draws", (double)(r + 1) / (double)d.n);
-  }
-  for (int64_t i = 0; i < n; i++) {
-    summarize_col(v, d.n, stride, (size_t)i, opts->level, buf, &c->total_lo[i], &c->total_hi[i]);
-    summarize_col(v, d.n, stride, (size_t)(n + i), opts->level, buf, &c->received_lo[i], &c->received_hi[i]);
-  }
-  for (int64_t q = 0; q < np; q++) {
-    int64_t p = pil[q];
-    summarize_col(v, d.n, stride, (size_t)(2 * n + q), opts->level, buf, &c->own_lo[p], &c->own_hi[p]);
-    summarize_col(v, d.n, stride, (size_t)(2 * n + np + q), opts->level, buf, &c->sent_lo[p], &c->sent_hi[p]);
+  {
+    city_job jb = {w, &d, c, wd, mdiag, pil, np, J, cb, ct, stride, opts->level, v};
+    int th = spill__thread_count(ctx, (int64_t)d.n * (J + 1) * (w->p[n] + n));
+    if (th > (int)d.n) th = d.n ? (int)d.n : 1;
+    if ((rc = spill__run_parallel(ctx, th, city_draw_task, &jb))) goto done;
+    th = spill__thread_count(ctx, (int64_t)d.n * (n + np));
+    if ((rc = spill__run_parallel(ctx, th, city_sum_task, &jb))) goto done;
   }
   c->accepted = (int)d.n;
   c->rejected = (int)d.rejected;
@@ -370,14 +425,7 @@ static int city_sim(spill_ctx *ctx, const spill_fit *fit, const spill_weights *w
 done:
   spill__draws_free(&d);
   free(wd);
-  free(g);
-  free(sd);
-  free(h);
-  free(one);
-  free(tmp);
-  free(wth);
   free(mdiag);
-  free(buf);
   free(v);
   spill_weights_free(wt);
   return rc;

@@ -125,18 +125,47 @@ int spill__ldet_trace_g(spill_ctx *ctx, spill__ldet *ld, double rho, double *out
 /* x = (I - rho W)^-1 b for m right-hand sides (n x m column-major). */
 int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double *b, int64_t m,
                       double *x);
+/* Factorise I - rho W now, so that solves at rho only read the factor and
+ * may run on several threads (each with its context's CHOLMOD common). */
+int spill__ldet_prepare(spill_ctx *ctx, spill__ldet *ld, double rho);
+/* A second holder of factorisations of the same I - rho W (sparse pattern
+ * and symbolic analysis copied), for solves at two values at once (the SAC's
+ * rho and lambda); exact Cholesky or LU, no Chebyshev series. */
+spill__ldet *spill__ldet_twin(spill_ctx *ctx, const spill__ldet *ld);
 /* The same with (I - rho W)' when trans is 1. */
 int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, const double *b,
                         int64_t m, double *x);
+/* The SAC's exact traces (tr G, GG, G'G, H, HH, H'H, HG, H'G; H at lambda
+ * with the twin tw) by the Cholesky similarity: 1 when ld is not Cholesky
+ * (use spill__traces_exact_units), else a status. */
+int spill__ldet_sac_traces(spill_ctx *ctx, spill__ldet *ld, spill__ldet *tw, double rho, double lambda,
+                           double t[8]);
 /* Traces of G for the variance: exact (spill__ldet_traces) or, for large n,
  * Hutchinson's estimator with Rademacher probes solved with the one
  * factorisation, with a control variate (ldet_traces.c). The probes are added
  * until the Monte Carlo relative error of every SE of vcov = info^-1 is below
  * 0.1%. fn fills the nv x nv information matrix (row-major) for given traces;
  * vcov receives its inverse. */
-typedef void (*spill__info_fn)(void *user, const double tr[3], double *info);
+typedef void (*spill__info_fn)(void *user, const double *tr, double *info);
 int spill__vcov_traces(spill_ctx *ctx, spill__ldet *ld, double rho, size_t nv, spill__info_fn fn,
                        void *user, double *vcov);
+/* The same machinery for other traces (the SAC's, of G and of H =
+ * W (I - lambda W)^-1): forms fills q[s*ntr + a] for the bs vectors z
+ * (n x bs, column-major) with z'X_a z, or (mc) with a control-variate
+ * estimate of tr X_a; it runs on several threads (solves through its ctx).
+ * spill__vcov_probes adds Rademacher probes in blocks until the MC error of
+ * the SEs is below 0.1% (ld's probes and se_mcerr record it); the result
+ * does not depend on the thread count. spill__traces_exact_units sums the
+ * forms over the n unit vectors (exact traces, no n x n storage), and
+ * spill__traces_use_exact says which of the two ld's settings ask for. */
+typedef int (*spill__forms_fn)(spill_ctx *ctx, void *user, const double *z, int bs, int mc, double *q);
+int spill__vcov_probes(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn forms, void *fuser,
+                       size_t nv, spill__info_fn fn, void *user, double *vcov);
+int spill__traces_exact_units(spill_ctx *ctx, spill__ldet *ld, int ntr, spill__forms_fn forms, void *user,
+                              double *t);
+int spill__traces_use_exact(const spill__ldet *ld);
+/* c = (tr W, tr W^2, tr W'W) */
+void spill__w_traces(const spill_weights *w, double c[3]);
 /* How the traces were computed: 0 for variance traces auto, 1 exact, 2 Monte
  * Carlo; seed for the probes. */
 void spill__ldet_set_traces(spill__ldet *ld, int traces, uint64_t seed);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
 
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
@@ -163,13 +164,60 @@ void spill__stat_summarize(spill_effect_stat *s, double *x, size_t n, double lev
   s->hi = spill__quantile_sorted(x, n, (1.0 + level) / 2.0);
 }
 
+/* The draws on the context's threads: draw r fills column r of val, the
+ * summaries read all of them, so the results do not depend on threads. */
+typedef struct sim_job {
+  const spill_traces *tr;
+  const spill__draws *d;
+  const spill_effects *out;
+  double *val, *trunc; /* trunc: per thread, the largest truncation bound */
+  int *bad;            /* per thread: the traces failed at rho bad_at */
+  double *bad_at;
+} sim_job;
+
+static int sim_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  sim_job *jb = user;
+  const spill__draws *d = jb->d;
+  const spill_traces *tr = jb->tr;
+  size_t E = jb->out->count, r0 = d->n * (size_t)thread / (size_t)nthreads;
+  size_t r1 = d->n * (size_t)(thread + 1) / (size_t)nthreads;
+  (void)ctx;
+  jb->trunc[thread] = 0.0;
+  jb->bad[thread] = 0;
+  for (size_t r = r0; r < r1; r++) {
+    const double *v = d->v + r * d->m;
+    double rho = d->rho_col >= 0 ? v[d->rho_col] : 0.0;
+    spill__tfun f;
+    if (spill__traces_eval(tr, rho, &f) != 0) {
+      jb->bad[thread] = 1;
+      jb->bad_at[thread] = rho;
+      return SPILL_OK;
+    }
+    for (size_t e = 0; e < E; e++) {
+      const spill_effect *ef = &jb->out->e[e];
+      double b = v[spill__draws_col(d, ef->coef)];
+      double t = ef->wcoef >= 0 ? v[spill__draws_col(d, ef->wcoef)] : 0.0;
+      double dir = b * f.a0 + t * f.a1, tot = b * f.b0 + t * f.b1;
+      double bound = (fabs(b) + fabs(t) * tr->wnorm) * (f.trunc_direct + f.trunc_total);
+      jb->val[(3 * e + 0) * d->n + r] = dir;
+      jb->val[(3 * e + 1) * d->n + r] = tot - dir;
+      jb->val[(3 * e + 2) * d->n + r] = tot;
+      if (bound > jb->trunc[thread]) jb->trunc[thread] = bound;
+    }
+  }
+  return SPILL_OK;
+}
+
 int spill__effects_simulate(spill_ctx *ctx, const spill_fit *fit, const spill_traces *tr,
                             const spill_effects_opts *opts, spill_effects *out)
 {
   spill__draws d;
-  double *val = NULL;
+  double *val = NULL, trunc[64], bad_at[64];
+  int bad[64], th;
   size_t E = out->count;
   int rc;
+  sim_job jb;
   rc = spill__draws_make(ctx, fit, tr->method == SPILL_TRACE_MC || !tr->row_stochastic ? tr->wnorm : 0.0,
                          opts, &d);
   if (rc || d.n == 0) return rc;
@@ -178,25 +226,18 @@ int spill__effects_simulate(spill_ctx *ctx, const spill_fit *fit, const spill_tr
     rc = SPILL_ENOMEM;
     goto done;
   }
-  for (size_t r = 0; r < d.n; r++) {
-    const double *v = d.v + r * d.m;
-    double rho = d.rho_col >= 0 ? v[d.rho_col] : 0.0;
-    spill__tfun f;
-    if (spill__traces_eval(tr, rho, &f) != 0) {
-      rc = spill__fail(ctx, SPILL_ENUM, "effects: traces cannot be evaluated at rho = %g", rho);
+  jb = (sim_job){tr, &d, out, val, trunc, bad, bad_at};
+  /* work per draw: the series (order) or the eigenvalues (n) */
+  th = spill__thread_count(ctx, (int64_t)d.n * (tr->method == SPILL_TRACE_MC ? tr->order + 2 : tr->n) * (int64_t)(E + 1));
+  if (th > 64) th = 64;
+  if (th > (int)d.n) th = (int)d.n;
+  if ((rc = spill__run_parallel(ctx, th, sim_task, &jb))) goto done;
+  for (int t = 0; t < th; t++) {
+    if (bad[t]) {
+      rc = spill__fail(ctx, SPILL_ENUM, "effects: traces cannot be evaluated at rho = %g", bad_at[t]);
       goto done;
     }
-    for (size_t e = 0; e < E; e++) {
-      const spill_effect *ef = &out->e[e];
-      double b = v[spill__draws_col(&d, ef->coef)];
-      double t = ef->wcoef >= 0 ? v[spill__draws_col(&d, ef->wcoef)] : 0.0;
-      double dir = b * f.a0 + t * f.a1, tot = b * f.b0 + t * f.b1;
-      double bound = (fabs(b) + fabs(t) * tr->wnorm) * (f.trunc_direct + f.trunc_total);
-      val[(3 * e + 0) * d.n + r] = dir;
-      val[(3 * e + 1) * d.n + r] = tot - dir;
-      val[(3 * e + 2) * d.n + r] = tot;
-      if (bound > out->max_trunc) out->max_trunc = bound;
-    }
+    if (trunc[t] > out->max_trunc) out->max_trunc = trunc[t];
   }
   for (size_t e = 0; e < E; e++) {
     spill__stat_summarize(&out->e[e].direct, val + (3 * e + 0) * d.n, d.n, opts->level);

@@ -12,11 +12,14 @@
  * variance is the inverse of the transformed model's own information matrix
  * (their eq. 4.5), with G~ = F_N' G F_N, G = W (I - rho W)^-1:
  *   tr G~ = tr G - 1/(1-rho),  tr G~G~ = tr GG - 1/(1-rho)^2,
- *   tr G~'G~ = tr G'G - |G'1|^2 / N   (G 1 = 1/(1-rho) 1 for row-stochastic W). */
+ *   tr G~'G~ = tr G'G - |G'1|^2 / N   (G 1 = 1/(1-rho) 1 for row-stochastic W),
+ * the traces of G exact for small n, by Hutchinson probes for large n (as
+ * the SDM: spill__vcov_traces), G'1 by one transposed solve. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "estimation/estimation.h"
+#include "estimation/effects.h"
 
 #define LOG_2PI 1.83787706640934548356
 
@@ -85,68 +88,76 @@ static double dotn(const double *a, const double *b, size_t n)
   return s;
 }
 
+/* The information without its trace terms, completed for the traces of G
+ * (exact or Monte Carlo, spill__vcov_traces) with those of G~. */
+typedef struct ly_info {
+  size_t nv, k;
+  double tw, s2, c, cs2, *base; /* c = 1/(1-rho), cs2 = |G'1|^2 / N (two-way); else 0 */
+  int two;
+} ly_info;
+
+static void ly_add_traces(void *user, const double *tr, double *v)
+{
+  ly_info *b = user;
+  size_t k = b->k, nv = b->nv;
+  double trg = tr[0], trgg = tr[1], trgtg = tr[2];
+  if (b->two) {
+    trg -= b->c;
+    trgg -= b->c * b->c;
+    trgtg -= b->cs2;
+  }
+  memcpy(v, b->base, nv * nv * sizeof *v);
+  v[k * nv + k] += b->tw * (trgg + trgtg);
+  v[k * nv + k + 1] = v[(k + 1) * nv + k] = b->tw * trg / b->s2;
+}
+
 /* Inverse information of (b, rho, s2) for the transformed model. */
 static int ly_vcov(spill_ctx *ctx, spill_fit *f, const spill__design *d, const spill_weights *w,
                    spill__ldet *ld, const ly_state *s)
 {
   size_t k = d->k, nv = k + 2, nt = (size_t)d->nt, n = (size_t)d->n, T = (size_t)d->t;
-  double *gm = NULL, *zb = NULL, *pv = NULL, *work = NULL, *cs = NULL;
-  double trg = 0, trgg = 0, trgtg = 0, s2 = f->sigma2, rho = f->rho;
-  double *v = f->vcov;
+  double *zb = NULL, *pv = NULL, *work = NULL, *cs = NULL, *sol = NULL, s2 = f->sigma2, rho = f->rho;
+  ly_info li = {nv, k, s->tw, s2, 0.0, 0.0, NULL, s->two};
   int rc = SPILL_ENOMEM;
-  gm = spill__malloc(ctx, n * n * sizeof *gm);
   zb = spill__malloc(ctx, nt * sizeof *zb);
   pv = spill__malloc(ctx, nt * sizeof *pv);
+  sol = spill__malloc(ctx, nt * sizeof *sol);
   work = spill__malloc(ctx, (n + T) * sizeof *work);
-  cs = spill__calloc(ctx, n, sizeof *cs);
-  if (!gm || !zb || !pv || !work || !cs) goto done;
-  if ((rc = spill__dense_g(ctx, ld, w, rho, gm))) goto done;
-  for (size_t j = 0; j < n; j++) {
-    trg += gm[j * n + j];
-    for (size_t i = 0; i < n; i++) {
-      double gij = gm[j * n + i];
-      trgg += gij * gm[i * n + j];
-      trgtg += gij * gij;
-      cs[j] += gij; /* (G'1)_j */
-    }
-  }
-  if (s->two) {
-    double c = 1.0 / (1.0 - rho);
-    trg -= c;
-    trgg -= c * c;
-    trgtg -= dotn(cs, cs, n) / (double)n;
+  cs = spill__malloc(ctx, n * sizeof *cs);
+  li.base = spill__calloc(ctx, nv * nv, sizeof *li.base);
+  if (!zb || !pv || !sol || !work || !cs || !li.base) goto done;
+  if (s->two) { /* G'1 = W'(I - rho W)^-T 1: one solve */
+    for (size_t i = 0; i < n; i++) work[i] = 1.0;
+    if ((rc = spill__ldet_solve_t(ctx, ld, rho, 1, work, 1, sol))) goto done;
+    spill__wtmul(w, sol, cs);
+    li.c = 1.0 / (1.0 - rho);
+    li.cs2 = dotn(cs, cs, n) / (double)n;
   }
   for (size_t i = 0; i < nt; i++) {
     double a = 0.0;
     for (size_t j = 0; j < k; j++) a += d->z[j * nt + i] * f->coef[j];
     zb[i] = a;
   }
-  for (size_t t = 0; t < T; t++) /* P = (I_T x G) Z b, then transformed */
-    for (size_t i = 0; i < n; i++) {
-      double a = 0.0;
-      for (size_t j = 0; j < n; j++) a += gm[j * n + i] * zb[t * n + j];
-      pv[t * n + i] = a;
-    }
+  /* P = (I_T x G) Z b (one solve per period), then transformed */
+  if ((rc = spill__ldet_solve(ctx, ld, rho, zb, d->t, sol))) goto done;
+  spill__wlag(w, sol, d->t, pv);
   spill__within(pv, d->n, d->t, f->fe, work, pv);
-  memset(v, 0, nv * nv * sizeof *v);
   for (size_t a = 0; a < k; a++) {
-    for (size_t b = 0; b < k; b++) v[a * nv + b] = dotn(d->z + a * nt, d->z + b * nt, nt) / s2;
-    v[a * nv + k] = v[k * nv + a] = dotn(d->z + a * nt, pv, nt) / s2;
+    for (size_t b = 0; b < k; b++) li.base[a * nv + b] = dotn(d->z + a * nt, d->z + b * nt, nt) / s2;
+    li.base[a * nv + k] = li.base[k * nv + a] = dotn(d->z + a * nt, pv, nt) / s2;
   }
-  v[k * nv + k] = dotn(pv, pv, nt) / s2 + s->tw * (trgg + trgtg);
-  v[k * nv + k + 1] = v[(k + 1) * nv + k] = s->tw * trg / s2;
-  v[(k + 1) * nv + k + 1] = s->m / (2.0 * s2 * s2);
-  if (spill__inverse(v, nv)) {
-    rc = spill__fail(ctx, SPILL_ENUM, "the information matrix of the Lee-Yu transformed model is singular");
-    goto done;
-  }
-  rc = SPILL_OK;
+  li.base[k * nv + k] = dotn(pv, pv, nt) / s2;
+  li.base[(k + 1) * nv + k + 1] = s->m / (2.0 * s2 * s2);
+  rc = spill__vcov_traces(ctx, ld, rho, nv, ly_add_traces, &li, f->vcov);
+  if (rc == SPILL_ENUM)
+    spill__fail_prefix(ctx, "the Lee-Yu transformed model: ");
 done:
-  free(gm);
   free(zb);
   free(pv);
+  free(sol);
   free(work);
   free(cs);
+  free(li.base);
   return rc;
 }
 

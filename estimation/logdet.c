@@ -9,6 +9,7 @@
 #include <umfpack.h>
 #include "estimation/logdet.h"
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
 
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                     double *w, double *work, const int *lwork, int *iwork, const int *liwork,
@@ -581,6 +582,58 @@ done:
   return rc;
 }
 
+int spill__ldet_prepare(spill_ctx *ctx, spill__ldet *ld, double rho)
+{
+  int ok = 1, rc;
+  if (ld->method == SPILL_LOGDET_EIGEN) return SPILL_OK;
+  rc = IS_CHOL(ld) ? spill__ldet_chol_factor(ctx, ld, rho, &ok) : lu_factor(ctx, ld, rho, &ok);
+  if (rc) return rc;
+  return ok ? SPILL_OK : spill__fail(ctx, SPILL_ENUM, "I - rho W is singular at rho = %g", rho);
+}
+
+spill__ldet *spill__ldet_twin(spill_ctx *ctx, const spill__ldet *ld)
+{
+  spill__ldet *tw = spill__calloc(ctx, 1, sizeof *tw);
+  int64_t n = ld->n;
+  if (!tw) return NULL;
+  tw->method = IS_CHOL(ld) ? SPILL_LOGDET_CHOL : ld->method;
+  tw->n = n;
+  tw->w = ld->w;
+  tw->similar = ld->similar;
+  tw->lo = ld->lo;
+  tw->hi = ld->hi;
+  tw->traces = ld->traces;
+  tw->seed = ld->seed;
+  tw->L_rho = tw->num_rho = NAN;
+  if (ld->dh) {
+    if (!(tw->dh = spill__malloc(ctx, (size_t)n * sizeof *tw->dh))) goto fail;
+    memcpy(tw->dh, ld->dh, (size_t)n * sizeof *tw->dh);
+  }
+  if (ld->method == SPILL_LOGDET_EIGEN) return tw; /* dense solves need nothing kept */
+  if (IS_CHOL(ld)) { /* the pattern and the symbolic factor copied: no new analysis */
+    size_t nz = ld->A->nzmax;
+    tw->cc = ld->cc;
+    tw->A = cholmod_l_copy_sparse(ld->A, tw->cc);
+    tw->L = cholmod_l_copy_factor(ld->L, tw->cc);
+    tw->s_val = spill__malloc(ctx, nz * sizeof *tw->s_val);
+    tw->s_diag = spill__malloc(ctx, (size_t)n * sizeof *tw->s_diag);
+    if (!tw->A || !tw->L || !tw->s_val || !tw->s_diag) {
+      spill__fail(ctx, SPILL_ENOMEM, "out of memory copying the factorisation of I - rho W");
+      goto fail;
+    }
+    memcpy(tw->s_val, ld->s_val, nz * sizeof *tw->s_val);
+    memcpy(tw->s_diag, ld->s_diag, (size_t)n * sizeof *tw->s_diag);
+    return tw;
+  }
+  if (setup_lu(ctx, tw)) goto fail;
+  tw->lo = ld->lo;
+  tw->hi = ld->hi;
+  return tw;
+fail:
+  spill__ldet_free(tw);
+  return NULL;
+}
+
 int spill__ldet_solve(spill_ctx *ctx, spill__ldet *ld, double rho, const double *b, int64_t m,
                       double *x)
 {
@@ -599,21 +652,25 @@ int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, 
   if (IS_CHOL(ld)) {
     /* (I - rho W) = D^-1/2 (I - rho S) D^1/2: x = D^-1/2 (I - rho S)^-1 D^1/2 b,
      * and for the transpose x = D^1/2 (I - rho S)^-1 D^-1/2 b */
+    /* the solve uses the calling context's own common (a worker thread's
+     * differs from ld->cc): the factor itself is only read */
     cholmod_dense *B, *X;
+    cholmod_common *cc;
     if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
     if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is not invertible at rho = %g", rho);
-    B = cholmod_l_allocate_dense((size_t)n, (size_t)m, (size_t)n, CHOLMOD_REAL, ld->cc);
+    if (!(cc = spill__cholmod(ctx))) return ctx->status;
+    B = cholmod_l_allocate_dense((size_t)n, (size_t)m, (size_t)n, CHOLMOD_REAL, cc);
     if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
     for (int64_t c = 0; c < m; c++)
       for (int64_t i = 0; i < n; i++)
         ((double *)B->x)[c * n + i] = trans ? b[c * n + i] / ld->dh[i] : b[c * n + i] * ld->dh[i];
-    X = cholmod_l_solve(CHOLMOD_A, ld->L, B, ld->cc);
-    cholmod_l_free_dense(&B, ld->cc);
-    if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", ld->cc->status);
+    X = cholmod_l_solve(CHOLMOD_A, ld->L, B, cc);
+    cholmod_l_free_dense(&B, cc);
+    if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", cc->status);
     for (int64_t c = 0; c < m; c++)
       for (int64_t i = 0; i < n; i++)
         x[c * n + i] = trans ? ((double *)X->x)[c * n + i] * ld->dh[i] : ((double *)X->x)[c * n + i] / ld->dh[i];
-    cholmod_l_free_dense(&X, ld->cc);
+    cholmod_l_free_dense(&X, cc);
     return SPILL_OK;
   }
   if ((rc = lu_factor(ctx, ld, rho, &ok))) return rc;
@@ -630,35 +687,59 @@ int spill__ldet_solve_t(spill_ctx *ctx, spill__ldet *ld, double rho, int trans, 
   return SPILL_OK;
 }
 
-/* G = W (I - rho W)^-1 = (I - rho W)^-1 W: its columns solve (I - rho W) g = W e_j. */
-int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double *v, int64_t m,
-                       double *gv, double tr[3])
+/* The exact traces by blocks of columns on the context's threads: block b
+ * always holds the same columns and its sums go to part[3b..3b+2], added in
+ * block order afterwards, so the traces do not depend on the thread count.
+ * Cholesky: S~ = (I - rho S)^-1 S is symmetric and G = D^-1/2 S~ D^1/2, so
+ * tr G = tr S~, tr G^2 = sum S~_ij^2, tr G'G = sum S~_ij^2 d_j / d_i.
+ * LU: g = G e_j = A^-1 W e_j and h = G' e_j = W' A^-T e_j;
+ * tr G^2 = sum_j h'g, tr G'G = sum_j g'g (nothing n x n kept). */
+typedef struct exact_job {
+  spill__ldet *ld;
+  double rho, *part;
+  int64_t nblk, bs;
+} exact_job;
+
+static int exact_task(spill_ctx *ctx, void *user, int thread, int nthreads)
 {
-  int64_t n = ld->n;
+  exact_job *jb = user;
+  spill__ldet *ld = jb->ld;
   const spill_weights *w = ld->w;
-  double *blk = NULL, *sol = NULL, *tmp = NULL;
-  int rc = SPILL_ENOMEM;
-  tr[0] = tr[1] = tr[2] = 0.0;
+  int64_t n = ld->n;
+  double *e = NULL, *g = NULL, *h = NULL, *u = NULL;
+  cholmod_common *cc = NULL;
+  int rc = SPILL_OK;
   if (IS_CHOL(ld)) {
-    /* S~ = (I - rho S)^-1 S is symmetric and G = D^-1/2 S~ D^1/2, so
-     * tr G = tr S~, tr G^2 = sum S~_ij^2, tr G'G = sum S~_ij^2 d_j / d_i. */
-    int ok;
-    cholmod_dense *B = NULL, *X = NULL;
-    if ((rc = spill__ldet_chol_factor(ctx, ld, rho, &ok))) return rc;
-    if (!ok) return spill__fail(ctx, SPILL_ENUM, "I - rho W is not invertible at rho = %g", rho);
-    for (int64_t j0 = 0; j0 < n; j0 += BLOCK) {
-      int64_t bs = n - j0 < BLOCK ? n - j0 : BLOCK;
+    if (!(cc = spill__cholmod(ctx))) return ctx->status;
+  } else {
+    e = spill__calloc(ctx, (size_t)n, sizeof *e);
+    g = spill__malloc(ctx, (size_t)n * sizeof *g);
+    h = spill__malloc(ctx, (size_t)n * sizeof *h);
+    u = spill__malloc(ctx, (size_t)n * sizeof *u);
+    if (!e || !g || !h || !u) rc = SPILL_ENOMEM;
+  }
+  for (int64_t b = thread; b < jb->nblk && !rc; b += nthreads) {
+    int64_t j0 = b * jb->bs, bs = n - j0 < jb->bs ? n - j0 : jb->bs;
+    double *tr = jb->part + 3 * b;
+    tr[0] = tr[1] = tr[2] = 0.0;
+    if (IS_CHOL(ld)) {
+      cholmod_dense *B = cholmod_l_zeros((size_t)n, (size_t)bs, CHOLMOD_REAL, cc), *X;
       const double *xx;
-      B = cholmod_l_zeros((size_t)n, (size_t)bs, CHOLMOD_REAL, ld->cc);
-      if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
+      if (!B) {
+        rc = spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
+        break;
+      }
       for (int64_t c = 0; c < bs; c++) { /* column j of S = row j of S */
         int64_t j = j0 + c;
         for (int64_t q = w->p[j]; q < w->p[j + 1]; q++)
           ((double *)B->x)[c * n + w->j[q]] = w->x[q] * ld->dh[j] / ld->dh[w->j[q]];
       }
-      X = cholmod_l_solve(CHOLMOD_A, ld->L, B, ld->cc);
-      cholmod_l_free_dense(&B, ld->cc);
-      if (!X) return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", ld->cc->status);
+      X = cholmod_l_solve(CHOLMOD_A, ld->L, B, cc);
+      cholmod_l_free_dense(&B, cc);
+      if (!X) {
+        rc = spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", cc->status);
+        break;
+      }
       xx = X->x;
       for (int64_t c = 0; c < bs; c++) {
         int64_t j = j0 + c;
@@ -671,9 +752,123 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
           tr[2] += s * dj / (ld->dh[i] * ld->dh[i]);
         }
       }
-      cholmod_l_free_dense(&X, ld->cc);
+      cholmod_l_free_dense(&X, cc);
+    } else {
+      for (int64_t j = j0; j < j0 + bs && !rc; j++) {
+        e[j] = 1.0;
+        spill__wmul(w, e, u);
+        if (!(rc = spill__ldet_solve_t(ctx, ld, jb->rho, 0, u, 1, g)) &&
+            !(rc = spill__ldet_solve_t(ctx, ld, jb->rho, 1, e, 1, u))) {
+          spill__wtmul(w, u, h);
+          tr[0] += g[j];
+          for (int64_t i = 0; i < n; i++) {
+            tr[1] += h[i] * g[i];
+            tr[2] += g[i] * g[i];
+          }
+        }
+        e[j] = 0.0;
+      }
     }
-  } else if (ld->method == SPILL_LOGDET_EIGEN) {
+    if (thread == 0) spill__progress(ctx, "variance: exact traces", (double)(b + 1) / (double)jb->nblk);
+  }
+  free(e);
+  free(g);
+  free(h);
+  free(u);
+  return rc;
+}
+
+/* The SAC's eight exact traces with Cholesky factors at rho (ld) and lambda
+ * (tw): with S~r = (I - rho S)^-1 S and S~l = (I - lambda S)^-1 S, both
+ * symmetric, G = D^-1/2 S~r D^1/2 and H = D^-1/2 S~l D^1/2, so tr(X'Y) and
+ * tr(XY) are sums over the entries of the two solves of the same columns:
+ * tr HG = sum S~l_ij S~r_ij, tr H'G = sum S~l_ij S~r_ij d_i/d_j (d = dh^2),
+ * as spill__ldet_traces does for G alone: two solves per block, not four. */
+typedef struct sac_exact_job {
+  spill__ldet *ld, *tw;
+  double *part; /* nblk x 8 */
+  int64_t nblk;
+} sac_exact_job;
+
+static int sac_exact_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  sac_exact_job *jb = user;
+  spill__ldet *ld = jb->ld;
+  const spill_weights *w = ld->w;
+  int64_t n = ld->n;
+  cholmod_common *cc = spill__cholmod(ctx);
+  if (!cc) return ctx->status;
+  for (int64_t b = thread; b < jb->nblk; b += nthreads) {
+    int64_t j0 = b * BLOCK, bs = n - j0 < BLOCK ? n - j0 : BLOCK;
+    double *t = jb->part + 8 * b;
+    cholmod_dense *B = cholmod_l_zeros((size_t)n, (size_t)bs, CHOLMOD_REAL, cc), *X, *Y;
+    const double *xr, *xl;
+    for (int a = 0; a < 8; a++) t[a] = 0.0;
+    if (!B) return spill__fail(ctx, SPILL_ENOMEM, "out of memory in a CHOLMOD solve");
+    for (int64_t c = 0; c < bs; c++) {
+      int64_t j = j0 + c;
+      for (int64_t q = w->p[j]; q < w->p[j + 1]; q++)
+        ((double *)B->x)[c * n + w->j[q]] = w->x[q] * ld->dh[j] / ld->dh[w->j[q]];
+    }
+    X = cholmod_l_solve(CHOLMOD_A, ld->L, B, cc);
+    Y = X ? cholmod_l_solve(CHOLMOD_A, jb->tw->L, B, cc) : NULL;
+    cholmod_l_free_dense(&B, cc);
+    if (!X || !Y) {
+      cholmod_l_free_dense(&X, cc);
+      return spill__fail(ctx, SPILL_EDEP, "CHOLMOD solve failed (status %d)", cc->status);
+    }
+    xr = X->x;
+    xl = Y->x;
+    for (int64_t c = 0; c < bs; c++) {
+      int64_t j = j0 + c;
+      double dj = ld->dh[j] * ld->dh[j];
+      t[0] += xr[c * n + j];
+      t[3] += xl[c * n + j];
+      for (int64_t i = 0; i < n; i++) {
+        double r = xr[c * n + i], l = xl[c * n + i], f = dj / (ld->dh[i] * ld->dh[i]);
+        t[1] += r * r;
+        t[2] += r * r * f;
+        t[4] += l * l;
+        t[5] += l * l * f;
+        t[6] += l * r;
+        t[7] += l * r * f;
+      }
+    }
+    cholmod_l_free_dense(&X, cc);
+    cholmod_l_free_dense(&Y, cc);
+  }
+  return SPILL_OK;
+}
+
+int spill__ldet_sac_traces(spill_ctx *ctx, spill__ldet *ld, spill__ldet *tw, double rho, double lambda,
+                           double t[8])
+{
+  sac_exact_job jb = {ld, tw, NULL, 0};
+  int rc, th;
+  if (!IS_CHOL(ld) || !IS_CHOL(tw)) return 1; /* not this route */
+  if ((rc = spill__ldet_prepare(ctx, ld, rho)) || (rc = spill__ldet_prepare(ctx, tw, lambda))) return rc;
+  jb.nblk = (ld->n + BLOCK - 1) / BLOCK;
+  if (!(jb.part = spill__malloc(ctx, (size_t)jb.nblk * 8 * sizeof *jb.part))) return SPILL_ENOMEM;
+  th = spill__thread_count(ctx, ld->n * ld->n / 64);
+  if (th > jb.nblk) th = (int)jb.nblk;
+  rc = spill__run_parallel(ctx, th, sac_exact_task, &jb);
+  for (int a = 0; a < 8; a++) t[a] = 0.0;
+  for (int64_t b = 0; b < jb.nblk && !rc; b++)
+    for (int a = 0; a < 8; a++) t[a] += jb.part[8 * b + a];
+  free(jb.part);
+  return rc;
+}
+
+/* G = W (I - rho W)^-1 = (I - rho W)^-1 W: its columns solve (I - rho W) g = W e_j. */
+int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double *v, int64_t m,
+                       double *gv, double tr[3])
+{
+  int64_t n = ld->n;
+  const spill_weights *w = ld->w;
+  double *blk = NULL, *sol = NULL, *tmp = NULL;
+  int rc = SPILL_ENOMEM;
+  tr[0] = tr[1] = tr[2] = 0.0;
+  if (ld->method == SPILL_LOGDET_EIGEN) {
     /* dense G = (I - rho W)^-1 W (n <= DENSE_MAX_N for this method) */
     double *g;
     if (spill__mem_request(ctx, (double)n * (double)n * sizeof *g, "the dense n x n G = W (I - rho W)^-1",
@@ -696,29 +891,17 @@ int spill__ldet_traces(spill_ctx *ctx, spill__ldet *ld, double rho, const double
     free(g);
     if (rc) return rc;
   } else {
-    /* LU: column by column, nothing n x n kept: g = G e_j = A^-1 W e_j and
-     * h = G' e_j = W' A^-T e_j; tr G^2 = sum_j h'g, tr G'G = sum_j g'g */
-    double *e = spill__calloc(ctx, (size_t)n, sizeof *e), *g = spill__malloc(ctx, (size_t)n * sizeof *g);
-    double *h = spill__malloc(ctx, (size_t)n * sizeof *h), *u = spill__malloc(ctx, (size_t)n * sizeof *u);
-    rc = e && g && h && u ? SPILL_OK : SPILL_ENOMEM;
-    for (int64_t j = 0; j < n && !rc; j++) {
-      e[j] = 1.0;
-      spill__wmul(w, e, u);
-      if (!(rc = spill__ldet_solve_t(ctx, ld, rho, 0, u, 1, g)) &&
-          !(rc = spill__ldet_solve_t(ctx, ld, rho, 1, e, 1, u))) {
-        spill__wtmul(w, u, h);
-        tr[0] += g[j];
-        for (int64_t i = 0; i < n; i++) {
-          tr[1] += h[i] * g[i];
-          tr[2] += g[i] * g[i];
-        }
-      }
-      e[j] = 0.0;
-    }
-    free(e);
-    free(g);
-    free(h);
-    free(u);
+    exact_job jb = {ld, rho, NULL, 0, IS_CHOL(ld) ? BLOCK : 64};
+    int th;
+    if ((rc = spill__ldet_prepare(ctx, ld, rho))) return rc; /* the workers only read the factor */
+    jb.nblk = (n + jb.bs - 1) / jb.bs;
+    if (!(jb.part = spill__malloc(ctx, (size_t)jb.nblk * 3 * sizeof *jb.part))) return SPILL_ENOMEM;
+    th = spill__thread_count(ctx, n * n / 64);
+    if (th > jb.nblk) th = (int)jb.nblk;
+    rc = spill__run_parallel(ctx, th, exact_task, &jb);
+    for (int64_t b = 0; b < jb.nblk && !rc; b++)
+      for (int a = 0; a < 3; a++) tr[a] += jb.part[3 * b + a];
+    free(jb.part);
     if (rc) return rc;
   }
   if (m > 0) { /* gv = W (I - rho W)^-1 v */

@@ -4,11 +4,13 @@
  * likelihood concentrated in (rho, lambda), located by Brent's method in
  * lambda over Brent's method in rho and refined by Newton steps on the exact
  * gradient; variance from the analytic information
- * matrix (Lee and Yu 2010, eq. 39, as R splm's spsararlm with Hess = FALSE). */
+ * matrix (Lee and Yu 2010, eq. 39, as R splm's spsararlm with Hess = FALSE),
+ * its traces exact for small n and by Hutchinson probes for large n. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "estimation/estimation.h"
+#include "estimation/effects.h"
 
 #define LOG_2PI 1.83787706640934548356
 
@@ -347,67 +349,204 @@ static void rfilter(const spill__design *d, const spill_weights *w, double lam, 
   for (size_t i = 0; i < nt; i++) y[i] = x[i] - lam * tmp[i];
 }
 
+/* ---- the traces of the information matrix ----
+ * t = (tr G, tr GG, tr G'G, tr H, tr HH, tr H'H, tr HG, tr H'G). For a
+ * vector z, with A = I - rho W, B = I - lambda W: G z = A^-1 W z, G'z =
+ * W'A^-T z, H z = B^-1 W z, H'z = W'B^-T z, and z'GGz = (G'z)'(Gz),
+ * z'G'Gz = |Gz|^2, z'HGz = (H'z)'(Gz), z'H'Gz = (Hz)'(Gz) (Hutchinson 1989;
+ * exact when summed over the unit vectors). Monte Carlo control variates:
+ * the first Neumann terms G ~ W + rho W^2, H ~ W + lambda W^2, GG ~ HH ~
+ * HG ~ W^2, G'G ~ H'H ~ H'G ~ W'W, whose traces c = (tr W, tr W^2, tr W'W)
+ * are exact and cheap. */
+typedef struct sac_probe {
+  spill__ldet *ld, *tw; /* factors at rho and at lambda */
+  double rho, lam, c[3];
+} sac_probe;
+
+static int sac_forms(spill_ctx *ctx, void *user, const double *z, int bs, int mc, double *q)
+{
+  sac_probe *sp = user;
+  const spill_weights *w = spill__ldet_weights(sp->ld);
+  int64_t n = w->n;
+  size_t nb = (size_t)n * (size_t)bs;
+  double *wz = spill__malloc(ctx, nb * sizeof *wz), *u = spill__malloc(ctx, nb * sizeof *u);
+  double *v = spill__malloc(ctx, nb * sizeof *v), *p = spill__malloc(ctx, nb * sizeof *p);
+  double *r = spill__malloc(ctx, nb * sizeof *r), *gt = spill__malloc(ctx, (size_t)n * sizeof *gt);
+  double *ht = spill__malloc(ctx, (size_t)n * sizeof *ht), *wtz = spill__malloc(ctx, (size_t)n * sizeof *wtz);
+  const double *c = sp->c;
+  int rc = SPILL_ENOMEM;
+  if (!wz || !u || !v || !p || !r || !gt || !ht || !wtz) goto done;
+  for (int s = 0; s < bs; s++) spill__wmul(w, z + (size_t)s * n, wz + (size_t)s * n);
+  if ((rc = spill__ldet_solve_t(ctx, sp->ld, sp->rho, 0, wz, bs, u)) || /* u = G z */
+      (rc = spill__ldet_solve_t(ctx, sp->ld, sp->rho, 1, z, bs, v)) ||  /* v = A^-T z */
+      (rc = spill__ldet_solve_t(ctx, sp->tw, sp->lam, 0, wz, bs, p)) || /* p = H z */
+      (rc = spill__ldet_solve_t(ctx, sp->tw, sp->lam, 1, z, bs, r)))    /* r = B^-T z */
+    goto done;
+  for (int s = 0; s < bs; s++) {
+    const double *zs = z + (size_t)s * n, *ws = wz + (size_t)s * n, *us = u + (size_t)s * n;
+    const double *ps = p + (size_t)s * n;
+    double f[8] = {0}, zwz = 0, zw2z = 0, ww = 0, *qs = q + (size_t)s * 8;
+    spill__wtmul(w, v + (size_t)s * n, gt); /* G'z */
+    spill__wtmul(w, r + (size_t)s * n, ht); /* H'z */
+    if (mc) spill__wtmul(w, zs, wtz);
+    for (int64_t i = 0; i < n; i++) {
+      f[0] += zs[i] * us[i];
+      f[1] += gt[i] * us[i];
+      f[2] += us[i] * us[i];
+      f[3] += zs[i] * ps[i];
+      f[4] += ht[i] * ps[i];
+      f[5] += ps[i] * ps[i];
+      f[6] += ht[i] * us[i];
+      f[7] += ps[i] * us[i];
+      if (mc) {
+        zwz += zs[i] * ws[i];
+        zw2z += wtz[i] * ws[i];
+        ww += ws[i] * ws[i];
+      }
+    }
+    if (!mc) {
+      memcpy(qs, f, sizeof f);
+      continue;
+    }
+    qs[0] = c[0] + sp->rho * c[1] + f[0] - zwz - sp->rho * zw2z;
+    qs[1] = c[1] + f[1] - zw2z;
+    qs[2] = c[2] + f[2] - ww;
+    qs[3] = c[0] + sp->lam * c[1] + f[3] - zwz - sp->lam * zw2z;
+    qs[4] = c[1] + f[4] - zw2z;
+    qs[5] = c[2] + f[5] - ww;
+    qs[6] = c[1] + f[6] - zw2z;
+    qs[7] = c[2] + f[7] - ww;
+  }
+  rc = SPILL_OK;
+done:
+  free(wz);
+  free(u);
+  free(v);
+  free(p);
+  free(r);
+  free(gt);
+  free(ht);
+  free(wtz);
+  return rc;
+}
+
+/* exact traces from dense G and H (the eigen method: small n) */
+static int sac_dense_traces(spill_ctx *ctx, spill__ldet *ld, const spill_weights *w, double rho, double lambda,
+                            double t[8])
+{
+  size_t n = (size_t)w->n;
+  double *gm = NULL, *hm = NULL;
+  int rc = SPILL_ENOMEM;
+  memset(t, 0, 8 * sizeof *t);
+  if (spill__mem_request(ctx, 3.0 * (double)n * (double)n * sizeof *gm, "the SAC's dense n x n G and H",
+                         "use --logdet chol (symmetric W) or lu"))
+    return SPILL_ENOMEM;
+  gm = spill__malloc(ctx, n * n * sizeof *gm);
+  hm = spill__malloc(ctx, n * n * sizeof *hm);
+  if (!gm || !hm) goto done;
+  if ((rc = spill__dense_g(ctx, ld, w, rho, gm)) || (rc = spill__dense_g(ctx, ld, w, lambda, hm))) goto done;
+  for (size_t j = 0; j < n; j++) {
+    t[0] += gm[j * n + j];
+    t[3] += hm[j * n + j];
+    for (size_t i = 0; i < n; i++) {
+      double gij = gm[j * n + i], gji = gm[i * n + j], hij = hm[j * n + i], hji = hm[i * n + j];
+      t[1] += gij * gji;
+      t[2] += gij * gij;
+      t[4] += hij * hji;
+      t[5] += hij * hij;
+      t[6] += hij * gji;
+      t[7] += hij * gij;
+    }
+  }
+done:
+  free(gm);
+  free(hm);
+  return rc;
+}
+
+typedef struct sac_info {
+  size_t nv, k;
+  double tt, s2, *base;
+} sac_info;
+
+static void sac_add_traces(void *user, const double *t, double *info)
+{
+  sac_info *b = user;
+  size_t k = b->k, nv = b->nv;
+  double tt = b->tt, s2 = b->s2;
+  memcpy(info, b->base, nv * nv * sizeof *info);
+  info[k * nv + k] += tt * (t[1] + t[2]);
+  info[k * nv + k + 1] = info[(k + 1) * nv + k] = tt * (t[6] + t[7]);
+  info[k * nv + k + 2] = info[(k + 2) * nv + k] = tt * t[0] / s2;
+  info[(k + 1) * nv + k + 1] = tt * (t[4] + t[5]);
+  info[(k + 1) * nv + k + 2] = info[(k + 2) * nv + k + 1] = tt * t[3] / s2;
+}
+
 /* Information matrix of (b, rho, lambda, s2), G = W (I - rho W)^-1,
  * H = W (I - lambda W)^-1, Zs = (I_T x R) Z, Pr = (I_T x R G) Z b
  * (R G R^-1 = G for one W; Lee and Yu 2010, eq. 39):
  *   I_bb = Zs'Zs/s2, I_br = Zs'Pr/s2, I_rr = Pr'Pr/s2 + T tr(GG + G'G),
  *   I_rl = T tr(HG + H'G), I_rs = T tr G/s2, I_ll = T tr(HH + H'H),
- *   I_ls = T tr H/s2, I_ss = NT/(2 s2^2), I_bl = I_bs = 0. */
+ *   I_ls = T tr H/s2, I_ss = NT/(2 s2^2), I_bl = I_bs = 0.
+ * The traces: dense for the eigen method, sums over the unit vectors with
+ * sparse solves for small n, Hutchinson probes for large n (as the SDM). */
 int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights *w, spill__ldet *ld,
                     double rho, double lambda, double sigma2, const double *coef, double *vcov)
 {
   size_t k = d->k, nv = k + 3, nt = (size_t)d->nt, n = (size_t)d->n, T = (size_t)d->t;
-  double *gm = NULL, *hm = NULL, *zs = NULL, *zb = NULL, *pv = NULL, *pr = NULL, *tmp = NULL, *wk = NULL;
-  double trg = 0, trgg = 0, trgtg = 0, trh = 0, trhh = 0, trhth = 0, trhg = 0, trhtg = 0;
-  double s2 = sigma2, tt = (double)d->t;
-  int rc = SPILL_ENOMEM;
-  gm = spill__malloc(ctx, n * n * sizeof *gm);
-  hm = spill__malloc(ctx, n * n * sizeof *hm);
+  double *zs = NULL, *zb = NULL, *pv = NULL, *pr = NULL, *tmp = NULL, *wk = NULL, *sol = NULL, t[8];
+  double s2 = sigma2;
+  sac_info si = {nv, k, (double)d->t, sigma2, NULL};
+  sac_probe sp;
+  int rc = SPILL_ENOMEM, exact = spill__traces_use_exact(ld);
+  memset(&sp, 0, sizeof sp);
   zs = spill__malloc(ctx, k * nt * sizeof *zs);
   zb = spill__malloc(ctx, nt * sizeof *zb);
   pv = spill__malloc(ctx, nt * sizeof *pv);
   pr = spill__malloc(ctx, nt * sizeof *pr);
   tmp = spill__malloc(ctx, nt * sizeof *tmp);
+  sol = spill__malloc(ctx, nt * sizeof *sol);
   wk = spill__malloc(ctx, (n + T) * sizeof *wk);
-  if (!gm || !hm || !zs || !zb || !pv || !pr || !tmp || !wk) goto done;
-  if ((rc = spill__dense_g(ctx, ld, w, rho, gm)) || (rc = spill__dense_g(ctx, ld, w, lambda, hm))) goto done;
-  for (size_t j = 0; j < n; j++) {
-    trg += gm[j * n + j];
-    trh += hm[j * n + j];
-    for (size_t i = 0; i < n; i++) {
-      double gij = gm[j * n + i], gji = gm[i * n + j], hij = hm[j * n + i], hji = hm[i * n + j];
-      trgg += gij * gji;
-      trgtg += gij * gij;
-      trhh += hij * hji;
-      trhth += hij * hij;
-      trhg += hij * gji;
-      trhtg += hij * gij;
-    }
-  }
+  si.base = spill__calloc(ctx, nv * nv, sizeof *si.base);
+  if (!zs || !zb || !pv || !pr || !tmp || !sol || !wk || !si.base) goto done;
   for (size_t i = 0; i < nt; i++) {
     double s = 0.0;
     for (size_t j = 0; j < k; j++) s += d->z[j * nt + i] * coef[j];
     zb[i] = s;
   }
-  for (size_t s = 0; s < T; s++) /* pv_t = G zb_t */
-    for (size_t i = 0; i < n; i++) {
-      double acc = 0.0;
-      for (size_t j = 0; j < n; j++) acc += gm[j * n + i] * zb[s * n + j];
-      pv[s * n + i] = acc;
-    }
+  /* pv_t = G zb_t: one solve per period */
+  if ((rc = spill__ldet_solve(ctx, ld, rho, zb, d->t, sol))) goto done;
+  spill__wlag(w, sol, d->t, pv);
   rfilter(d, w, lambda, pv, wk, tmp, pr);
   for (size_t j = 0; j < k; j++) rfilter(d, w, lambda, d->z + j * nt, wk, tmp, zs + j * nt);
-  memset(vcov, 0, nv * nv * sizeof *vcov);
   for (size_t a = 0; a < k; a++) {
-    for (size_t b = 0; b < k; b++) vcov[a * nv + b] = dotn(zs + a * nt, zs + b * nt, nt) / s2;
-    vcov[a * nv + k] = vcov[k * nv + a] = dotn(zs + a * nt, pr, nt) / s2;
+    for (size_t b = 0; b < k; b++) si.base[a * nv + b] = dotn(zs + a * nt, zs + b * nt, nt) / s2;
+    si.base[a * nv + k] = si.base[k * nv + a] = dotn(zs + a * nt, pr, nt) / s2;
   }
-  vcov[k * nv + k] = dotn(pr, pr, nt) / s2 + tt * (trgg + trgtg);
-  vcov[k * nv + k + 1] = vcov[(k + 1) * nv + k] = tt * (trhg + trhtg);
-  vcov[k * nv + k + 2] = vcov[(k + 2) * nv + k] = tt * trg / s2;
-  vcov[(k + 1) * nv + k + 1] = tt * (trhh + trhth);
-  vcov[(k + 1) * nv + k + 2] = vcov[(k + 2) * nv + k + 1] = tt * trh / s2;
-  vcov[(k + 2) * nv + k + 2] = (double)nt / (2.0 * s2 * s2);
+  si.base[k * nv + k] = dotn(pr, pr, nt) / s2;
+  si.base[(k + 2) * nv + k + 2] = (double)nt / (2.0 * s2 * s2);
+  if (spill__ldet_method(ld) == SPILL_LOGDET_EIGEN) {
+    if ((rc = sac_dense_traces(ctx, ld, w, rho, lambda, t))) goto done;
+  } else {
+    sp.ld = ld;
+    sp.rho = rho;
+    sp.lam = lambda;
+    spill__w_traces(w, sp.c);
+    if (!(sp.tw = spill__ldet_twin(ctx, ld))) {
+      rc = ctx->status;
+      goto done;
+    }
+    /* both factors now: the probe workers only read them */
+    if ((rc = spill__ldet_prepare(ctx, ld, rho)) || (rc = spill__ldet_prepare(ctx, sp.tw, lambda))) goto done;
+    if (!exact) {
+      rc = spill__vcov_probes(ctx, ld, 8, sac_forms, &sp, nv, sac_add_traces, &si, vcov);
+      goto done;
+    }
+    rc = spill__ldet_sac_traces(ctx, ld, sp.tw, rho, lambda, t); /* Cholesky: two solves per block */
+    if (rc == 1) rc = spill__traces_exact_units(ctx, ld, 8, sac_forms, &sp, t);
+    if (rc) goto done;
+  }
+  sac_add_traces(&si, t, vcov);
   if (spill__inverse(vcov, nv)) {
     rc = spill__fail(ctx, SPILL_ENUM, "the SAC information matrix is singular: rho and lambda are not "
                                       "separately identified in these data");
@@ -415,13 +554,14 @@ int spill__vcov_sac(spill_ctx *ctx, const spill__design *d, const spill_weights 
   }
   rc = SPILL_OK;
 done:
-  free(gm);
-  free(hm);
+  spill__ldet_free(sp.tw);
   free(zs);
   free(zb);
   free(pv);
   free(pr);
   free(tmp);
+  free(sol);
   free(wk);
+  free(si.base);
   return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <umfpack.h>
 #include "estimation/effects.h"
+#include "spatial/parallel.h"
 
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                     double *w, double *work, const int *lwork, int *iwork, const int *liwork,
@@ -199,6 +200,45 @@ done:
   return rc;
 }
 
+/* One power step y = W x for the R vectors (rows i, R-vectors contiguous),
+ * rows in chunks of MC_CHUNK on the context's threads; part[c*R + r] gets
+ * chunk c's share of z_r'y_r. Chunks are fixed and summed in order by the
+ * caller, so the traces do not depend on the thread count. */
+#define MC_CHUNK 4096
+typedef struct mc_job {
+  const spill_weights *w;
+  int R;
+  const signed char *z;
+  const double *x;
+  double *y, *part;
+  int64_t nch;
+} mc_job;
+
+static int mc_task(spill_ctx *ctx, void *user, int thread, int nthreads)
+{
+  mc_job *jb = user;
+  const spill_weights *w = jb->w;
+  int R = jb->R;
+  (void)ctx;
+  for (int64_t c = thread; c < jb->nch; c += nthreads) {
+    int64_t i0 = c * MC_CHUNK, i1 = i0 + MC_CHUNK < w->n ? i0 + MC_CHUNK : w->n;
+    double *pc = jb->part + (size_t)c * R;
+    for (int r = 0; r < R; r++) pc[r] = 0.0;
+    for (int64_t i = i0; i < i1; i++) {
+      double *yi = jb->y + (size_t)i * (size_t)R;
+      const signed char *zi = jb->z + (size_t)i * (size_t)R;
+      for (int r = 0; r < R; r++) yi[r] = 0.0;
+      for (int64_t k = w->p[i]; k < w->p[i + 1]; k++) {
+        const double *xj = jb->x + (size_t)w->j[k] * (size_t)R;
+        double wk = w->x[k];
+        for (int r = 0; r < R; r++) yi[r] += wk * xj[r];
+      }
+      for (int r = 0; r < R; r++) pc[r] += zi[r] * yi[r];
+    }
+  }
+  return SPILL_OK;
+}
+
 /* tr(W^j)/n for j <= 2 exactly; j >= 3 by Hutchinson's estimator with R
  * Rademacher vectors advanced together (LeSage and Pace 2009, eq. 4.12). */
 static int mc_traces(spill_ctx *ctx, const spill_weights *w, spill_traces *tr, uint64_t seed)
@@ -208,7 +248,8 @@ static int mc_traces(spill_ctx *ctx, const spill_weights *w, spill_traces *tr, u
   signed char *z = NULL; /* the Rademacher signs, kept for z'W^j z */
   double *x = NULL, *y = NULL, t1 = 0.0, t2 = 0.0;
   spill_rng rng;
-  int rc = SPILL_OK;
+  mc_job jb = {0};
+  int rc = SPILL_OK, th;
   z = spill__malloc(ctx, (size_t)n * (size_t)R);
   x = spill__malloc(ctx, (size_t)n * (size_t)R * sizeof *x);
   y = spill__malloc(ctx, (size_t)n * (size_t)R * sizeof *y);
@@ -231,20 +272,24 @@ static int mc_traces(spill_ctx *ctx, const spill_weights *w, spill_traces *tr, u
       z[q + b] = (bits >> b) & 1 ? 1 : -1;
   }
   for (size_t q = 0; q < (size_t)n * (size_t)R; q++) x[q] = z[q];
+  jb.w = w;
+  jb.R = R;
+  jb.z = z;
+  jb.nch = (n + MC_CHUNK - 1) / MC_CHUNK;
+  if (!(jb.part = spill__malloc(ctx, (size_t)jb.nch * (size_t)R * sizeof *jb.part))) {
+    rc = SPILL_ENOMEM;
+    goto done;
+  }
+  th = spill__thread_count(ctx, (int64_t)R * (w->p[n] + n));
+  if (th > jb.nch) th = (int)jb.nch;
   for (int j = 1; j < J2; j++) {
     double *tj = tr->tr_r;
-    for (int64_t i = 0; i < n; i++) {
-      double *yi = y + (size_t)i * (size_t)R;
-      for (int r = 0; r < R; r++) yi[r] = 0.0;
-      for (int64_t k = w->p[i]; k < w->p[i + 1]; k++) {
-        const double *xj = x + (size_t)w->j[k] * (size_t)R;
-        double wk = w->x[k];
-        for (int r = 0; r < R; r++) yi[r] += wk * xj[r];
-      }
-    }
+    jb.x = x;
+    jb.y = y;
+    if ((rc = spill__run_parallel(ctx, th, mc_task, &jb))) goto done;
     for (int r = 0; r < R; r++) tj[(size_t)r * J2 + j] = 0.0;
-    for (int64_t i = 0; i < n; i++)
-      for (int r = 0; r < R; r++) tj[(size_t)r * J2 + j] += z[(size_t)i * R + r] * y[(size_t)i * R + r];
+    for (int64_t c = 0; c < jb.nch; c++) /* the chunks' sums in order */
+      for (int r = 0; r < R; r++) tj[(size_t)r * J2 + j] += jb.part[(size_t)c * R + r];
     { double *s = x; x = y; y = s; }
     spill__progress(ctx, "effects: traces", (double)j / (J2 - 1));
   }
@@ -270,6 +315,7 @@ done:
   free(z);
   free(x);
   free(y);
+  free(jb.part);
   return rc;
 }
 

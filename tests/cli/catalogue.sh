@@ -149,6 +149,9 @@ printf '\000\000\000\001' | dd of="$T/len.shx" bs=1 seek=112 conv=notrunc 2>/dev
 E E68 1 "pts.shp: record 2 is corrupt: 1000 points in 1 parts need 16056 bytes" -- "$SPILL" weights queen "$T/pts.shp" -o "$T/x.gal"
 E E69 1 "part.shp: record 2 is corrupt: part 1 starts at point 5000, outside the record's points" -- "$SPILL" weights rook "$T/part.shp" -o "$T/x.gal"
 E E70 1 "10 bytes by the .shx) cannot be read: shorter than a record header" -- "$SPILL" weights queen "$T/len.shp" -o "$T/x.gal"
+# threads and variance traces (issue 10)
+E E72 2 "--threads must be 0 (all processors) to 256, got -1" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --threads -1
+E E73 2 "unknown --traces 'fast'" -- "$SPILL" fit --data "$T/d/panel.csv" $F --treat did --traces fast
 # no edge case leaves a NaN in a table
 for a in "--data $T/d/panel.csv --model sem" "--data $T/d/panel.csv --model sar --style B" "--data $T/bound.csv --model sar --fe unit" "--data $T/tiny.csv --model ols"; do
   case "$a" in *tiny*) ww="--w $T/tiny.gwt --id id --time year --y y" ;; *) ww=$F ;; esac
