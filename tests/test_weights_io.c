@@ -279,6 +279,9 @@ static void bad(const char *dir)
   snprintf(path, sizeof path, "%s/huge.gal", dir);
   write_text(path, "1000000000000000\n1 1\n2\n2 1\n1\n");
   expect_fail(path, SPILL_WFMT_AUTO, "of the 1000000000000000 units", "truncated");
+  snprintf(path, sizeof path, "%s/hugek.gal", dir);
+  write_text(path, "2\n1 900000000000\n2\n2 1\n1\n");
+  expect_fail(path, SPILL_WFMT_AUTO, "declares 900000000000 neighbours", "more than the rest of the file");
   snprintf(path, sizeof path, "%s/huge.gwt", dir);
   write_text(path, "0 1000000000000000 m id\n1 2 1\n2 1 1\n");
   expect_fail(path, SPILL_WFMT_AUTO, "announces 1000000000000000 units", "2 ids");
