@@ -61,7 +61,7 @@ int cmd_iv(int argc, char **argv)
   long year_from = 0, year_to = 0;
   spill_fe fe = SPILL_FE_TWOWAYS;
   char **le = NULL, **li = NULL, **lx = NULL, **cols = NULL;
-  size_t ne = 0, ni = 0, nx = 0, nc = 0, *ie = NULL, *ii = NULL, *ix = NULL;
+  size_t ne = 0, ni = 0, nx = 0, nc = 0, ccol = 0, *ie = NULL, *ii = NULL, *ix = NULL;
   int64_t *cl = NULL;
   spill_ctx *ctx = NULL;
   spill_panel *p = NULL;
@@ -177,7 +177,15 @@ int cmd_iv(int argc, char **argv)
           goto done;
         }
   }
+  for (size_t j = 0; j < ne + ni; j++)
+    if (strchr(j < ne ? le[j] : li[j - ne], '*')) {
+      rc = cli_usage_error("iv", "%s %s: a product in --endog or --instr is written a:b (the product alone); "
+                                 "put its main effects where they belong (--x a,b or --endog/--instr)",
+                           j < ne ? "--endog" : "--instr", j < ne ? le[j] : li[j - ne]);
+      goto done;
+    }
   ctx = cli_ctx_new();
+  spill_ctx_set_x_terms(ctx, "--x"); /* a*b and a:b: the columns are found by name below */
   {
     spill_panel_spec spec = {id, time, y, NULL, NULL, (const char *const *)cols, nc, 0};
     if (!(p = spill_panel_read_csv_unbalanced(ctx, data, &spec)) ||
@@ -186,9 +194,51 @@ int cmd_iv(int argc, char **argv)
       goto done;
     }
   }
+  /* Roles by name in the columns read (terms expanded): the endogenous
+   * regressors, the instruments, the cluster column; every other column is
+   * an exogenous control, in the order read. */
+  {
+    size_t kc = (size_t)-1, got = 0;
+    unsigned char *role = calloc(p->nx + 1, 1);
+    free(ix);
+    ix = malloc((p->nx + 1) * sizeof *ix);
+    if (!role || !ix) {
+      free(role);
+      goto oom;
+    }
+    for (size_t j = 0; j < ne + ni + (cluster ? 1 : 0); j++) {
+      const char *name = j < ne ? le[j] : j < ne + ni ? li[j - ne] : cluster;
+      size_t k = 0;
+      while (k < p->nx && strcmp(p->x_names[k], name)) k++;
+      if (k == p->nx) { /* not expected: every name was asked for */
+        fprintf(stderr, "spill: iv: column '%s' was not read from %s\n", name, data);
+        free(role);
+        goto done;
+      }
+      if (role[k] && j < ne + ni) {
+        free(role);
+        rc = cli_usage_error("iv", "column '%s' is listed twice among --endog, --instr and --x", name);
+        goto done;
+      }
+      if (j < ne + ni) role[k] = (unsigned char)(j < ne ? 1 : 2);
+      else { /* the cluster column stays a control when --x lists it too */
+        int in_x = 0;
+        for (size_t a = 0; a < nx; a++) in_x |= !strcmp(lx[a], name);
+        if (!in_x && !role[k]) role[k] = 3;
+      }
+      if (j < ne) ie[j] = k;
+      else if (j < ne + ni) ii[j - ne] = k;
+      else kc = k;
+    }
+    for (size_t k = 0; k < p->nx; k++)
+      if (!role[k]) ix[got++] = k;
+    nx = got;
+    free(role);
+    if (cluster) ccol = kc;
+  }
   if (cluster) {
     size_t nt = (size_t)(p->n * p->t);
-    const double *cv = p->x + (nc - 1) * nt;
+    const double *cv = p->x + ccol * nt;
     if (!(cl = malloc(nt * sizeof *cl))) goto oom;
     for (size_t q = 0; q < nt; q++) {
       if (cv[q] != (double)(int64_t)cv[q] && !(p->obs && !p->obs[q])) {

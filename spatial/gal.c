@@ -76,12 +76,13 @@ spill_weights *spill__gal_read(spill_ctx *ctx, const char *path)
     ids[u] = tok[0];
     idline[u] = ln + 1;
     ln++;
-    /* the k neighbour ids, on the following line(s): at most one id per two
-     * bytes of what is left of the file, so a count announcing more is
-     * refused before it sizes an allocation */
+    /* the k neighbour ids, on the following line(s): fewer ids than bytes
+     * are left in the file, so a count announcing more than that is refused
+     * before it sizes an allocation (a smaller shortfall is reported where
+     * the file ends, below) */
     {
       const char *last = t.nlines ? t.lines[t.nlines - 1] : NULL;
-      size_t rest = ln < t.nlines ? (size_t)(last + strlen(last) - t.lines[ln]) / 2 + 1 : 0;
+      size_t rest = ln < t.nlines ? (size_t)(last + strlen(last) - t.lines[ln]) + 1 : 1;
       if ((uint64_t)k > rest) {
         spill__fail(ctx, SPILL_EFORMAT,
                     "%s, line %zu: unit '%s' declares %lld neighbours, more than the rest of the file can hold "
