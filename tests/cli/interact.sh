@@ -97,7 +97,11 @@ expect 1 "--cov x1*zz: no column 'zz'" -- "$SPILL" psm $P --adopt adopt --cov 'x
 expect 1 "at most three factors" -- "$SPILL" fit $P $W --treat d --x 'x1*x2*x3*prov'
 expect 1 "not both" -- "$SPILL" fit $P $W --treat d --x 'x1*x2:x3'
 expect 1 "'x1' appears twice in the term" -- "$SPILL" fit $P $W --treat d --x 'x1:x1'
-expect 1 "interaction terms are not available here" -- "$SPILL" iv $P --endog x1 --instr x2 --x 'x3*prov'
+# spill iv: terms among the controls, a product as the endogenous regressor
+same "iv, x terms" "x1*x2" "x1,x2,x1_x2" iv $P --endog d --instr x3 --format csv
+OPT=--endog same "iv, endogenous product" "d:x1" "d_x1" iv $P --instr x3 --x x1 --format csv
+OPT=--instr same "iv, instrument product" "x1:x2" "x1_x2" iv $P --endog d --x x3 --format csv
+expect 2 "a product in --endog or --instr is written a:b" -- "$SPILL" iv $P --endog 'd*x1' --instr x3
 # a product cell is missing when a factor is: the row is left out (OLS) as Stata does
 awk -F, 'BEGIN{OFS=","} NR==5{$6=""} {print}' "$TMP/p.csv" > "$TMP/miss.csv"
 expect 0 "1 row with a missing value" -- "$SPILL" fit --data "$TMP/miss.csv" $K --treat d --model ols --x 'x1*x2'
