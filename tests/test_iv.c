@@ -81,6 +81,42 @@ static double *mmul(const double *A, const double *B, size_t m, size_t p, size_t
   return c;
 }
 
+/* Hansen's J of two-step efficient GMM (Hansen 1982; ivreg2's J): with the
+ * meat S (L x L, inverted in place) of the first-step residuals, b = (X'Z
+ * S^-1 Z'X)^-1 X'Z S^-1 Z'y and J = e'Z S^-1 Z'e at e = y - X b. Z is m x L,
+ * X m x K, y m x 1, column-major. */
+static double gmm_j(double *S, const double *Z, const double *X, const double *y, size_t L, size_t K, size_t m)
+{
+  double *zx, *zy, *a, *h, *hv, *b, *e = mat(m, 1), *ze, j = 0;
+  inv(S, L);
+  zx = tmul(Z, L, X, K, m);
+  zy = tmul(Z, L, y, 1, m);
+  a = mat(K, L);
+  for (size_t i = 0; i < K; i++)
+    for (size_t c = 0; c < L; c++)
+      for (size_t q = 0; q < L; q++) a[i + c * K] += zx[q + i * L] * S[q + c * L];
+  h = mmul(a, zx, K, L, K);
+  hv = mmul(a, zy, K, L, 1);
+  inv(h, K);
+  b = mmul(h, hv, K, K, 1);
+  for (size_t q = 0; q < m; q++) {
+    e[q] = y[q];
+    for (size_t c = 0; c < K; c++) e[q] -= X[c * m + q] * b[c];
+  }
+  ze = tmul(Z, L, e, 1, m);
+  for (size_t i = 0; i < L; i++)
+    for (size_t c = 0; c < L; c++) j += ze[i] * S[i + c * L] * ze[c];
+  free(zx);
+  free(zy);
+  free(a);
+  free(h);
+  free(hv);
+  free(b);
+  free(e);
+  free(ze);
+  return j;
+}
+
 /* Fitted values of Y (m x b) on X (m x a) */
 static double *fitted(const double *X, size_t a, const double *Y, size_t b, size_t m)
 {
@@ -409,7 +445,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
     if (l1 > k1) {
       /* Hansen J: two-step GMM on the dense-partialled data */
       double *yp, *Xp = mat(m, k1 + k2), *Zp = mat(m, l1 + k2), *Wd = mat(m, nd);
-      double *Sm, *zx, *zy, *a, *h, *hv, *bg, *ze, jv = 0, *e1, *xh1, *xx1, *xy1, *b1;
+      double *Sm, jv = 0, *e1, *xh1, *xx1, *xy1, *b1;
       size_t KK = k1 + k2, LL = l1 + k2;
       memcpy(Wd, X + (k1 + k2) * m, m * nd * sizeof *Wd);
       yp = resid(Wd, nd, y, 1, m);
@@ -446,24 +482,7 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
           for (size_t j = 0; j < LL; j++) Sm[i + j * LL] += s[i] * s[j];
         free(s);
       }
-      inv(Sm, LL);
-      zx = tmul(Zp, LL, Xp, KK, m);
-      zy = tmul(Zp, LL, yp, 1, m);
-      a = mat(KK, LL);
-      for (size_t i = 0; i < KK; i++)
-        for (size_t j = 0; j < LL; j++)
-          for (size_t q = 0; q < LL; q++) a[i + j * KK] += zx[q + i * LL] * Sm[q + j * LL];
-      h = mmul(a, zx, KK, LL, KK);
-      hv = mmul(a, zy, KK, LL, 1);
-      inv(h, KK);
-      bg = mmul(h, hv, KK, KK, 1);
-      for (size_t q = 0; q < m; q++) {
-        e1[q] = yp[q];
-        for (size_t j = 0; j < KK; j++) e1[q] -= Xp[j * m + q] * bg[j];
-      }
-      ze = tmul(Zp, LL, e1, 1, m);
-      for (size_t i = 0; i < LL; i++)
-        for (size_t j = 0; j < LL; j++) jv += ze[i] * Sm[i + j * LL] * ze[j];
+      jv = gmm_j(Sm, Zp, Xp, yp, LL, KK, m);
       CHECK(r->j_df == (int)(l1 - k1));
       CHECK_REL(r->hansen_j, jv, 1e-8);
       free(yp);
@@ -471,13 +490,6 @@ static void dense_check(spill_ctx *ctx, spill_panel *p, const size_t *en, size_t
       free(Zp);
       free(Wd);
       free(Sm);
-      free(zx);
-      free(zy);
-      free(a);
-      free(h);
-      free(hv);
-      free(bg);
-      free(ze);
       free(e1);
       free(xh1);
       free(xx1);
@@ -833,7 +845,7 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
           size_t K2 = K, L2 = L;
           double *Xp = qresid(Dr, rank, X, K2, m), *Zp = qresid(Dr, rank, Z, L2, m), *yp = qresid(Dr, rank, y, 1, m);
           double *c1 = lsq(Zp, L2, Xp, K2, m), *xh = mmul(Zp, c1, m, L2, K2), *b1 = lsq(xh, K2, yp, 1, m);
-          double *e1 = mat(m, 1), *Sm = mat(L2, L2), *zx, *zy, *a, *h, *hv, *bg, *ze, jv = 0;
+          double *e1 = mat(m, 1), *Sm = mat(L2, L2), jv = 0;
           for (size_t q = 0; q < m; q++) {
             e1[q] = yp[q];
             for (size_t j = 0; j < K2; j++) e1[q] -= Xp[j * m + q] * b1[j];
@@ -848,24 +860,7 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
                 for (size_t j = 0; j < L2; j++) Sm[i2 + j * L2] += sg[w] * sc[i2] * sc[j];
               free(sc);
             }
-          inv(Sm, L2);
-          zx = tmul(Zp, L2, Xp, K2, m);
-          zy = tmul(Zp, L2, yp, 1, m);
-          a = mat(K2, L2);
-          for (size_t i2 = 0; i2 < K2; i2++)
-            for (size_t j = 0; j < L2; j++)
-              for (size_t q = 0; q < L2; q++) a[i2 + j * K2] += zx[q + i2 * L2] * Sm[q + j * L2];
-          h = mmul(a, zx, K2, L2, K2);
-          hv = mmul(a, zy, K2, L2, 1);
-          inv(h, K2);
-          bg = mmul(h, hv, K2, K2, 1);
-          for (size_t q = 0; q < m; q++) {
-            e1[q] = yp[q];
-            for (size_t j = 0; j < K2; j++) e1[q] -= Xp[j * m + q] * bg[j];
-          }
-          ze = tmul(Zp, L2, e1, 1, m);
-          for (size_t i2 = 0; i2 < L2; i2++)
-            for (size_t j = 0; j < L2; j++) jv += ze[i2] * Sm[i2 + j * L2] * ze[j];
+          jv = gmm_j(Sm, Zp, Xp, yp, L2, K2, m);
           CHECK_EQ_INT(r->j_df, 1);
           CHECK_REL(r->hansen_j, jv, 1e-8);
           free(Xp);
@@ -876,13 +871,6 @@ static void absorb_check(spill_ctx *ctx, const char *csv, const spill_panel *p, 
           free(b1);
           free(e1);
           free(Sm);
-          free(zx);
-          free(zy);
-          free(a);
-          free(h);
-          free(hv);
-          free(bg);
-          free(ze);
         }
       }
       spill_iv_result_free(r);
